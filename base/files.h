@@ -1,0 +1,34 @@
+#ifndef COOK_BASE_FILES_H_
+#define COOK_BASE_FILES_H_
+
+// Small file helpers with absl::Status errors. Errors name the path.
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace cook {
+
+// Maps an errno value to a Status: "`context`: strerror(err)". ENOENT becomes
+// NotFound, EACCES/EPERM PermissionDenied, anything else Unknown... mapped by
+// what a caller can do about it.
+absl::Status ErrnoError(int err, std::string_view context);
+absl::Status FsError(const std::error_code& ec, std::string_view context);
+
+absl::StatusOr<std::string> ReadFile(const std::filesystem::path& path);
+
+// Writes `contents` to a temporary file beside `path`, fsyncs it and renames
+// it over `path`: readers see the old file or the new one, never a part.
+absl::Status WriteFileAtomically(const std::filesystem::path& path,
+                                 std::string_view contents);
+
+// A unique, not yet existing sibling path of `path`, for write-then-rename.
+std::filesystem::path TempSibling(const std::filesystem::path& path);
+
+}  // namespace cook
+
+#endif  // COOK_BASE_FILES_H_

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs every Debian package that cook's build, example, tests and benchmarks need.
+# Idempotent: when everything is present it only runs dpkg-query and exits.
+set -euo pipefail
+
+packages=(
+  # build
+  bazel-bootstrap bazel-rules-java bazel-platforms g++ pkg-config
+  libarchive-dev libssl-dev libzstd-dev libtomlplusplus-dev libabsl-dev
+  libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev
+  libbenchmark-dev
+  # tests and benchmarks: real clients and tools that read what cook writes
+  skopeo umoci podman busybox-static zstd tar coreutils python3 jq time
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  [ "$status" = "installed" ] || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
