@@ -122,6 +122,13 @@ absl::StatusOr<std::string> DetectMediaType(std::string_view json);
 bool IsIndexMediaType(std::string_view media_type);
 bool IsManifestMediaType(std::string_view media_type);
 
+// Picks the entry of `index` for `platform`: os and architecture must match,
+// and the variant too when both name one (an exact variant match wins). An
+// index whose only entry has no platform yields that entry. NotFound lists
+// the platforms the index offers.
+absl::StatusOr<Descriptor> SelectManifest(const Index& index,
+                                          const Platform& platform);
+
 // Checks that `data` hashes to `expected` ("sha256:..."); the error names
 // `what`.
 absl::Status VerifyDigest(std::string_view data, std::string_view expected,

@@ -61,9 +61,21 @@ absl::StatusOr<std::unique_ptr<ImageSource>> OpenImageSource(
 absl::StatusOr<std::unique_ptr<ImageDestination>> OpenImageDestination(
     const ImageReference& ref);
 
-// Reads the whole blob into memory (for configs and manifests only).
+// Reads the whole blob into memory (for configs and manifests only), its
+// digest and size verified. Blobs over 64 MiB are refused (InvalidArgument).
 absl::StatusOr<std::string> ReadSmallBlob(ImageSource& source,
                                           const Descriptor& descriptor);
+
+// `manifest` serialised canonically, with its media type and digest: what
+// ImageDestination::PutManifest takes.
+RawManifest MakeRawManifest(const Manifest& manifest);
+
+// Copies the image for `platform` from `source` to `destination`: the blobs
+// the destination lacks, then the manifest as stored (so the digest is
+// kept), then Commit(). Returns the manifest copied.
+absl::StatusOr<RawManifest> CopyImage(ImageSource& source,
+                                      ImageDestination& destination,
+                                      const Platform& platform);
 
 }  // namespace cook::oci
 
