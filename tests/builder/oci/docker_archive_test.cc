@@ -3,6 +3,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <stdlib.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -448,6 +449,49 @@ TEST_F(DockerArchiveTest, SkopeoReadsWhatWeWrite) {
                 &out),
             0)
       << out;
+}
+
+TEST_F(DockerArchiveTest, PodmanLoadsWhatWeWrite) {
+  if (std::system("command -v podman >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "podman is not installed";
+  }
+  const TestImage image = MakeImage({"one", "two"}, layers::Compression::kGzip);
+  ASSERT_THAT(Write(image, Ref("img.tar", "localhost/cook-test:v1")), IsOk());
+  // A private store, so that the test touches no one else's images. podman
+  // wants a short runroot path.
+  char run[] = "/tmp/cook-podman-XXXXXX";
+  ASSERT_NE(::mkdtemp(run), nullptr);
+  struct RemoveRun {
+    std::string path;
+    ~RemoveRun() {
+      std::error_code ec;
+      fs::remove_all(path, ec);
+    }
+  } remove_run{run};
+  const std::string podman = absl::StrFormat(
+      "podman --root %s --runroot %s --tmpdir %s/tmp --storage-driver vfs "
+      "--events-backend none",
+      (root_ / "store").string(), run, run);
+  if (testing::RunCommand(podman + " info >/dev/null 2>&1", nullptr) != 0) {
+    GTEST_SKIP() << "podman cannot run here";
+  }
+  std::string out;
+  ASSERT_EQ(
+      testing::RunCommand(
+          podman + " load -i " + (root_ / "img.tar").string() + " 2>&1", &out),
+      0)
+      << out;
+  EXPECT_THAT(out, HasSubstr("localhost/cook-test:v1"));
+  out.clear();
+  ASSERT_EQ(
+      testing::RunCommand(
+          podman + " image inspect --format '{{.Id}}' localhost/cook-test:v1",
+          &out),
+      0)
+      << out;
+  // The image ID is the config digest: podman kept our config byte for byte.
+  EXPECT_THAT(out, HasSubstr(Hex(image.manifest.config.digest)));
+  testing::RunCommand(podman + " system reset -f >/dev/null 2>&1", nullptr);
 }
 
 }  // namespace
