@@ -1,0 +1,176 @@
+#include "chef/prepare.h"
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+#include <optional>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "base/files.h"
+#include "base/status_macros.h"
+#include "chef/cargo_config.h"
+#include "chef/lockfile.h"
+#include "chef/masking.h"
+#include "chef/prune.h"
+#include "chef/targets.h"
+#include "chef/workspace.h"
+
+namespace cook::chef {
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path CommonAncestor(const fs::path& a, const fs::path& b) {
+  fs::path out;
+  for (auto x = a.begin(), y = b.begin(); x != a.end() && y != b.end() && *x == *y; ++x, ++y) {
+    out /= *x;
+  }
+  return out;
+}
+
+bool IsUtf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const unsigned char c = text[i];
+    int extra = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : -1;
+    if (extra < 0 || i + extra >= text.size() + (extra == 0 ? 1 : 0)) return false;
+    for (int k = 1; k <= extra; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2) return false;
+    }
+    i += extra + 1;
+  }
+  return true;
+}
+
+absl::StatusOr<std::optional<std::string>> ReadOptionalText(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return std::nullopt;
+  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  if (!IsUtf8(text)) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("reading %s: the file is not valid UTF-8", path.string()));
+  }
+  return text;
+}
+
+RecipeTarget ToRecipeTarget(const Target& target, const fs::path& base) {
+  RecipeTarget out;
+  out.name = target.name;
+  out.kind = std::string(TargetKindName(target.kind));
+  out.crate_types = target.crate_types;
+  out.path = target.path.lexically_relative(base).generic_string();
+  out.required_features = target.required_features;
+  out.stub = StubNeedsMain(target) ? StubKind::kMain : StubKind::kEmpty;
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<Recipe> Prepare(const PrepareOptions& options) {
+  if (!options.manifest_path.is_absolute()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "preparing a recipe: the manifest path %s is not absolute",
+        options.manifest_path.string()));
+  }
+  fs::path manifest_path = options.manifest_path.lexically_normal();
+  if (manifest_path.has_relative_path() && manifest_path.filename().empty()) {
+    manifest_path = manifest_path.parent_path();
+  }
+  std::error_code ec;
+  if (fs::is_directory(manifest_path, ec)) manifest_path /= "Cargo.toml";
+  if (!fs::is_regular_file(manifest_path, ec)) {
+    return absl::NotFoundError(absl::StrFormat(
+        "preparing a recipe: no Cargo.toml at %s; hint: pass --manifest-path",
+        manifest_path.string()));
+  }
+
+  ASSIGN_OR_RETURN(const fs::path root_manifest, FindWorkspaceRoot(manifest_path));
+  const fs::path root_dir = root_manifest.parent_path();
+  ASSIGN_OR_RETURN(std::optional<CargoConfig> config, ReadCargoConfig(root_dir));
+  WorkspaceOptions workspace_options;
+  if (config) workspace_options.patch_dirs = config->patch_dirs;
+  ASSIGN_OR_RETURN(Workspace ws, LoadWorkspace(manifest_path, workspace_options));
+
+  std::optional<Lockfile> lock;
+  const fs::path lock_path = root_dir / "Cargo.lock";
+  ASSIGN_OR_RETURN(std::optional<std::string> lock_text, ReadOptionalText(lock_path));
+  if (lock_text) {
+    ASSIGN_OR_RETURN(lock, Lockfile::Parse(*lock_text, lock_path.string()));
+  }
+
+  std::map<fs::path, std::vector<Target>> targets;
+  for (const LocalPackage& package : ws.packages) {
+    ASSIGN_OR_RETURN(targets[package.manifest_path],
+                     DiscoverTargets(ws.manifests.at(package.manifest_path).doc,
+                                     package.dir(), package.name, package.edition));
+  }
+  if (!options.bin.empty()) {
+    RETURN_IF_ERROR(PruneForBin(ws, lock ? &*lock : nullptr, options.bin, targets));
+  }
+  const std::set<fs::path> masked = MaskVersions(ws, lock ? &*lock : nullptr);
+  for (auto& [path, manifest] : ws.manifests) StripLints(manifest.doc);
+
+  // The skeleton root: the deepest directory holding everything.
+  fs::path base = root_dir;
+  for (const auto& [path, manifest] : ws.manifests) base = CommonAncestor(base, manifest.dir());
+  for (const auto& [path, package_targets] : targets) {
+    for (const Target& target : package_targets) {
+      base = CommonAncestor(base, target.path.parent_path());
+    }
+  }
+  if (config) {
+    for (const fs::path& dir : config->patch_dirs) base = CommonAncestor(base, dir);
+  }
+  auto relative = [&](const fs::path& path) {
+    std::string out = path.lexically_relative(base).generic_string();
+    return out.empty() ? std::string(".") : out;
+  };
+
+  Recipe recipe;
+  recipe.workspace_root = relative(root_dir);
+  recipe.bin = options.bin;
+  for (const auto& [path, manifest] : ws.manifests) {
+    recipe.files[relative(path)] = FormatToml(manifest.doc);
+  }
+  if (lock) recipe.files[relative(lock_path)] = lock->Format();
+  if (config) {
+    recipe.files[relative(root_dir / config->relative_path)] = FormatToml(config->doc);
+    for (const fs::path& source : config->directory_sources) {
+      recipe.directory_sources.push_back(source.string());
+    }
+  }
+  // rustup prefers the legacy name when both exist.
+  for (const char* name : {"rust-toolchain.toml", "rust-toolchain"}) {
+    ASSIGN_OR_RETURN(std::optional<std::string> text, ReadOptionalText(root_dir / name));
+    if (!text) continue;
+    recipe.files[relative(root_dir / name)] = *std::move(text);
+    recipe.toolchain_file = relative(root_dir / name);
+  }
+  for (const LocalPackage& package : ws.packages) {
+    RecipePackage out;
+    out.name = package.name;
+    out.version = package.version;
+    out.manifest_path = relative(package.manifest_path);
+    out.member = package.member;
+    out.version_masked = masked.count(package.manifest_path) > 0;
+    for (const Target& target : targets[package.manifest_path]) {
+      out.targets.push_back(ToRecipeTarget(target, base));
+    }
+    // The order SerializeRecipe writes, so a parsed recipe compares equal.
+    std::sort(out.targets.begin(), out.targets.end(),
+              [](const RecipeTarget& a, const RecipeTarget& b) {
+                return std::tie(a.kind, a.name, a.path) < std::tie(b.kind, b.name, b.path);
+              });
+    recipe.packages.push_back(std::move(out));
+  }
+  std::sort(recipe.packages.begin(), recipe.packages.end(),
+            [](const RecipePackage& a, const RecipePackage& b) {
+              return a.manifest_path < b.manifest_path;
+            });
+  return recipe;
+}
+
+}  // namespace cook::chef

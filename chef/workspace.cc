@@ -1,0 +1,365 @@
+#include "chef/workspace.h"
+
+#include <algorithm>
+#include <deque>
+#include <set>
+#include <system_error>
+#include <utility>
+
+#include "absl/strings/str_format.h"
+#include "base/status_macros.h"
+#include "chef/glob.h"
+
+namespace cook::chef {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr char kManifestName[] = "Cargo.toml";
+
+// True when `path` is `prefix` or below it, component by component.
+bool IsWithin(const fs::path& path, const fs::path& prefix) {
+  auto p = path.begin();
+  for (auto q = prefix.begin(); q != prefix.end(); ++q, ++p) {
+    if (q->empty()) continue;  // a trailing separator
+    if (p == path.end() || *p != *q) return false;
+  }
+  return true;
+}
+
+const TomlTable* WorkspaceSubtable(const Manifest& manifest, std::string_view key) {
+  const TomlTable* workspace = manifest.workspace();
+  return workspace ? workspace->FindTable(key) : nullptr;
+}
+
+// cargo's `is_excluded`: below an `exclude` entry and not below a literal
+// `members` entry.
+bool IsExcluded(const Manifest& root, const fs::path& manifest_path) {
+  const TomlTable* workspace = root.workspace();
+  if (workspace == nullptr) return false;
+  const fs::path root_dir = root.dir();
+  auto below_any = [&](std::string_view key) {
+    for (const std::string& entry : workspace->FindStringArray(key).value_or(
+             std::vector<std::string>{})) {
+      if (IsWithin(manifest_path, JoinNormal(root_dir, entry))) return true;
+    }
+    return false;
+  };
+  return below_any("exclude") && !below_any("members");
+}
+
+absl::Status CheckStringArray(const Manifest& manifest, std::string_view key) {
+  const TomlTable* workspace = manifest.workspace();
+  if (workspace == nullptr || workspace->Find(key) == nullptr ||
+      workspace->FindStringArray(key)) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrFormat(
+      "reading %s: workspace.%s must be an array of strings",
+      manifest.path.string(), key));
+}
+
+class Loader {
+ public:
+  explicit Loader(Workspace& ws) : ws_(ws) {}
+
+  absl::StatusOr<Manifest*> Load(const fs::path& manifest_path) {
+    auto it = ws_.manifests.find(manifest_path);
+    if (it != ws_.manifests.end()) return &it->second;
+    ASSIGN_OR_RETURN(Manifest manifest, ReadManifest(manifest_path));
+    return &ws_.manifests.emplace(manifest_path, std::move(manifest)).first->second;
+  }
+
+  absl::StatusOr<Manifest*> LoadPackage(const fs::path& manifest_path) {
+    ASSIGN_OR_RETURN(Manifest * manifest, Load(manifest_path));
+    if (manifest->package() == nullptr) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "loading %s: found a virtual manifest instead of a package manifest",
+          manifest_path.string()));
+    }
+    return manifest;
+  }
+
+  absl::Status FindMembers() {
+    Manifest& root = ws_.root();
+    const fs::path root_dir = root.dir();
+    if (root.workspace() == nullptr) {
+      // A package without a workspace is the only member; its path
+      // dependencies are plain local packages.
+      ASSIGN_OR_RETURN(Manifest * manifest, LoadPackage(ws_.root_manifest_path));
+      members_.insert(ws_.root_manifest_path);
+      RETURN_IF_ERROR(AddPackage(*manifest, true, {}));
+      for (const fs::path& dir : PathDeps(*manifest, true, nullptr)) {
+        outside_.push_back(dir / kManifestName);
+      }
+      return absl::OkStatus();
+    }
+    RETURN_IF_ERROR(CheckStringArray(root, "members"));
+    RETURN_IF_ERROR(CheckStringArray(root, "exclude"));
+    RETURN_IF_ERROR(CheckStringArray(root, "default-members"));
+    for (const std::string& pattern : root.workspace()->FindStringArray("members").value_or(
+             std::vector<std::string>{})) {
+      std::vector<fs::path> dirs;
+      for (fs::path& match : ExpandGlob(root_dir, pattern)) {
+        std::error_code ec;
+        if (fs::is_directory(match, ec)) dirs.push_back(std::move(match));
+      }
+      // As cargo: a pattern that matches nothing is taken literally, and
+      // then fails to load.
+      if (dirs.empty()) dirs.push_back(JoinNormal(root_dir, pattern));
+      for (const fs::path& dir : dirs) {
+        RETURN_IF_ERROR(Annotate(
+            FindPathDeps(dir / kManifestName, false),
+            absl::StrFormat("loading workspace member %s of %s", dir.string(),
+                            ws_.root_manifest_path.string())));
+      }
+    }
+    if (root.package() != nullptr) {
+      RETURN_IF_ERROR(FindPathDeps(ws_.root_manifest_path, false));
+    }
+    return absl::OkStatus();
+  }
+
+  // cargo's `find_path_deps`: adds a member and, recursively, its path
+  // dependencies inside the root; others become outside candidates.
+  absl::Status FindPathDeps(const fs::path& manifest_path, bool is_path_dep) {
+    if (members_.count(manifest_path)) return absl::OkStatus();
+    const Manifest& root = ws_.root();
+    if ((is_path_dep && !IsWithin(manifest_path.parent_path(), root.dir())) ||
+        IsExcluded(root, manifest_path)) {
+      outside_.push_back(manifest_path);
+      return absl::OkStatus();
+    }
+    ASSIGN_OR_RETURN(Manifest * manifest, LoadPackage(manifest_path));
+    members_.insert(manifest_path);
+    RETURN_IF_ERROR(AddPackage(*manifest, true, ws_.root_manifest_path));
+    for (const fs::path& dir : PathDeps(*manifest, true, ws_.workspace_dependencies())) {
+      RETURN_IF_ERROR(FindPathDeps(dir / kManifestName, true));
+    }
+    return absl::OkStatus();
+  }
+
+  // Loads the local packages that are not members, with their normal and
+  // build path dependencies (cargo never resolves their dev-dependencies).
+  absl::Status FindOthers(const std::vector<fs::path>& patch_dirs) {
+    std::set<fs::path> patched;
+    for (const fs::path& dir : patch_dirs) patched.insert(dir / kManifestName);
+    for (const fs::path& dir : RootPatchDirs()) patched.insert(dir / kManifestName);
+    std::deque<fs::path> queue(outside_.begin(), outside_.end());
+    queue.insert(queue.end(), patched.begin(), patched.end());
+    while (!queue.empty()) {
+      const fs::path manifest_path = queue.front();
+      queue.pop_front();
+      if (packages_.count(manifest_path)) continue;
+      ASSIGN_OR_RETURN(Manifest * manifest,
+                       Annotate(LoadPackage(manifest_path),
+                                absl::StrFormat("loading path dependency %s",
+                                                manifest_path.parent_path().string())));
+      fs::path inherits_from;
+      if (UsesInheritance(*manifest)) {
+        ASSIGN_OR_RETURN(inherits_from, FindWorkspaceRoot(manifest_path));
+        if (inherits_from != ws_.root_manifest_path && inherits_from != manifest_path) {
+          ASSIGN_OR_RETURN(Manifest * other_root, Load(inherits_from));
+          if (other_root->workspace() != nullptr &&
+              std::find(ws_.other_roots.begin(), ws_.other_roots.end(), inherits_from) ==
+                  ws_.other_roots.end()) {
+            ws_.other_roots.push_back(inherits_from);
+            // cargo reads an inheriting root in full, targets included.
+            if (other_root->package() != nullptr) queue.push_back(inherits_from);
+          }
+        }
+      }
+      RETURN_IF_ERROR(AddPackage(*manifest, false, inherits_from));
+      const TomlTable* deps_from = nullptr;
+      if (!inherits_from.empty()) {
+        deps_from = WorkspaceSubtable(ws_.manifests.at(inherits_from), "dependencies");
+      }
+      for (const fs::path& dir : PathDeps(*manifest, false, deps_from, inherits_from.parent_path())) {
+        queue.push_back(dir / kManifestName);
+      }
+    }
+    for (const fs::path& path : patched) {
+      auto it = packages_.find(path);
+      if (it != packages_.end()) it->second.patched = true;
+    }
+    return absl::OkStatus();
+  }
+
+  void Finish() {
+    for (auto& [path, package] : packages_) ws_.packages.push_back(std::move(package));
+    std::sort(ws_.other_roots.begin(), ws_.other_roots.end());
+  }
+
+ private:
+  absl::Status AddPackage(const Manifest& manifest, bool member,
+                          const fs::path& inherits_from) {
+    LocalPackage package;
+    package.manifest_path = manifest.path;
+    package.name = manifest.name();
+    package.member = member;
+    package.workspace_manifest_path = inherits_from;
+    const TomlTable* inherited = nullptr;
+    if (!inherits_from.empty()) {
+      auto it = ws_.manifests.find(inherits_from);
+      if (it != ws_.manifests.end()) inherited = WorkspaceSubtable(it->second, "package");
+    }
+    const TomlTable& table = *manifest.package();
+    package.version = PackageString(table, "version", inherited).value_or("");
+    if (package.version.empty() && table.Find("version") == nullptr) package.version = "0.0.0";
+    package.edition = PackageString(table, "edition", inherited).value_or("2015");
+    packages_[manifest.path] = std::move(package);
+    return absl::OkStatus();
+  }
+
+  // Directories of the path dependencies of `manifest` (dev-dependencies
+  // only for members).
+  std::vector<fs::path> PathDeps(const Manifest& manifest, bool with_dev,
+                                 const TomlTable* workspace_dependencies,
+                                 fs::path workspace_dir = {}) {
+    if (workspace_dir.empty()) workspace_dir = ws_.root_dir();
+    std::vector<fs::path> out;
+    auto& doc = const_cast<TomlTable&>(manifest.doc);
+    for (const DependencyEntry& entry : DependencyEntries(doc)) {
+      if (!with_dev && entry.kind == DependencyKind::kDev) continue;
+      if (auto dir = PathDependencyDir(entry, manifest.dir(), workspace_dependencies,
+                                       workspace_dir)) {
+        out.push_back(*dir);
+      }
+    }
+    return out;
+  }
+
+  // Directories named by path entries of the root's [patch.*] and [replace].
+  std::vector<fs::path> RootPatchDirs() {
+    std::vector<fs::path> out;
+    const Manifest& root = ws_.root();
+    auto add = [&](const TomlTable& table) {
+      for (const auto& [key, value] : table.entries()) {
+        if (!value.is_table()) continue;
+        if (auto path = value.table().FindString("path")) {
+          out.push_back(JoinNormal(root.dir(), *path));
+        }
+      }
+    };
+    if (const TomlTable* patch = root.doc.FindTable("patch")) {
+      for (const auto& [source, table] : patch->entries()) {
+        if (table.is_table()) add(table.table());
+      }
+    }
+    if (const TomlTable* replace = root.doc.FindTable("replace")) add(*replace);
+    return out;
+  }
+
+  static bool UsesInheritance(const Manifest& manifest) {
+    for (const auto& [key, value] : manifest.package()->entries()) {
+      if (IsInherited(*manifest.package(), key)) return true;
+    }
+    auto& doc = const_cast<TomlTable&>(manifest.doc);
+    for (const DependencyEntry& entry : DependencyEntries(doc)) {
+      if (entry.value->is_table() &&
+          entry.value->table().FindBool("workspace").value_or(false)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  Workspace& ws_;
+  std::set<fs::path> members_;
+  std::vector<fs::path> outside_;
+  std::map<fs::path, LocalPackage> packages_;
+};
+
+}  // namespace
+
+const TomlTable* Workspace::workspace_package() const {
+  return WorkspaceSubtable(root(), "package");
+}
+
+const TomlTable* Workspace::workspace_dependencies() const {
+  return WorkspaceSubtable(root(), "dependencies");
+}
+
+const TomlTable* Workspace::InheritedPackageTable(const LocalPackage& package) const {
+  auto it = manifests.find(package.workspace_manifest_path);
+  return it == manifests.end() ? nullptr : WorkspaceSubtable(it->second, "package");
+}
+
+const TomlTable* Workspace::InheritedDependencies(const LocalPackage& package) const {
+  auto it = manifests.find(package.workspace_manifest_path);
+  return it == manifests.end() ? nullptr : WorkspaceSubtable(it->second, "dependencies");
+}
+
+const LocalPackage* Workspace::FindPackage(const fs::path& dir) const {
+  for (const LocalPackage& package : packages) {
+    if (package.dir() == dir) return &package;
+  }
+  return nullptr;
+}
+
+LocalPackage* Workspace::FindPackage(const fs::path& dir) {
+  for (LocalPackage& package : packages) {
+    if (package.dir() == dir) return &package;
+  }
+  return nullptr;
+}
+
+absl::StatusOr<fs::path> FindWorkspaceRoot(const fs::path& manifest_path) {
+  ASSIGN_OR_RETURN(Manifest manifest, ReadManifest(manifest_path));
+  if (manifest.workspace() != nullptr) return manifest_path;
+  if (const TomlTable* package = manifest.package()) {
+    if (auto root = package->FindString("workspace")) {
+      const fs::path root_manifest = JoinNormal(manifest.dir(), *root) / kManifestName;
+      absl::StatusOr<Manifest> root_doc = ReadManifest(root_manifest);
+      if (!root_doc.ok()) {
+        return Annotate(root_doc.status(),
+                        absl::StrFormat("finding the workspace of %s (package.workspace)",
+                                        manifest_path.string()));
+      }
+      if (root_doc->workspace() == nullptr) {
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "finding the workspace of %s: package.workspace points to %s, which has "
+            "no [workspace]",
+            manifest_path.string(), root_manifest.string()));
+      }
+      return root_manifest;
+    }
+  }
+  for (fs::path dir = manifest.dir().parent_path();; dir = dir.parent_path()) {
+    const fs::path candidate = dir / kManifestName;
+    std::error_code ec;
+    if (fs::exists(candidate, ec)) {
+      ASSIGN_OR_RETURN(Manifest ancestor, ReadManifest(candidate));
+      if (ancestor.workspace() != nullptr && !IsExcluded(ancestor, manifest_path)) {
+        return candidate;
+      }
+    }
+    if (dir == dir.root_path() || dir.empty()) break;
+  }
+  return manifest_path;
+}
+
+absl::StatusOr<Workspace> LoadWorkspace(const fs::path& manifest_path,
+                                        const WorkspaceOptions& options) {
+  const fs::path requested = manifest_path.lexically_normal();
+  Workspace ws;
+  ASSIGN_OR_RETURN(ws.root_manifest_path, FindWorkspaceRoot(requested));
+  Loader loader(ws);
+  RETURN_IF_ERROR(loader.Load(ws.root_manifest_path).status());
+  RETURN_IF_ERROR(loader.FindMembers());
+  RETURN_IF_ERROR(loader.FindOthers(options.patch_dirs));
+  loader.Finish();
+  if (requested != ws.root_manifest_path) {
+    const LocalPackage* package = ws.FindPackage(requested.parent_path());
+    if (package == nullptr || !package->member) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "loading the workspace of %s: the package believes it is in the workspace "
+          "at %s, which does not list it as a member; hint: add it to "
+          "workspace.members or workspace.exclude",
+          requested.string(), ws.root_manifest_path.string()));
+    }
+  }
+  return ws;
+}
+
+}  // namespace cook::chef

@@ -1,0 +1,56 @@
+// Acceptance: for every workspace in ../shared/corpus, cargo describes the
+// skeleton exactly as it describes the original (masked versions aside).
+
+#include <filesystem>
+#include <string>
+
+#include "base/files.h"
+#include "chef/prepare.h"
+#include "chef/recipe.h"
+#include "chef/skeleton.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/chef/cargo_testing.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace cook::chef {
+namespace {
+
+namespace fs = std::filesystem;
+using ::cook::testing::IsOk;
+using ::cook::testing::IsOkAndHolds;
+
+class CorpusTest : public cook::testing::TempDirTest {};
+
+TEST_F(CorpusTest, SkeletonMetadataMatchesOriginal) {
+  const std::optional<std::string> cargo = testing::FindCargo();
+  if (!cargo) GTEST_SKIP() << "cargo is not installed";
+  const std::optional<fs::path> corpus = testing::CorpusDir();
+  if (!corpus) GTEST_SKIP() << "../shared/corpus not found beside the source tree";
+  int checked = 0;
+  for (const auto& entry : fs::directory_iterator(*corpus)) {
+    if (!entry.is_directory()) continue;
+    const std::string name = entry.path().filename().string();
+    SCOPED_TRACE(name);
+    const fs::path original = root_ / "original" / name;
+    testing::CopyTree(entry.path(), original);
+    absl::StatusOr<Recipe> recipe = Prepare({original, ""});
+    ASSERT_THAT(recipe, IsOk());
+    const std::string bytes = SerializeRecipe(*recipe);
+    ASSERT_THAT(ParseRecipe(bytes, "recipe.json"), IsOkAndHolds(*recipe));
+    const fs::path skeleton = root_ / "skeleton" / name;
+    ASSERT_THAT(WriteSkeleton(*recipe, skeleton), IsOk());
+    const auto want = testing::NormalizedMetadata(*cargo, original, original, root_);
+    const auto got = testing::NormalizedMetadata(
+        *cargo, SkeletonWorkspaceRoot(*recipe, skeleton), skeleton, root_);
+    ASSERT_TRUE(want.is_object());
+    EXPECT_FALSE(want["packages"].empty());
+    EXPECT_EQ(got.dump(1), want.dump(1));
+    ++checked;
+  }
+  EXPECT_GE(checked, 3);
+}
+
+}  // namespace
+}  // namespace cook::chef
