@@ -7,9 +7,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_format.h"
 #include "base/files.h"
+#include "base/interrupt.h"
 #include "base/status_macros.h"
 #include "layers/digest.h"
 
@@ -101,6 +103,18 @@ class FileRangeSource : public ByteSource {
 
 }  // namespace
 
+absl::StatusOr<uint64_t> CopyInterruptibly(ByteSource& source, ByteSink& sink) {
+  std::vector<char> buffer(1 << 20);
+  uint64_t total = 0;
+  while (true) {
+    RETURN_IF_ERROR(CheckInterrupted());
+    ASSIGN_OR_RETURN(size_t n, source.Read(buffer.data(), buffer.size()));
+    if (n == 0) return total;
+    RETURN_IF_ERROR(sink.Write(std::string_view(buffer.data(), n)));
+    total += n;
+  }
+}
+
 std::unique_ptr<ByteSource> NewVerifyingSource(
     std::unique_ptr<ByteSource> inner, const Descriptor& expected,
     std::string what) {
@@ -126,7 +140,7 @@ absl::Status WriteVerifiedFile(const Descriptor& descriptor, ByteSource& data,
   // Verify while copying: hash what flows into the file.
   layers::Sha256 hash;
   TeeSink tee(file.get(), &hash);
-  ASSIGN_OR_RETURN(uint64_t n, Copy(data, tee));
+  ASSIGN_OR_RETURN(uint64_t n, CopyInterruptibly(data, tee));
   if (n != static_cast<uint64_t>(descriptor.size)) {
     return absl::DataLossError(
         absl::StrFormat("writing %s: size mismatch: expected %d bytes, got %d",

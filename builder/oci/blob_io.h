@@ -24,6 +24,10 @@ std::unique_ptr<ByteSource> NewVerifyingSource(
     std::unique_ptr<ByteSource> inner, const Descriptor& expected,
     std::string what);
 
+// Copies `source` to `sink` like cook::Copy, but stops with CancelledError
+// once SIGINT/SIGTERM arrived (base/interrupt.h).
+absl::StatusOr<uint64_t> CopyInterruptibly(ByteSource& source, ByteSink& sink);
+
 // A reader of `size` bytes at `offset` of the file at `path`.
 absl::StatusOr<std::unique_ptr<ByteSource>> OpenFileRange(
     const std::filesystem::path& path, uint64_t offset, uint64_t size);

@@ -44,19 +44,6 @@ std::string ArchiveName(const fs::path& file) {
   return absl::StrFormat("docker-archive:%s", file.string());
 }
 
-// Copies `source` to `sink` like cook::Copy, but stops when interrupted.
-absl::StatusOr<uint64_t> CopyInterruptibly(ByteSource& source, ByteSink& sink) {
-  std::vector<char> buffer(kChunk);
-  uint64_t total = 0;
-  while (true) {
-    RETURN_IF_ERROR(CheckInterrupted());
-    ASSIGN_OR_RETURN(size_t n, source.Read(buffer.data(), buffer.size()));
-    if (n == 0) return total;
-    RETURN_IF_ERROR(sink.Write(std::string_view(buffer.data(), n)));
-    total += n;
-  }
-}
-
 enum class Magic { kNone, kGzip, kZstd };
 
 Magic DetectMagic(std::string_view head) {

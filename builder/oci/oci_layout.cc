@@ -25,6 +25,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
+constexpr std::string_view kDefaultTag = "latest";
 constexpr std::string_view kLayoutFile = "oci-layout";
 constexpr std::string_view kIndexFile = "index.json";
 constexpr std::string_view kLayoutContents =
@@ -69,6 +70,12 @@ class OciLayoutSource : public ImageSource {
       if (it == d.annotations.end()) continue;
       tags.push_back(it->second);
       if (it->second == tag_ && found == nullptr) found = &d;
+    }
+    // A layout written without a tag (`skopeo copy ... oci:DIR`) holds one
+    // unnamed image; the default tag means "the image" there, as in skopeo.
+    if (found == nullptr && tag_ == kDefaultTag && tags.empty() &&
+        index->manifests.size() == 1) {
+      found = &index->manifests[0];
     }
     if (found == nullptr) {
       return absl::NotFoundError(absl::StrFormat(

@@ -47,6 +47,9 @@ class ImageDestination {
                                ByteSource& data) = 0;
   // Stores a blob already in a local file; may move the file (`take`) instead
   // of copying it.
+  // A moved file is checked for size only (the caller, who computed the
+  // digest while writing it, vouches for it); a copied one is verified. When
+  // the destination already holds the blob, `file` is left where it is.
   virtual absl::Status PutBlobFile(const Descriptor& descriptor,
                                    const std::filesystem::path& file,
                                    bool take) = 0;

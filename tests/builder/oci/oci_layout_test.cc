@@ -250,6 +250,25 @@ TEST_F(OciLayoutTest, MissingTagListsAvailableTags) {
                              HasSubstr("available tags: v1, v2"))));
 }
 
+TEST_F(OciLayoutTest, DefaultTagReadsTheOnlyUntaggedImage) {
+  const TestImage image = MakeImage({"a"});
+  ASSERT_THAT(Write(image, "v1"), IsOk());
+  // As `skopeo copy ... oci:DIR` (no tag) writes it: no ref.name annotation.
+  Index index;
+  index.manifests.push_back({std::string(kOciManifest),
+                             image.raw.digest,
+                             static_cast<int64_t>(image.raw.bytes.size()),
+                             {},
+                             std::nullopt});
+  ASSERT_THAT(WriteFileAtomically(root_ / "layout" / "index.json",
+                                  SerializeIndex(index)),
+              IsOk());
+  EXPECT_EQ(Source("latest")->GetManifest(kAmd64)->digest, image.raw.digest);
+  EXPECT_THAT(
+      Source("v1")->GetManifest(kAmd64),
+      StatusIs(absl::StatusCode::kNotFound, HasSubstr("available tags: none")));
+}
+
 TEST_F(OciLayoutTest, MissingLayoutIsNotFound) {
   EXPECT_THAT(OpenImageSource(Ref("latest", "nowhere")),
               StatusIs(absl::StatusCode::kNotFound,
