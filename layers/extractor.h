@@ -23,7 +23,9 @@ struct ExtractOptions {
 // must exist). Refuses, with an InvalidArgument error naming the entry,
 // anything that would land outside `dest`: ".." components, absolute paths,
 // paths through a symlink, hardlinks to outside; and device nodes and FIFOs.
-// Whiteouts (".wh.") are not special.
+// Whiteouts (".wh.") are not special. Existing files in the way are
+// replaced (unlinked, never written through), existing directories kept.
+// Modes (& 07777) are restored, owners are not.
 absl::Status ExtractLayer(ByteSource& in, const std::filesystem::path& dest,
                           const ExtractOptions& options = {});
 

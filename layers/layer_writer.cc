@@ -152,8 +152,9 @@ absl::Status WalkDirectory(const std::filesystem::path& dir,
     const std::string child_prefix =
         entry.kind == WalkEntry::Kind::kDirectory ? entry.name : std::string();
     out->push_back(std::move(entry));
-    if (!child_prefix.empty())
+    if (!child_prefix.empty()) {
       RETURN_IF_ERROR(WalkDirectory(path, child_prefix, out));
+    }
   }
   return absl::OkStatus();
 }
@@ -181,10 +182,8 @@ absl::StatusOr<std::vector<WalkEntry>> Walk(const LayerInput& input) {
     std::string prefix = absl::StrJoin(dest, "/");
     if (!dest.empty()) {
       add_parents(dest.size() - 1);
-      WalkEntry root;
-      ASSIGN_OR_RETURN(bool keep,
-                       EntryFromStat(input.source, st, prefix, &root));
-      (void)keep;
+      WalkEntry root;  // a directory: always kept
+      RETURN_IF_ERROR(EntryFromStat(input.source, st, prefix, &root).status());
       entries.push_back(std::move(root));
     }
     RETURN_IF_ERROR(WalkDirectory(input.source, prefix, &entries));

@@ -19,6 +19,9 @@ namespace cook::layers {
 struct LayerInput {
   // A directory (its contents are added under `dest`) or a single file, or
   // symlink (added as `dest`, or as `dest`/basename when `dest` ends in "/").
+  // Symlinks are never followed. Sockets, FIFOs and device nodes inside a
+  // directory are skipped. The parents of `dest` are written as 0755
+  // directories; a directory `dest` itself keeps the source's mode.
   std::filesystem::path source;
   // Path inside the archive, absolute or relative; "/" means the root.
   std::string dest = "/";
