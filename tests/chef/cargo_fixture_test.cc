@@ -1,0 +1,271 @@
+// Tricky workspaces checked against the real cargo: the skeleton must be
+// described exactly as the original, must build, and must keep [patch]ed
+// local crates in use.
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "base/files.h"
+#include "chef/prepare.h"
+#include "chef/recipe.h"
+#include "chef/skeleton.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/chef/cargo_testing.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace cook::chef {
+namespace {
+
+namespace fs = std::filesystem;
+using ::cook::testing::IsOk;
+using ::cook::testing::IsOkAndHolds;
+using ::cook::testing::WriteTestFile;
+using ::testing::HasSubstr;
+using Json = nlohmann::json;
+
+void WriteTree(const fs::path& root, const std::map<std::string, std::string>& files) {
+  for (const auto& [path, contents] : files) WriteTestFile(root / path, contents);
+}
+
+// Glob members, exclude, default-members, nested bins, custom paths, renamed
+// dependencies (also through [workspace.dependencies]), target-specific
+// tables, inheritance, an excluded path dependency, a path dependency
+// outside the workspace root, the 2015 edition rules, a nested workspace.
+const std::map<std::string, std::string> kTricky = {
+    {"ws/Cargo.toml", R"(
+[workspace]
+members = ["crates/*", "apps/app-*"]
+exclude = ["crates/excluded"]
+default-members = ["apps/app-one"]
+resolver = "2"
+
+[workspace.package]
+version = "1.2.3"
+edition = "2021"
+authors = ["someone"]
+
+[workspace.dependencies]
+util = { path = "crates/util", version = "1.2.3" }
+renamed-core = { package = "core-lib", path = "crates/core", version = "1.2", features = ["fast"] }
+outside = { path = "../outside", version = "0.5" }
+
+[workspace.lints.rust]
+missing_docs = "deny"
+
+[profile.release]
+strip = "symbols"
+split-debuginfo = "packed"
+
+[profile.custom]
+inherits = "release"
+)"},
+    {"ws/crates/util/Cargo.toml", R"(
+[package]
+name = "util"
+version.workspace = true
+edition.workspace = true
+authors.workspace = true
+
+[[bench]]
+name = "speed"
+harness = false
+
+[lints]
+workspace = true
+)"},
+    {"ws/crates/util/src/lib.rs", "//! util\n"},
+    {"ws/crates/util/build.rs", "fn main() {}\n"},
+    {"ws/crates/util/benches/speed.rs", "fn main() {}\n"},
+    {"ws/crates/core/Cargo.toml", R"(
+[package]
+name = "core-lib"
+version = "1.2.0"
+edition = "2021"
+
+[lib]
+name = "core_renamed"
+path = "lib/core.rs"
+crate-type = ["rlib", "cdylib"]
+
+[features]
+default = []
+fast = []
+slow = ["fast"]
+
+[dependencies]
+util = { workspace = true, optional = true }
+)"},
+    {"ws/crates/core/lib/core.rs", ""},
+    {"ws/crates/core/tests/it.rs", ""},
+    {"ws/crates/core/tests/multi/main.rs", ""},
+    {"ws/crates/core/tests/common/mod.rs", ""},
+    {"ws/crates/macros/Cargo.toml", R"(
+[package]
+name = "macros"
+version = "0.1.0"
+edition = "2018"
+
+[lib]
+proc-macro = true
+)"},
+    {"ws/crates/macros/src/lib.rs", ""},
+    {"ws/crates/excluded/Cargo.toml", R"(
+[package]
+name = "excluded"
+version = "3.0.0"
+edition = "2021"
+)"},
+    {"ws/crates/excluded/src/lib.rs", ""},
+    {"ws/apps/app-one/Cargo.toml", R"(
+[package]
+name = "app-one"
+version.workspace = true
+edition.workspace = true
+
+[[bin]]
+name = "explicit"
+
+[[example]]
+name = "custom"
+path = "demos/custom.rs"
+required-features = ["extra"]
+
+[features]
+extra = ["renamed-core/slow"]
+
+[dependencies]
+util = { workspace = true }
+renamed-core = { workspace = true, features = ["slow"] }
+outside = { workspace = true }
+macros = { path = "../../crates/macros", version = "0.1" }
+
+[target.'cfg(unix)'.dependencies]
+ex = { package = "excluded", path = "../../crates/excluded", version = "3" }
+
+[target.'cfg(windows)'.build-dependencies]
+macros = { path = "../../crates/macros" }
+
+[dev-dependencies]
+deep = { package = "deeper", path = "../../../deeper" }
+)"},
+    {"ws/apps/app-one/src/main.rs", "fn main() {}\n"},
+    {"ws/apps/app-one/src/bin/explicit.rs", "fn main() {}\n"},
+    {"ws/apps/app-one/src/bin/tool.rs", "fn main() {}\n"},
+    {"ws/apps/app-one/src/bin/nested/main.rs", "mod helper;\nfn main() {}\n"},
+    {"ws/apps/app-one/src/bin/nested/helper.rs", ""},
+    {"ws/apps/app-one/examples/ex.rs", "fn main() {}\n"},
+    {"ws/apps/app-one/examples/multi/main.rs", "fn main() {}\n"},
+    {"ws/apps/app-one/demos/custom.rs", "fn main() {}\n"},
+    {"ws/apps/app-two/Cargo.toml", R"(
+[package]
+name = "app-two"
+version = "0.2.0"
+autoexamples = false
+
+[[bin]]
+name = "two-main"
+
+[[bin]]
+name = "two"
+path = "src/two.rs"
+)"},
+    {"ws/apps/app-two/src/lib.rs", ""},
+    {"ws/apps/app-two/src/main.rs", "fn main() {}\n"},
+    {"ws/apps/app-two/src/two.rs", "fn main() {}\n"},
+    {"ws/apps/app-two/src/bin/ignored.rs", "fn main() {}\n"},
+    {"ws/apps/app-two/examples/ignored.rs", "fn main() {}\n"},
+    {"ws/fuzz/Cargo.toml", "[package]\nname = \"fuzz\"\nversion = \"0.0.0\"\n[workspace]\n"},
+    {"ws/fuzz/src/main.rs", ""},
+    {"outside/Cargo.toml", R"(
+[package]
+name = "outside"
+version = "0.5.1"
+edition = "2021"
+
+[dependencies]
+deeper = { path = "../deeper" }
+)"},
+    {"outside/src/lib.rs", ""},
+    {"deeper/Cargo.toml", "[package]\nname = \"deeper\"\nversion = \"0.0.1\"\n"},
+    {"deeper/src/lib.rs", ""},
+};
+
+class CargoFixtureTest : public cook::testing::TempDirTest {
+ protected:
+  void SetUp() override {
+    TempDirTest::SetUp();
+    cargo_ = testing::FindCargo();
+    if (!cargo_) GTEST_SKIP() << "cargo is not installed";
+  }
+
+  // Prepares `ws` (under root_/original), writes the skeleton to
+  // root_/skeleton and returns the recipe.
+  Recipe PrepareAndWrite(const fs::path& ws, const std::string& bin = "") {
+    absl::StatusOr<Recipe> recipe = Prepare({ws, bin});
+    EXPECT_THAT(recipe, IsOk());
+    if (!recipe.ok()) return Recipe();
+    EXPECT_THAT(ParseRecipe(SerializeRecipe(*recipe), "recipe.json"), IsOkAndHolds(*recipe));
+    EXPECT_THAT(WriteSkeleton(*recipe, root_ / "skeleton"), IsOk());
+    return *recipe;
+  }
+
+  std::optional<std::string> cargo_;
+};
+
+TEST_F(CargoFixtureTest, TrickyWorkspaceMetadataMatches) {
+  WriteTree(root_ / "original", kTricky);
+  const fs::path ws = root_ / "original" / "ws";
+  const Recipe recipe = PrepareAndWrite(ws / "apps" / "app-one");  // found from a member
+  EXPECT_EQ(recipe.workspace_root, "ws");
+  const Json want = testing::NormalizedMetadata(*cargo_, ws, root_ / "original", root_);
+  const Json got = testing::NormalizedMetadata(
+      *cargo_, SkeletonWorkspaceRoot(recipe, root_ / "skeleton"), root_ / "skeleton", root_);
+  ASSERT_TRUE(want.is_object());
+  EXPECT_EQ(want["packages"].size(), 5u);  // members only: cargo lists no path deps
+  EXPECT_EQ(got.dump(1), want.dump(1));
+
+  // The outside crates are in the skeleton with their relative layout.
+  std::map<std::string, bool> members;
+  for (const RecipePackage& p : recipe.packages) members[p.name] = p.member;
+  EXPECT_EQ(members, (std::map<std::string, bool>{{"app-one", true},
+                                                  {"app-two", true},
+                                                  {"core-lib", true},
+                                                  {"deeper", false},
+                                                  {"excluded", false},
+                                                  {"macros", true},
+                                                  {"outside", false},
+                                                  {"util", true}}));
+  EXPECT_TRUE(fs::exists(root_ / "skeleton" / "outside" / "src" / "lib.rs"));
+  EXPECT_TRUE(fs::exists(root_ / "skeleton" / "deeper" / "Cargo.toml"));
+  EXPECT_FALSE(fs::exists(root_ / "skeleton" / "ws" / "fuzz"));
+  EXPECT_FALSE(fs::exists(root_ / "skeleton" / "ws" / "apps" / "app-two" / "src" / "bin"));
+}
+
+TEST_F(CargoFixtureTest, MetadataWithDependenciesResolvesTheSameGraph) {
+  // Full `cargo metadata` (not --no-deps) on a dependency-free graph of path
+  // crates: the skeleton resolves outside and excluded crates too.
+  WriteTree(root_ / "original", kTricky);
+  const fs::path ws = root_ / "original" / "ws";
+  ASSERT_EQ(testing::RunCargo(*cargo_, {"generate-lockfile", "--offline"}, ws, root_).exit_code,
+            0);
+  const Recipe recipe = PrepareAndWrite(ws);
+  const fs::path skeleton_ws = SkeletonWorkspaceRoot(recipe, root_ / "skeleton");
+  const fs::path lock = skeleton_ws / "Cargo.lock";
+  absl::StatusOr<std::string> before = ReadFile(lock);
+  ASSERT_THAT(before, IsOk());
+  // --locked: the masked lockfile is exactly what cargo would write.
+  cook::testing::RunResult r = testing::RunCargo(
+      *cargo_, {"metadata", "--locked", "--offline", "--format-version", "1"}, skeleton_ws, root_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(ReadFile(lock), IsOkAndHolds(*before));
+  EXPECT_THAT(*before, HasSubstr("name = \"app-one\"\nversion = \"0.0.1\""));
+  EXPECT_THAT(*before, HasSubstr("name = \"outside\"\nversion = \"0.0.1\""));
+  EXPECT_EQ(Json::parse(r.out)["packages"].size(), 8u);
+}
+
+}  // namespace
+}  // namespace cook::chef
