@@ -44,6 +44,14 @@ MATCHER_P2(StatusIs, code, message,
                                        result_listener);
 }
 
+MATCHER_P(StatusIs, code,
+          std::string("has status code ") +
+              std::string(absl::StatusCodeToString(code))) {
+  const absl::Status& s = GetStatus(arg);
+  *result_listener << "status: " << s.ToString();
+  return s.code() == code;
+}
+
 }  // namespace cook::testing
 
 #endif  // COOK_TESTS_TESTING_STATUS_MATCHERS_H_

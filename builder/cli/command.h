@@ -1,0 +1,79 @@
+#ifndef COOK_BUILDER_CLI_COMMAND_H_
+#define COOK_BUILDER_CLI_COMMAND_H_
+
+// The parsed, validated command line. Parse() does all validation that needs
+// no I/O, so a malformed argument is a usage error (exit 2) before any work.
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "builder/oci/image.h"
+#include "builder/oci/reference.h"
+#include "layers/compressor.h"
+
+namespace cook::cli {
+
+// What the command line may depend on besides argv, read once by main().
+struct Environment {
+  // Relative paths resolve against this (BUILD_WORKING_DIRECTORY under
+  // `bazel run`, else the current directory).
+  std::string working_dir;
+  // SOURCE_DATE_EPOCH, when set.
+  std::optional<std::string> source_date_epoch;
+};
+
+struct CommonOptions {
+  bool json = false;
+  bool quiet = false;
+};
+
+struct AddSpec {
+  std::string source;  // absolute
+  std::string dest;    // inside the image, "/" by default
+};
+
+struct AssembleOptions {
+  CommonOptions common;
+  oci::ImageReference base;  // kScratch by default
+  std::vector<AddSpec> adds;
+  std::vector<oci::ImageReference> dests;
+  std::vector<std::pair<std::string, std::string>> env;
+  std::optional<std::string> workdir;
+  std::optional<std::vector<std::string>> entrypoint;
+  std::optional<std::vector<std::string>> cmd;
+  std::vector<std::pair<std::string, std::string>> labels;
+  std::optional<oci::Platform> platform;
+  layers::Compression compression = layers::Compression::kZstd;
+  int compression_level = 0;  // 0: the algorithm's default
+  absl::Time epoch;           // entry and `created` times
+};
+
+struct InspectOptions {
+  CommonOptions common;
+  oci::ImageReference ref;
+  std::optional<oci::Platform> platform;
+};
+
+// `--help`: print `text` to stdout and exit 0.
+struct HelpRequest {
+  std::string text;
+};
+
+using Command = std::variant<HelpRequest, AssembleOptions, InspectOptions>;
+
+// Parses and validates argv. Every error is a usage error (exit 2).
+absl::StatusOr<Command> Parse(int argc, const char* const* argv,
+                              const Environment& env);
+
+// The entry time for layers and the image's `created`: SOURCE_DATE_EPOCH, or
+// 1970-01-01T00:00:01Z.
+absl::StatusOr<absl::Time> EpochFrom(const Environment& env);
+
+}  // namespace cook::cli
+
+#endif  // COOK_BUILDER_CLI_COMMAND_H_

@@ -1,0 +1,30 @@
+#ifndef COOK_BUILDER_CLI_COMMANDS_H_
+#define COOK_BUILDER_CLI_COMMANDS_H_
+
+// The subcommands, as testable functions. Results go to `out` (stdout);
+// progress and warnings to `progress`.
+
+#include <cstdio>
+
+#include "absl/status/status.h"
+#include "builder/cli/command.h"
+#include "builder/cli/progress.h"
+
+namespace cook::cli {
+
+absl::Status RunAssemble(const AssembleOptions& options, std::FILE* out,
+                         Progress& progress);
+absl::Status RunInspect(const InspectOptions& options, std::FILE* out);
+
+// Runs whichever command `command` holds.
+absl::Status Run(const Command& command, std::FILE* out, std::FILE* err);
+
+// Prints "cook: error: <message>" (and a "hint:" line when the message
+// carries one after a newline) and returns the exit status: 0 success, 1
+// failure, 130 interrupted. Usage errors are reported by ReportUsage.
+int Report(const absl::Status& status, std::FILE* err);
+int ReportUsage(const absl::Status& status, std::FILE* err);
+
+}  // namespace cook::cli
+
+#endif  // COOK_BUILDER_CLI_COMMANDS_H_

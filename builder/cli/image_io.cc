@@ -1,0 +1,183 @@
+#include "builder/cli/image_io.h"
+
+#include <stdlib.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "base/files.h"
+#include "base/interrupt.h"
+#include "base/io.h"
+#include "base/status_macros.h"
+#include "layers/digest.h"
+#include "nlohmann/json.hpp"
+
+namespace cook::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Docker schema 2 layer types have OCI twins; an OCI manifest uses those.
+std::string OciLayerType(const std::string& media_type) {
+  if (media_type == oci::kDockerLayerGzip) return std::string(oci::kOciLayerGzip);
+  if (media_type == oci::kDockerLayerTar) return std::string(oci::kOciLayerTar);
+  return media_type;
+}
+
+}  // namespace
+
+absl::StatusOr<BaseImage> LoadBase(const oci::ImageReference& ref,
+                                   const std::optional<oci::Platform>& platform) {
+  BaseImage base;
+  base.ref = ref;
+  const oci::Platform wanted = platform.value_or(oci::HostPlatform());
+  if (ref.transport == oci::Transport::kScratch) {
+    base.config.platform = wanted;
+    return base;
+  }
+  const std::string context = absl::StrCat("reading base image ", ref.ToString());
+  ASSIGN_OR_RETURN(base.source,
+                   Annotate(oci::OpenImageSource(ref), context));
+  ASSIGN_OR_RETURN(oci::RawManifest raw,
+                   Annotate(base.source->GetManifest(wanted), context));
+  ASSIGN_OR_RETURN(oci::Manifest manifest,
+                   Annotate(oci::ParseManifest(raw.bytes), context));
+  ASSIGN_OR_RETURN(std::string config_bytes,
+                   Annotate(oci::ReadSmallBlob(*base.source, manifest.config),
+                            context));
+  ASSIGN_OR_RETURN(base.config,
+                   Annotate(oci::ParseConfig(config_bytes), context));
+  if (base.config.diff_ids.size() != manifest.layers.size()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s: the config lists %d layers but the manifest %d", context,
+        base.config.diff_ids.size(), manifest.layers.size()));
+  }
+  for (oci::Descriptor layer : manifest.layers) {
+    layer.media_type = OciLayerType(layer.media_type);
+    base.layers.push_back(std::move(layer));
+  }
+  return base;
+}
+
+std::string FormatCreated(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
+}
+
+absl::StatusOr<StagingDir> StagingDir::Create(
+    const std::vector<oci::ImageReference>& dests) {
+  fs::path parent = fs::temp_directory_path();
+  for (const oci::ImageReference& dest : dests) {
+    if (dest.transport == oci::Transport::kOci ||
+        dest.transport == oci::Transport::kDockerArchive) {
+      parent = fs::path(dest.path).parent_path();
+      break;
+    }
+  }
+  std::string pattern = (parent / ".cook-staging-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    return ErrnoError(errno, absl::StrCat("creating a staging directory in ",
+                                          parent.string()));
+  }
+  return StagingDir(fs::path(pattern));
+}
+
+StagingDir::~StagingDir() {
+  if (path_.empty()) return;
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+oci::Descriptor LayerDescriptor(const layers::LayerBlob& blob) {
+  oci::Descriptor d;
+  switch (blob.compression) {
+    case layers::Compression::kZstd:
+      d.media_type = std::string(oci::kOciLayerZstd);
+      break;
+    case layers::Compression::kGzip:
+      d.media_type = std::string(oci::kOciLayerGzip);
+      break;
+    case layers::Compression::kNone:
+      d.media_type = std::string(oci::kOciLayerTar);
+      break;
+  }
+  d.digest = blob.digest;
+  d.size = static_cast<int64_t>(blob.size);
+  return d;
+}
+
+absl::StatusOr<ImageResult> WriteImage(
+    BaseImage& base, const oci::ImageConfig& config,
+    const std::vector<NewLayer>& new_layers,
+    const std::vector<oci::ImageReference>& dests, Progress& progress) {
+  const std::string config_bytes = oci::SerializeConfig(config);
+  oci::Manifest manifest;
+  manifest.config.media_type = std::string(oci::kOciConfig);
+  manifest.config.digest = layers::Sha256Digest(config_bytes);
+  manifest.config.size = static_cast<int64_t>(config_bytes.size());
+  manifest.layers = base.layers;
+  for (const NewLayer& layer : new_layers) {
+    manifest.layers.push_back(layer.descriptor);
+  }
+  const oci::RawManifest raw = oci::MakeRawManifest(manifest);
+
+  ImageResult result;
+  result.manifest_digest = raw.digest;
+  result.config_digest = manifest.config.digest;
+  result.layers = manifest.layers;
+
+  for (size_t i = 0; i < dests.size(); ++i) {
+    const oci::ImageReference& dest = dests[i];
+    const bool last = i + 1 == dests.size();
+    const std::string context = absl::StrCat("writing ", dest.ToString());
+    RETURN_IF_ERROR(CheckInterrupted());
+    ASSIGN_OR_RETURN(std::unique_ptr<oci::ImageDestination> out,
+                     Annotate(oci::OpenImageDestination(dest), context));
+    for (const oci::Descriptor& layer : base.layers) {
+      RETURN_IF_ERROR(CheckInterrupted());
+      ASSIGN_OR_RETURN(bool has, Annotate(out->HasBlob(layer), context));
+      if (has) continue;
+      ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> reader,
+                       Annotate(base.source->OpenBlob(layer), context));
+      RETURN_IF_ERROR(Annotate(out->PutBlob(layer, *reader), context));
+    }
+    for (const NewLayer& layer : new_layers) {
+      RETURN_IF_ERROR(CheckInterrupted());
+      ASSIGN_OR_RETURN(bool has, Annotate(out->HasBlob(layer.descriptor), context));
+      if (has) continue;
+      RETURN_IF_ERROR(Annotate(
+          out->PutBlobFile(layer.descriptor, layer.blob.path, /*take=*/last),
+          absl::StrCat(context, ": layer ", layer.descriptor.digest)));
+    }
+    StringSource config_source(config_bytes);
+    ASSIGN_OR_RETURN(bool has_config, Annotate(out->HasBlob(manifest.config), context));
+    if (!has_config) {
+      RETURN_IF_ERROR(Annotate(out->PutBlob(manifest.config, config_source), context));
+    }
+    RETURN_IF_ERROR(Annotate(out->PutManifest(raw), context));
+    RETURN_IF_ERROR(CheckInterrupted());
+    RETURN_IF_ERROR(Annotate(out->Commit(), context));
+    progress.Step(absl::StrCat("wrote ", dest.ToString(), " ", raw.digest));
+    result.destinations.push_back(dest.ToString());
+  }
+  return result;
+}
+
+void PrintImageResult(const ImageResult& result, bool json, std::FILE* out) {
+  if (!json) {
+    absl::FPrintF(out, "%s\n", result.manifest_digest);
+    return;
+  }
+  nlohmann::json layers = nlohmann::json::array();
+  for (const oci::Descriptor& d : result.layers) {
+    layers.push_back(
+        {{"digest", d.digest}, {"mediaType", d.media_type}, {"size", d.size}});
+  }
+  nlohmann::json doc = {
+      {"digest", result.manifest_digest},
+      {"config", result.config_digest},
+      {"layers", layers},
+      {"destinations", result.destinations},
+  };
+  absl::FPrintF(out, "%s\n", doc.dump());
+}
+
+}  // namespace cook::cli

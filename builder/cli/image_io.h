@@ -1,0 +1,85 @@
+#ifndef COOK_BUILDER_CLI_IMAGE_IO_H_
+#define COOK_BUILDER_CLI_IMAGE_IO_H_
+
+// What every image-writing command shares: loading a base image, staging new
+// layer blobs beside the destination, and writing one image to many
+// destinations.
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "builder/cli/progress.h"
+#include "builder/oci/image.h"
+#include "builder/oci/reference.h"
+#include "builder/oci/transport.h"
+#include "layers/layer_writer.h"
+
+namespace cook::cli {
+
+struct BaseImage {
+  oci::ImageReference ref;
+  std::unique_ptr<oci::ImageSource> source;  // null for scratch
+  std::vector<oci::Descriptor> layers;       // OCI media types
+  oci::ImageConfig config;                   // empty for scratch
+};
+
+// Opens the base (scratch gives an empty linux config for the host or
+// `platform`) and reads its manifest and config.
+absl::StatusOr<BaseImage> LoadBase(const oci::ImageReference& ref,
+                                   const std::optional<oci::Platform>& platform);
+
+// RFC 3339 in UTC, second precision: "1970-01-01T00:00:01Z".
+std::string FormatCreated(absl::Time t);
+
+// A private directory for layer blobs, on the file system of the first local
+// destination so that blobs can be renamed into place. Removed on
+// destruction.
+class StagingDir {
+ public:
+  static absl::StatusOr<StagingDir> Create(
+      const std::vector<oci::ImageReference>& dests);
+  StagingDir(StagingDir&& other) noexcept : path_(std::move(other.path_)) {
+    other.path_.clear();
+  }
+  StagingDir(const StagingDir&) = delete;
+  ~StagingDir();
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  explicit StagingDir(std::filesystem::path path) : path_(std::move(path)) {}
+  std::filesystem::path path_;
+};
+
+struct NewLayer {
+  layers::LayerBlob blob;
+  oci::Descriptor descriptor;
+};
+
+oci::Descriptor LayerDescriptor(const layers::LayerBlob& blob);
+
+struct ImageResult {
+  std::string manifest_digest;
+  std::string config_digest;
+  std::vector<oci::Descriptor> layers;
+  std::vector<std::string> destinations;
+};
+
+// Writes the image (base layers, then `new_layers`, with `config`) to every
+// destination, copying only the blobs a destination lacks.
+absl::StatusOr<ImageResult> WriteImage(
+    BaseImage& base, const oci::ImageConfig& config,
+    const std::vector<NewLayer>& new_layers,
+    const std::vector<oci::ImageReference>& dests, Progress& progress);
+
+// The digest on a line of its own, or with `json` one JSON object.
+void PrintImageResult(const ImageResult& result, bool json, std::FILE* out);
+
+}  // namespace cook::cli
+
+#endif  // COOK_BUILDER_CLI_IMAGE_IO_H_

@@ -1,0 +1,40 @@
+// builder/main.cc: the only code that sees argv, the environment, stderr and
+// exit codes.
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include "base/interrupt.h"
+#include "builder/cli/command.h"
+#include "builder/cli/commands.h"
+
+namespace {
+
+cook::cli::Environment ReadEnvironment() {
+  cook::cli::Environment env;
+  // Under `bazel run`, relative paths mean the user's directory, not the
+  // runfiles tree.
+  if (const char* dir = std::getenv("BUILD_WORKING_DIRECTORY"); dir && *dir) {
+    env.working_dir = dir;
+  } else {
+    std::error_code ec;
+    env.working_dir = std::filesystem::current_path(ec).string();
+  }
+  if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH")) {
+    env.source_date_epoch = epoch;
+  }
+  return env;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  cook::InstallInterruptHandlers();
+  absl::StatusOr<cook::cli::Command> command =
+      cook::cli::Parse(argc, argv, ReadEnvironment());
+  if (!command.ok()) return cook::cli::ReportUsage(command.status(), stderr);
+  return cook::cli::Report(cook::cli::Run(*command, stdout, stderr), stderr);
+}
