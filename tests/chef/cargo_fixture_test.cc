@@ -267,5 +267,156 @@ TEST_F(CargoFixtureTest, MetadataWithDependenciesResolvesTheSameGraph) {
   EXPECT_EQ(Json::parse(r.out)["packages"].size(), 8u);
 }
 
+// Every target kind, a proc-macro, a cdylib, `missing_docs = "deny"` lints
+// and a path dependency outside the workspace, without registry crates.
+const std::map<std::string, std::string> kBuildable = {
+    {"ws/Cargo.toml", R"(
+[workspace]
+members = ["kinds", "pm"]
+resolver = "2"
+
+[workspace.lints.rust]
+missing_docs = "deny"
+unsafe_code = "forbid"
+
+[profile.dev]
+debug = 0
+)"},
+    {"ws/kinds/Cargo.toml", R"(
+[package]
+name = "kinds"
+version = "4.5.6"
+edition = "2021"
+
+[lib]
+crate-type = ["rlib", "cdylib"]
+
+[[bin]]
+name = "needs-x"
+path = "src/needs_x.rs"
+required-features = ["x"]
+
+[[test]]
+name = "noharness"
+harness = false
+
+[[bench]]
+name = "bench"
+harness = false
+
+[features]
+x = []
+
+[dependencies]
+pm = { path = "../pm", version = "0.1" }
+lib-outside = { path = "../../outside", version = "2" }
+
+[build-dependencies]
+lib-outside = { path = "../../outside", version = "2" }
+
+[lints]
+workspace = true
+)"},
+    {"ws/kinds/src/lib.rs", "pub fn undocumented() -> u32 { 1 }\n"},
+    {"ws/kinds/src/main.rs", "fn main() { println!(\"{}\", kinds::undocumented()); }\n"},
+    {"ws/kinds/src/needs_x.rs", "fn main() {}\n"},
+    {"ws/kinds/src/bin/second.rs", "fn main() { compile_error!(\"real sources are never built\"); }\n"},
+    {"ws/kinds/examples/ex.rs", "fn main() {}\n"},
+    {"ws/kinds/tests/t.rs", "#[test]\nfn t() {}\n"},
+    {"ws/kinds/tests/noharness.rs", "fn main() {}\n"},
+    {"ws/kinds/benches/bench.rs", "fn main() {}\n"},
+    {"ws/kinds/benches/harnessed.rs", ""},
+    {"ws/kinds/build.rs", "fn main() {}\n"},
+    {"ws/pm/Cargo.toml", R"(
+[package]
+name = "pm"
+version = "0.1.0"
+edition = "2021"
+
+[lib]
+proc-macro = true
+
+[lints]
+workspace = true
+)"},
+    {"ws/pm/src/lib.rs", "this is not rust\n"},
+    {"outside/Cargo.toml", "[package]\nname = \"lib-outside\"\nversion = \"2.0.0\"\nedition = \"2021\"\n"},
+    {"outside/src/lib.rs", "pub fn f() {}\n"},
+};
+
+TEST_F(CargoFixtureTest, SkeletonOfEveryTargetKindBuilds) {
+  WriteTree(root_ / "original", kBuildable);
+  const fs::path ws = root_ / "original" / "ws";
+  ASSERT_EQ(testing::RunCargo(*cargo_, {"generate-lockfile", "--offline"}, ws, root_).exit_code,
+            0);
+  const Recipe recipe = PrepareAndWrite(ws);
+  const fs::path skeleton_ws = SkeletonWorkspaceRoot(recipe, root_ / "skeleton");
+  cook::testing::RunResult r = testing::RunCargo(
+      *cargo_,
+      {"build", "--offline", "--locked", "--all-targets", "--all-features", "--target-dir",
+       (root_ / "target").string()},
+      skeleton_ws, root_);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(root_ / "target" / "debug" / "libkinds.so"));
+  EXPECT_TRUE(fs::exists(root_ / "target" / "debug" / "needs-x"));
+}
+
+constexpr char kDebianRegistry[] = "/usr/share/cargo/registry";
+
+TEST_F(CargoFixtureTest, PatchedLocalCrateStaysInUse) {
+  bool have_log = false;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(kDebianRegistry, ec)) {
+    have_log |= entry.path().filename().string().rfind("log-0.4.", 0) == 0;
+  }
+  if (!have_log) GTEST_SKIP() << "Debian's librust-log-dev is not installed";
+  const fs::path ws = root_ / "original" / "ws";
+  // A relative directory source: the skeleton must still reach it.
+  const std::string registry = fs::path(kDebianRegistry).lexically_relative(ws).string();
+  WriteTree(root_ / "original",
+            {
+                {"ws/Cargo.toml",
+                 "[workspace]\nmembers = [\"app\"]\nresolver = \"2\"\n"
+                 "[patch.crates-io]\ncfg-if = { path = \"patched/cfg-if\" }\n"},
+                {"ws/.cargo/config.toml",
+                 "[source.crates-io]\nreplace-with = \"debian\"\n[source.debian]\ndirectory = \"" +
+                     registry + "\"\n"},
+                {"ws/app/Cargo.toml",
+                 "[package]\nname = \"app\"\nversion = \"7.0.0\"\nedition = \"2021\"\n"
+                 "[dependencies]\nlog = \"0.4\"\nhelper = { path = \"../helper\", version = \"0.3\" }\n"},
+                {"ws/app/src/main.rs", "fn main() {}\n"},
+                {"ws/helper/Cargo.toml", "[package]\nname = \"helper\"\nversion = \"0.3.0\"\n"},
+                {"ws/helper/src/lib.rs", ""},
+                {"ws/patched/cfg-if/Cargo.toml",
+                 "[package]\nname = \"cfg-if\"\nversion = \"1.0.0\"\nedition = \"2018\"\n"},
+                {"ws/patched/cfg-if/src/lib.rs", ""},
+            });
+  cook::testing::RunResult lock =
+      testing::RunCargo(*cargo_, {"generate-lockfile", "--offline"}, ws, root_);
+  ASSERT_EQ(lock.exit_code, 0) << lock.err;
+
+  const Recipe recipe = PrepareAndWrite(ws);
+  EXPECT_EQ(recipe.directory_sources, std::vector<std::string>{kDebianRegistry});
+  for (const RecipePackage& package : recipe.packages) {
+    EXPECT_EQ(package.version_masked, package.name != "cfg-if") << package.name;
+  }
+  const fs::path skeleton_ws = SkeletonWorkspaceRoot(recipe, root_ / "skeleton");
+  EXPECT_THAT(ReadFile(skeleton_ws / ".cargo" / "config.toml"),
+              IsOkAndHolds(HasSubstr(std::string("directory = \"") + kDebianRegistry + "\"")));
+  cook::testing::RunResult r = testing::RunCargo(
+      *cargo_, {"metadata", "--locked", "--offline", "--format-version", "1"}, skeleton_ws, root_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  bool found = false;
+  const Json metadata = Json::parse(r.out);
+  for (const Json& package : metadata["packages"]) {
+    if (package["name"] != "cfg-if") continue;
+    found = true;
+    EXPECT_TRUE(package["source"].is_null()) << package.dump();
+    EXPECT_EQ(package["version"], "1.0.0");
+    EXPECT_THAT(package["manifest_path"].get<std::string>(), HasSubstr("/skeleton/patched/cfg-if/"));
+  }
+  EXPECT_TRUE(found);
+}
+
 }  // namespace
 }  // namespace cook::chef
