@@ -218,8 +218,16 @@ bool IsArrayOfTables(const TomlValue& value) {
   return true;
 }
 
+// `{ workspace = true }` inheritance is written the way manifests spell it,
+// `version.workspace = true`, not as a `[package.version]` section.
+bool IsInheritance(const TomlValue& value) {
+  if (!value.is_table() || value.table().entries().size() != 1) return false;
+  const TomlValue* workspace = value.table().Find("workspace");
+  return workspace != nullptr && !workspace->is_table() && !workspace->is_array();
+}
+
 bool IsSection(const TomlValue& value) {
-  return (value.is_table() && !value.table().is_inline()) ||
+  return (value.is_table() && !value.table().is_inline() && !IsInheritance(value)) ||
          IsArrayOfTables(value);
 }
 
@@ -292,8 +300,13 @@ void AppendSection(const TomlTable& table, const std::string& path,
   }
   for (const auto& [key, value] : table.entries()) {
     if (IsSection(value)) continue;
-    absl::StrAppend(&out, FormatTomlKey(key), " = ");
-    AppendInline(value, out);
+    if (IsInheritance(value) && !value.table().is_inline()) {
+      absl::StrAppend(&out, FormatTomlKey(key), ".workspace = ");
+      AppendInline(*value.table().Find("workspace"), out);
+    } else {
+      absl::StrAppend(&out, FormatTomlKey(key), " = ");
+      AppendInline(value, out);
+    }
     out += "\n";
   }
   for (const auto& [key, value] : table.entries()) {
