@@ -22,14 +22,12 @@ measure() {
   cat "$work/time"
 }
 
-gnu() {
-  local tree=$1 out=$2
-  bash -c 'set -o pipefail
-    tar --sort=name --format=pax --mtime=@1 --owner=0 --group=0 --numeric-owner \
-        --pax-option=delete=atime,delete=ctime -C "$1" -cf - . \
-      | tee >(sha256sum > "$2.diffid") | zstd -3 -T0 -q \
-      | tee >(sha256sum > "$2.digest") > "$2"' _ "$tree" "$out"
-}
+# The GNU pipeline, as one shell command so that GNU time sees all of it.
+gnu_pipeline='set -o pipefail
+  tar --sort=name --format=pax --mtime=@1 --owner=0 --group=0 --numeric-owner \
+      --pax-option=delete=atime,delete=ctime -C "$1" -cf - . \
+    | tee >(sha256sum > "$2.diffid") | zstd -3 -T0 -q \
+    | tee >(sha256sum > "$2.digest") > "$2"; wait'
 
 printf '%-6s %-8s %10s %10s %8s %12s %12s %9s %10s %10s\n' size tool seconds peak_MiB ratio \
   out_bytes gnu_bytes size_ratio
@@ -42,7 +40,7 @@ for gb in "${sizes[@]}"; do
   best_gnu=""; best_cook=""
   for round in 1 2; do
     rm -rf "$work/gnu.tar.zst"* "$work/oci"
-    read -r gs gm < <(measure gnu "$tree" "$work/gnu.tar.zst")
+    read -r gs gm < <(measure bash -c "$gnu_pipeline" _ "$tree" "$work/gnu.tar.zst")
     read -r cs cm < <(measure "$cook" assemble --quiet --compression zstd \
         --compression-level 3 --add "$tree:/build/target" --dest "oci:$work/oci")
     if [ -z "$best_gnu" ] || awk "BEGIN{exit !($gs < $best_gnu)}"; then best_gnu=$gs; gnu_mem=$gm; fi
