@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -453,6 +454,29 @@ TEST_F(AssembleTest, UnknownTransportAndUnknownFlagAreUsageErrors) {
                           "--compression", "gzip", "--compression-level", "42"});
   EXPECT_EQ(level.exit_code, 2);
   EXPECT_FALSE(fs::exists(root_ / "y"));
+}
+
+TEST_F(AssembleTest, InterruptExits130AndLeavesNothingThatLooksComplete) {
+  if (!HaveProgram("timeout")) GTEST_SKIP() << "coreutils timeout is missing";
+  std::string data;
+  std::mt19937_64 rng(3);
+  data.resize(256 << 20);
+  for (size_t i = 0; i + 8 <= data.size(); i += 8) {
+    const uint64_t v = rng() % 4096;  // compressible, but not trivially
+    std::memcpy(&data[i], &v, 8);
+  }
+  WriteTestFile(root_ / "big/data.bin", data);
+  data.clear();
+  RunResult r = RunProgram({"timeout", "--preserve-status", "-s", "INT", "1",
+                            CookBinary(), "assemble", "--add",
+                            (root_ / "big").string(), "--compression", "gzip",
+                            "--dest", "oci:" + (root_ / "out").string(), "--quiet"});
+  EXPECT_EQ(r.exit_code, 130) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("interrupted"));
+  EXPECT_FALSE(fs::exists(root_ / "out/index.json"));
+  for (const auto& e : fs::directory_iterator(root_)) {
+    EXPECT_THAT(e.path().filename().string(), Not(HasSubstr("cook-staging")));
+  }
 }
 
 TEST_F(AssembleTest, InspectOfMissingImageSaysWhatIsMissing) {
