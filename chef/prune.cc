@@ -88,8 +88,16 @@ Reach Reachable(Workspace& ws, const Lockfile* lock, const LocalPackage& selecte
         if (!package->member && entry.kind == DependencyKind::kDev) continue;
         auto dir = PathDependencyDir(entry, manifest.dir(), ws.InheritedDependencies(*package),
                                      package->workspace_manifest_path.parent_path());
-        if (!dir) continue;
-        if (const LocalPackage* dep = ws.FindPackage(*dir)) queue.push_back(dep);
+        if (dir) {
+          if (const LocalPackage* dep = ws.FindPackage(*dir)) queue.push_back(dep);
+          continue;
+        }
+        // A registry or git dependency that [patch] may substitute: without
+        // a lockfile to tell, assume it does.
+        const std::string dep_name = DependencyPackageName(entry);
+        for (const LocalPackage& candidate : ws.packages) {
+          if (candidate.patched && candidate.name == dep_name) queue.push_back(&candidate);
+        }
       }
       if (lock != nullptr) {
         for (size_t i = 0; i < lock->packages().size(); ++i) {

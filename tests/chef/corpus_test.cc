@@ -52,5 +52,37 @@ TEST_F(CorpusTest, SkeletonMetadataMatchesOriginal) {
   EXPECT_GE(checked, 3);
 }
 
+// `--bin` for every member of every corpus workspace: cargo accepts the
+// pruned skeleton and lists the selected package among the members.
+TEST_F(CorpusTest, EveryBinSelectionGivesAValidSkeleton) {
+  const std::optional<std::string> cargo = testing::FindCargo();
+  if (!cargo) GTEST_SKIP() << "cargo is not installed";
+  const std::optional<fs::path> corpus = testing::CorpusDir();
+  if (!corpus) GTEST_SKIP() << "../shared/corpus not found beside the source tree";
+  int checked = 0;
+  for (const auto& entry : fs::directory_iterator(*corpus)) {
+    if (!entry.is_directory()) continue;
+    const std::string name = entry.path().filename().string();
+    absl::StatusOr<Recipe> full = Prepare({entry.path(), ""});
+    ASSERT_THAT(full, IsOk());
+    for (const RecipePackage& package : full->packages) {
+      if (!package.member) continue;
+      SCOPED_TRACE(name + " --bin " + package.name);
+      absl::StatusOr<Recipe> recipe = Prepare({entry.path(), package.name});
+      ASSERT_THAT(recipe, IsOk());
+      EXPECT_LE(recipe->packages.size(), full->packages.size());
+      const fs::path skeleton = root_ / "bin" / name / package.name;
+      ASSERT_THAT(WriteSkeleton(*recipe, skeleton), IsOk());
+      cook::testing::RunResult r = testing::RunCargo(
+          *cargo, {"metadata", "--no-deps", "--offline", "--format-version", "1"},
+          SkeletonWorkspaceRoot(*recipe, skeleton), root_);
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+      EXPECT_THAT(r.out, ::testing::HasSubstr("\"name\":\"" + package.name + "\""));
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 10);
+}
+
 }  // namespace
 }  // namespace cook::chef
