@@ -418,5 +418,43 @@ TEST_F(CargoFixtureTest, PatchedLocalCrateStaysInUse) {
   EXPECT_TRUE(found);
 }
 
+TEST_F(CargoFixtureTest, OutsideCrateInheritsFromItsOwnWorkspace) {
+  WriteTree(root_ / "original",
+            {
+                {"ws/Cargo.toml", "[workspace]\nmembers = [\"app\"]\n"},
+                {"ws/app/Cargo.toml",
+                 "[package]\nname = \"app\"\nversion = \"1.0.0\"\nedition = \"2021\"\n"
+                 "[dependencies]\nshared = { path = \"../../libs/shared\", version = \"5\" }\n"},
+                {"ws/app/src/main.rs", "fn main() {}\n"},
+                {"libs/Cargo.toml",
+                 "[workspace]\nmembers = [\"shared\", \"unrelated\"]\n[workspace.package]\n"
+                 "version = \"5.1.0\"\nedition = \"2021\"\n[workspace.dependencies]\n"
+                 "helper = { path = \"helper\", version = \"5\" }\n"},
+                {"libs/shared/Cargo.toml",
+                 "[package]\nname = \"shared\"\nversion.workspace = true\nedition.workspace = true\n"
+                 "[dependencies]\nhelper = { workspace = true }\n"},
+                {"libs/shared/src/lib.rs", ""},
+                {"libs/helper/Cargo.toml",
+                 "[package]\nname = \"helper\"\nversion.workspace = true\nedition.workspace = true\n"},
+                {"libs/helper/src/lib.rs", ""},
+            });
+  const fs::path ws = root_ / "original" / "ws";
+  cook::testing::RunResult lock =
+      testing::RunCargo(*cargo_, {"generate-lockfile", "--offline"}, ws, root_);
+  ASSERT_EQ(lock.exit_code, 0) << lock.err;
+  const Recipe recipe = PrepareAndWrite(ws);
+  EXPECT_EQ(recipe.workspace_root, "ws");
+  EXPECT_TRUE(recipe.files.count("libs/Cargo.toml"));
+  cook::testing::RunResult r = testing::RunCargo(
+      *cargo_, {"metadata", "--locked", "--offline", "--format-version", "1"},
+      SkeletonWorkspaceRoot(recipe, root_ / "skeleton"), root_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Json::parse(r.out)["packages"].size(), 3u);
+  const Json want = testing::NormalizedMetadata(*cargo_, ws, root_ / "original", root_);
+  const Json got = testing::NormalizedMetadata(
+      *cargo_, SkeletonWorkspaceRoot(recipe, root_ / "skeleton"), root_ / "skeleton", root_);
+  EXPECT_EQ(got.dump(1), want.dump(1));
+}
+
 }  // namespace
 }  // namespace cook::chef
