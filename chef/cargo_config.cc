@@ -12,7 +12,8 @@
 namespace cook::chef {
 namespace fs = std::filesystem;
 
-absl::StatusOr<std::optional<CargoConfig>> ReadCargoConfig(const fs::path& dir) {
+absl::StatusOr<std::optional<CargoConfig>> ReadCargoConfig(
+    const fs::path& dir) {
   CargoConfig config;
   fs::path path;
   std::error_code ec;

@@ -4,7 +4,6 @@
 #include <string>
 #include <system_error>
 
-
 namespace cook::chef {
 namespace fs = std::filesystem;
 
@@ -17,7 +16,8 @@ namespace {
 // Matches a `[...]` class at the start of `pattern` against `c`. Sets
 // `length` to the class's length; returns false for a malformed class, which
 // then matches literally.
-bool MatchClass(std::string_view pattern, char c, size_t& length, bool& matched) {
+bool MatchClass(std::string_view pattern, char c, size_t& length,
+                bool& matched) {
   size_t i = 1;
   bool negate = false;
   if (i < pattern.size() && pattern[i] == '!') {
@@ -30,7 +30,8 @@ bool MatchClass(std::string_view pattern, char c, size_t& length, bool& matched)
     first = false;
     char lo = pattern[i];
     char hi = lo;
-    if (i + 2 < pattern.size() && pattern[i + 1] == '-' && pattern[i + 2] != ']') {
+    if (i + 2 < pattern.size() && pattern[i + 1] == '-' &&
+        pattern[i + 2] != ']') {
       hi = pattern[i + 2];
       i += 3;
     } else {
@@ -103,7 +104,8 @@ void Expand(const fs::path& dir, const std::vector<std::string>& parts,
   const std::string& part = parts[index];
   if (part == "**") {
     Expand(dir, parts, index + 1, out);
-    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end;
+         it.increment(ec)) {
       if (it->is_directory(ec)) Expand(it->path(), parts, index, out);
     }
     return;
@@ -112,15 +114,18 @@ void Expand(const fs::path& dir, const std::vector<std::string>& parts,
     Expand((dir / part).lexically_normal(), parts, index + 1, out);
     return;
   }
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end;
+       it.increment(ec)) {
     const std::string name = it->path().filename().string();
-    if (GlobMatchComponent(part, name)) Expand(it->path(), parts, index + 1, out);
+    if (GlobMatchComponent(part, name))
+      Expand(it->path(), parts, index + 1, out);
   }
 }
 
 }  // namespace
 
-std::vector<fs::path> ExpandGlob(const fs::path& base, std::string_view pattern) {
+std::vector<fs::path> ExpandGlob(const fs::path& base,
+                                 std::string_view pattern) {
   std::vector<std::string> parts;
   size_t start = 0;
   while (start <= pattern.size()) {
@@ -134,7 +139,8 @@ std::vector<fs::path> ExpandGlob(const fs::path& base, std::string_view pattern)
   Expand(base, parts, 0, out);
   for (fs::path& path : out) {
     path = path.lexically_normal();
-    if (path.has_relative_path() && path.filename().empty()) path = path.parent_path();
+    if (path.has_relative_path() && path.filename().empty())
+      path = path.parent_path();
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());

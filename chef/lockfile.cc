@@ -41,12 +41,15 @@ std::string FormatReference(const Reference& ref) {
 // Sources in references may lack the `#revision` that package sources carry.
 bool SameSource(std::string_view package_source, std::string_view ref_source) {
   auto strip = [](std::string_view s) { return s.substr(0, s.find('#')); };
-  return package_source == ref_source || strip(package_source) == strip(ref_source);
+  return package_source == ref_source ||
+         strip(package_source) == strip(ref_source);
 }
 
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
     s.remove_suffix(1);
   }
   return s;
@@ -79,7 +82,8 @@ std::string Quote(std::string_view s) {
   return out;
 }
 
-void AppendPackage(const LockPackage& package, std::string_view header, std::string& out) {
+void AppendPackage(const LockPackage& package, std::string_view header,
+                   std::string& out) {
   out.append(header).append("\n");
   for (const auto& [key, raw] : package.fields) {
     if (key == "name") {
@@ -103,7 +107,8 @@ void AppendPackage(const LockPackage& package, std::string_view header, std::str
 // Orders references as cargo sorts them: by name, version text, source.
 bool ReferenceLess(const std::string& a, const std::string& b) {
   const Reference x = ParseReference(a), y = ParseReference(b);
-  return std::tie(x.name, x.version, x.source) < std::tie(y.name, y.version, y.source);
+  return std::tie(x.name, x.version, x.source) <
+         std::tie(y.name, y.version, y.source);
 }
 
 int CompareNumber(std::string_view a, std::string_view b) {
@@ -114,8 +119,9 @@ int CompareNumber(std::string_view a, std::string_view b) {
 }
 
 bool IsNumber(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(),
-                                   [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c));
+  });
 }
 
 std::vector<std::string_view> Split(std::string_view s, char sep) {
@@ -123,7 +129,8 @@ std::vector<std::string_view> Split(std::string_view s, char sep) {
   size_t start = 0;
   while (true) {
     size_t end = s.find(sep, start);
-    out.push_back(s.substr(start, end == std::string_view::npos ? end : end - start));
+    out.push_back(
+        s.substr(start, end == std::string_view::npos ? end : end - start));
     if (end == std::string_view::npos) return out;
     start = end + 1;
   }
@@ -146,7 +153,8 @@ int CompareVersions(std::string_view a, std::string_view b) {
   const bool b_pre = b_dash != std::string_view::npos;
   if (a_pre != b_pre) return a_pre ? -1 : 1;
   if (!a_pre) return 0;
-  const auto x = Split(a.substr(a_dash + 1), '.'), y = Split(b.substr(b_dash + 1), '.');
+  const auto x = Split(a.substr(a_dash + 1), '.'),
+             y = Split(b.substr(b_dash + 1), '.');
   for (size_t i = 0; i < std::min(x.size(), y.size()); ++i) {
     const bool xn = IsNumber(x[i]), yn = IsNumber(y[i]);
     int c;
@@ -162,7 +170,8 @@ int CompareVersions(std::string_view a, std::string_view b) {
   return x.size() == y.size() ? 0 : (x.size() < y.size() ? -1 : 1);
 }
 
-absl::StatusOr<Lockfile> Lockfile::Parse(std::string_view text, std::string_view path) {
+absl::StatusOr<Lockfile> Lockfile::Parse(std::string_view text,
+                                         std::string_view path) {
   Lockfile lock;
   std::vector<std::string_view> lines = Split(text, '\n');
   if (!lines.empty() && lines.back().empty()) lines.pop_back();
@@ -189,7 +198,8 @@ absl::StatusOr<Lockfile> Lockfile::Parse(std::string_view text, std::string_view
         const std::string_view line = Trim(lines[i]);
         if (line.empty() || line[0] == '#') continue;
         const size_t eq = line.find('=');
-        if (eq == std::string_view::npos) return error(i, "expected `key = value`");
+        if (eq == std::string_view::npos)
+          return error(i, "expected `key = value`");
         const std::string key(Trim(line.substr(0, eq)));
         const std::string_view rhs = Trim(line.substr(eq + 1));
         package.fields.emplace_back(key, std::string(rhs));
@@ -198,12 +208,16 @@ absl::StatusOr<Lockfile> Lockfile::Parse(std::string_view text, std::string_view
           if (rhs == "[") {
             while (++i < end && Trim(lines[i]) != "]") {
               std::string_view element = Trim(lines[i]);
-              if (!element.empty() && element.back() == ',') element.remove_suffix(1);
+              if (!element.empty() && element.back() == ',')
+                element.remove_suffix(1);
               if (!element.empty()) elements.push_back(element);
             }
-            if (i == end) return error(header_line, "unterminated dependencies");
-          } else if (rhs.size() >= 2 && rhs.front() == '[' && rhs.back() == ']') {
-            for (std::string_view element : Split(rhs.substr(1, rhs.size() - 2), ',')) {
+            if (i == end)
+              return error(header_line, "unterminated dependencies");
+          } else if (rhs.size() >= 2 && rhs.front() == '[' &&
+                     rhs.back() == ']') {
+            for (std::string_view element :
+                 Split(rhs.substr(1, rhs.size() - 2), ',')) {
               if (!Trim(element).empty()) elements.push_back(element);
             }
           } else {
@@ -219,11 +233,13 @@ absl::StatusOr<Lockfile> Lockfile::Parse(std::string_view text, std::string_view
         if (key == "name" || key == "version" || key == "source") {
           std::optional<std::string> value = Unquote(rhs);
           if (!value) return error(i, absl::StrCat(key, " must be a string"));
-          (key == "name" ? package.name : key == "version" ? package.version : package.source) =
-              *std::move(value);
+          (key == "name"      ? package.name
+           : key == "version" ? package.version
+                              : package.source) = *std::move(value);
         }
       }
-      if (package.name.empty()) return error(header_line, "package without a name");
+      if (package.name.empty())
+        return error(header_line, "package without a name");
       (header == "[[package]]" ? lock.packages_ : lock.unused_patches_)
           .push_back(std::move(package));
     } else if (header == "[metadata]") {
@@ -232,8 +248,10 @@ absl::StatusOr<Lockfile> Lockfile::Parse(std::string_view text, std::string_view
       }
     } else {
       std::string block;
-      for (size_t j = header_line; j < end; ++j) block.append(lines[j]).append("\n");
-      while (block.size() >= 2 && block.substr(block.size() - 2) == "\n\n") block.pop_back();
+      for (size_t j = header_line; j < end; ++j)
+        block.append(lines[j]).append("\n");
+      while (block.size() >= 2 && block.substr(block.size() - 2) == "\n\n")
+        block.pop_back();
       lock.other_blocks_.push_back(std::move(block));
     }
     i = end;
@@ -251,7 +269,8 @@ std::string Lockfile::Format() const {
   }
   if (!metadata_.empty()) {
     std::string& block = blocks.emplace_back("[metadata]\n");
-    for (const std::string& line : metadata_) absl::StrAppend(&block, line, "\n");
+    for (const std::string& line : metadata_)
+      absl::StrAppend(&block, line, "\n");
   }
   for (const std::string& block : other_blocks_) blocks.push_back(block);
   std::string out = header_;
@@ -292,7 +311,8 @@ void Lockfile::SetVersions(const std::map<int, std::string>& versions) {
                        ReferenceLess);
     }
   }
-  for (const auto& [index, version] : versions) packages_[index].version = version;
+  for (const auto& [index, version] : versions)
+    packages_[index].version = version;
   std::stable_sort(packages_.begin(), packages_.end(),
                    [](const LockPackage& a, const LockPackage& b) {
                      if (a.name != b.name) return a.name < b.name;
@@ -308,8 +328,8 @@ void Lockfile::Retain(const std::vector<bool>& keep,
   }
   packages_ = std::move(kept);
   std::erase_if(unused_patches_, [&](const LockPackage& p) {
-    return std::find(kept_patch_names.begin(), kept_patch_names.end(), p.name) ==
-           kept_patch_names.end();
+    return std::find(kept_patch_names.begin(), kept_patch_names.end(),
+                     p.name) == kept_patch_names.end();
   });
   // v1 lockfiles: `"checksum NAME VERSION (SOURCE)" = "..."`.
   std::erase_if(metadata_, [&](const std::string& line) {
@@ -317,7 +337,8 @@ void Lockfile::Retain(const std::vector<bool>& keep,
     if (line.rfind(kPrefix, 0) != 0) return false;
     const size_t close = line.find('"', kPrefix.size());
     if (close == std::string::npos) return false;
-    return Resolve(std::string_view(line).substr(kPrefix.size(), close - kPrefix.size())) < 0;
+    return Resolve(std::string_view(line).substr(kPrefix.size(),
+                                                 close - kPrefix.size())) < 0;
   });
 }
 

@@ -31,13 +31,16 @@ class Lockfile {
  public:
   // Parses a lockfile in cargo's layout. Errors are InvalidArgument
   // "`path`:LINE: message".
-  static absl::StatusOr<Lockfile> Parse(std::string_view text, std::string_view path);
+  static absl::StatusOr<Lockfile> Parse(std::string_view text,
+                                        std::string_view path);
 
   // The file as cargo writes it.
   std::string Format() const;
 
   const std::vector<LockPackage>& packages() const { return packages_; }
-  const std::vector<LockPackage>& unused_patches() const { return unused_patches_; }
+  const std::vector<LockPackage>& unused_patches() const {
+    return unused_patches_;
+  }
 
   // The index of the package `reference` names, or -1.
   int Resolve(std::string_view reference) const;

@@ -23,12 +23,12 @@ absl::StatusOr<Manifest> ParseManifest(std::string_view text,
   const TomlValue* package = manifest.doc.Find("package");
   if (package != nullptr) {
     if (!package->is_table()) {
-      return absl::InvalidArgumentError(
-          absl::StrFormat("reading %s: [package] is not a table", path.string()));
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "reading %s: [package] is not a table", path.string()));
     }
     if (!package->table().FindString("name")) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "reading %s: missing package.name", path.string()));
+      return absl::InvalidArgumentError(
+          absl::StrFormat("reading %s: missing package.name", path.string()));
     }
   } else if (manifest.workspace() == nullptr) {
     return absl::InvalidArgumentError(absl::StrFormat(
@@ -42,8 +42,8 @@ absl::StatusOr<Manifest> ReadManifest(const fs::path& path) {
   absl::StatusOr<std::string> text = ReadFile(path);
   if (!text.ok()) {
     if (absl::IsNotFound(text.status())) {
-      return absl::NotFoundError(absl::StrFormat(
-          "reading manifest %s: no such file", path.string()));
+      return absl::NotFoundError(
+          absl::StrFormat("reading manifest %s: no such file", path.string()));
     }
     return text.status();
   }
@@ -85,7 +85,8 @@ std::vector<DependencyEntry> DependencyEntries(TomlTable& doc) {
 
 std::string DependencyPackageName(const DependencyEntry& entry) {
   if (entry.value->is_table()) {
-    if (auto package = entry.value->table().FindString("package")) return *package;
+    if (auto package = entry.value->table().FindString("package"))
+      return *package;
   }
   return entry.key;
 }
@@ -98,13 +99,13 @@ fs::path JoinNormal(const fs::path& base, std::string_view relative) {
   return joined;
 }
 
-std::optional<fs::path> PathDependencyDir(const DependencyEntry& entry,
-                                          const fs::path& manifest_dir,
-                                          const TomlTable* workspace_dependencies,
-                                          const fs::path& workspace_dir) {
+std::optional<fs::path> PathDependencyDir(
+    const DependencyEntry& entry, const fs::path& manifest_dir,
+    const TomlTable* workspace_dependencies, const fs::path& workspace_dir) {
   if (!entry.value->is_table()) return std::nullopt;
   const TomlTable& table = entry.value->table();
-  if (auto path = table.FindString("path")) return JoinNormal(manifest_dir, *path);
+  if (auto path = table.FindString("path"))
+    return JoinNormal(manifest_dir, *path);
   if (table.FindBool("workspace").value_or(false) && workspace_dependencies) {
     const TomlTable* inherited = workspace_dependencies->FindTable(entry.key);
     if (inherited == nullptr) return std::nullopt;

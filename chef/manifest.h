@@ -42,8 +42,8 @@ enum class DependencyKind { kNormal, kDev, kBuild };
 struct DependencyEntry {
   DependencyKind kind;
   std::string platform;  // the `target.<platform>` key, or empty
-  std::string key;       // the name in the table (a rename, if `package` is set)
-  TomlValue* value;      // a version string or a table inside the manifest
+  std::string key;   // the name in the table (a rename, if `package` is set)
+  TomlValue* value;  // a version string or a table inside the manifest
 };
 
 // The entries of [dependencies], [dev-dependencies], [build-dependencies]

@@ -13,7 +13,8 @@ namespace {
 
 // Whether giving `package` kMaskedVersion would make two packages share a
 // name and version (or reference ambiguous) in the lockfile.
-bool Collides(const Workspace& ws, const Lockfile* lock, const LocalPackage& package) {
+bool Collides(const Workspace& ws, const Lockfile* lock,
+              const LocalPackage& package) {
   for (const LocalPackage& other : ws.packages) {
     if (&other != &package && other.name == package.name) return true;
   }
@@ -39,7 +40,8 @@ int LockIndex(const Lockfile& lock, const LocalPackage& package) {
   return -1;
 }
 
-void EraseVersionsOfMaskedPathDeps(Workspace& ws, const std::set<fs::path>& masked_dirs) {
+void EraseVersionsOfMaskedPathDeps(Workspace& ws,
+                                   const std::set<fs::path>& masked_dirs) {
   for (auto& [path, manifest] : ws.manifests) {
     const fs::path dir = manifest.dir();
     for (DependencyEntry& entry : DependencyEntries(manifest.doc)) {
@@ -47,10 +49,12 @@ void EraseVersionsOfMaskedPathDeps(Workspace& ws, const std::set<fs::path>& mask
       TomlTable& table = entry.value->table();
       // `{ workspace = true }` entries are handled in [workspace.dependencies].
       std::optional<std::string> dep_path = table.FindString("path");
-      if (dep_path && masked_dirs.count(JoinNormal(dir, *dep_path))) table.Erase("version");
+      if (dep_path && masked_dirs.count(JoinNormal(dir, *dep_path)))
+        table.Erase("version");
     }
     TomlTable* workspace = manifest.workspace();
-    TomlTable* deps = workspace ? workspace->FindTable("dependencies") : nullptr;
+    TomlTable* deps =
+        workspace ? workspace->FindTable("dependencies") : nullptr;
     if (deps == nullptr) continue;
     for (auto& [name, value] : deps->entries()) {
       if (!value.is_table()) continue;
@@ -81,12 +85,15 @@ std::set<fs::path> MaskVersions(Workspace& ws, Lockfile* lock) {
   roots.push_back(ws.root_manifest_path);
   for (const fs::path& root_path : roots) {
     TomlTable* workspace = ws.manifests.at(root_path).workspace();
-    TomlTable* package_table = workspace ? workspace->FindTable("package") : nullptr;
+    TomlTable* package_table =
+        workspace ? workspace->FindTable("package") : nullptr;
     if (package_table == nullptr) continue;
     std::optional<std::string> version = package_table->FindString("version");
     if (!version) continue;
     for (const LocalPackage& package : ws.packages) {
-      if (package.workspace_manifest_path != root_path || maskable.count(&package)) continue;
+      if (package.workspace_manifest_path != root_path ||
+          maskable.count(&package))
+        continue;
       TomlTable* own = ws.manifests.at(package.manifest_path).package();
       if (own != nullptr && IsInherited(*own, "version")) {
         own->Set("version", TomlValue::String(*version));
@@ -127,7 +134,8 @@ std::set<fs::path> MaskVersions(Workspace& ws, Lockfile* lock) {
 
 void StripLints(TomlTable& doc) {
   doc.Erase("lints");
-  if (TomlTable* workspace = doc.FindTable("workspace")) workspace->Erase("lints");
+  if (TomlTable* workspace = doc.FindTable("workspace"))
+    workspace->Erase("lints");
 }
 
 }  // namespace cook::chef

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <map>
-#include <tuple>
 #include <optional>
 #include <system_error>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -25,7 +25,8 @@ namespace {
 
 fs::path CommonAncestor(const fs::path& a, const fs::path& b) {
   fs::path out;
-  for (auto x = a.begin(), y = b.begin(); x != a.end() && y != b.end() && *x == *y; ++x, ++y) {
+  for (auto x = a.begin(), y = b.begin();
+       x != a.end() && y != b.end() && *x == *y; ++x, ++y) {
     out /= *x;
   }
   return out;
@@ -35,8 +36,13 @@ bool IsUtf8(std::string_view text) {
   size_t i = 0;
   while (i < text.size()) {
     const unsigned char c = text[i];
-    int extra = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : -1;
-    if (extra < 0 || i + extra >= text.size() + (extra == 0 ? 1 : 0)) return false;
+    int extra = c < 0x80           ? 0
+                : (c >> 5) == 0x6  ? 1
+                : (c >> 4) == 0xe  ? 2
+                : (c >> 3) == 0x1e ? 3
+                                   : -1;
+    if (extra < 0 || i + extra >= text.size() + (extra == 0 ? 1 : 0))
+      return false;
     for (int k = 1; k <= extra; ++k) {
       if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2) return false;
     }
@@ -45,13 +51,14 @@ bool IsUtf8(std::string_view text) {
   return true;
 }
 
-absl::StatusOr<std::optional<std::string>> ReadOptionalText(const fs::path& path) {
+absl::StatusOr<std::optional<std::string>> ReadOptionalText(
+    const fs::path& path) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) return std::nullopt;
   ASSIGN_OR_RETURN(std::string text, ReadFile(path));
   if (!IsUtf8(text)) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("reading %s: the file is not valid UTF-8", path.string()));
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "reading %s: the file is not valid UTF-8", path.string()));
   }
   return text;
 }
@@ -87,42 +94,50 @@ absl::StatusOr<Recipe> Prepare(const PrepareOptions& options) {
         manifest_path.string()));
   }
 
-  ASSIGN_OR_RETURN(const fs::path root_manifest, FindWorkspaceRoot(manifest_path));
+  ASSIGN_OR_RETURN(const fs::path root_manifest,
+                   FindWorkspaceRoot(manifest_path));
   const fs::path root_dir = root_manifest.parent_path();
-  ASSIGN_OR_RETURN(std::optional<CargoConfig> config, ReadCargoConfig(root_dir));
+  ASSIGN_OR_RETURN(std::optional<CargoConfig> config,
+                   ReadCargoConfig(root_dir));
   WorkspaceOptions workspace_options;
   if (config) workspace_options.patch_dirs = config->patch_dirs;
-  ASSIGN_OR_RETURN(Workspace ws, LoadWorkspace(manifest_path, workspace_options));
+  ASSIGN_OR_RETURN(Workspace ws,
+                   LoadWorkspace(manifest_path, workspace_options));
 
   std::optional<Lockfile> lock;
   const fs::path lock_path = root_dir / "Cargo.lock";
-  ASSIGN_OR_RETURN(std::optional<std::string> lock_text, ReadOptionalText(lock_path));
+  ASSIGN_OR_RETURN(std::optional<std::string> lock_text,
+                   ReadOptionalText(lock_path));
   if (lock_text) {
     ASSIGN_OR_RETURN(lock, Lockfile::Parse(*lock_text, lock_path.string()));
   }
 
   std::map<fs::path, std::vector<Target>> targets;
   for (const LocalPackage& package : ws.packages) {
-    ASSIGN_OR_RETURN(targets[package.manifest_path],
-                     DiscoverTargets(ws.manifests.at(package.manifest_path).doc,
-                                     package.dir(), package.name, package.edition));
+    ASSIGN_OR_RETURN(
+        targets[package.manifest_path],
+        DiscoverTargets(ws.manifests.at(package.manifest_path).doc,
+                        package.dir(), package.name, package.edition));
   }
   if (!options.bin.empty()) {
-    RETURN_IF_ERROR(PruneForBin(ws, lock ? &*lock : nullptr, options.bin, targets));
+    RETURN_IF_ERROR(
+        PruneForBin(ws, lock ? &*lock : nullptr, options.bin, targets));
   }
   const std::set<fs::path> masked = MaskVersions(ws, lock ? &*lock : nullptr);
   for (auto& [path, manifest] : ws.manifests) StripLints(manifest.doc);
 
   // The skeleton root: the deepest directory holding everything.
   fs::path base = root_dir;
-  for (const auto& [path, manifest] : ws.manifests) base = CommonAncestor(base, manifest.dir());
+  for (const auto& [path, manifest] : ws.manifests)
+    base = CommonAncestor(base, manifest.dir());
   for (const auto& [path, package_targets] : targets) {
     for (const Target& target : package_targets) {
       base = CommonAncestor(base, target.path.parent_path());
     }
   }
   if (config) {
-    for (const fs::path& dir : config->patch_dirs) base = CommonAncestor(base, dir);
+    for (const fs::path& dir : config->patch_dirs)
+      base = CommonAncestor(base, dir);
   }
   auto relative = [&](const fs::path& path) {
     std::string out = path.lexically_relative(base).generic_string();
@@ -137,14 +152,16 @@ absl::StatusOr<Recipe> Prepare(const PrepareOptions& options) {
   }
   if (lock) recipe.files[relative(lock_path)] = lock->Format();
   if (config) {
-    recipe.files[relative(root_dir / config->relative_path)] = FormatToml(config->doc);
+    recipe.files[relative(root_dir / config->relative_path)] =
+        FormatToml(config->doc);
     for (const fs::path& source : config->directory_sources) {
       recipe.directory_sources.push_back(source.string());
     }
   }
   // rustup prefers the legacy name when both exist.
   for (const char* name : {"rust-toolchain.toml", "rust-toolchain"}) {
-    ASSIGN_OR_RETURN(std::optional<std::string> text, ReadOptionalText(root_dir / name));
+    ASSIGN_OR_RETURN(std::optional<std::string> text,
+                     ReadOptionalText(root_dir / name));
     if (!text) continue;
     recipe.files[relative(root_dir / name)] = *std::move(text);
     recipe.toolchain_file = relative(root_dir / name);
@@ -162,7 +179,8 @@ absl::StatusOr<Recipe> Prepare(const PrepareOptions& options) {
     // The order SerializeRecipe writes, so a parsed recipe compares equal.
     std::sort(out.targets.begin(), out.targets.end(),
               [](const RecipeTarget& a, const RecipeTarget& b) {
-                return std::tie(a.kind, a.name, a.path) < std::tie(b.kind, b.name, b.path);
+                return std::tie(a.kind, a.name, a.path) <
+                       std::tie(b.kind, b.name, b.path);
               });
     recipe.packages.push_back(std::move(out));
   }

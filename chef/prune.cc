@@ -34,16 +34,18 @@ absl::StatusOr<const LocalPackage*> Select(
   }
   if (found.empty()) {
     return absl::NotFoundError(absl::StrFormat(
-        "selecting --bin %s: no member package or binary is named %s", std::string(name),
-        std::string(name)));
+        "selecting --bin %s: no member package or binary is named %s",
+        std::string(name), std::string(name)));
   }
   if (found.size() > 1) {
     std::vector<std::string> names;
+    names.reserve(found.size());
     for (const LocalPackage* package : found) names.push_back(package->name);
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "selecting --bin %s: several packages have a binary of that name (%s); hint: "
-        "name the package instead",
-        std::string(name), absl::StrJoin(names, ", ")));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("selecting --bin %s: several packages have a binary of "
+                        "that name (%s); hint: "
+                        "name the package instead",
+                        std::string(name), absl::StrJoin(names, ", ")));
   }
   return found.front();
 }
@@ -55,12 +57,15 @@ struct Reach {
   std::vector<bool> lock_entries;
 };
 
-Reach Reachable(Workspace& ws, const Lockfile* lock, const LocalPackage& selected) {
+Reach Reachable(Workspace& ws, const Lockfile* lock,
+                const LocalPackage& selected) {
   Reach reach;
-  if (lock != nullptr) reach.lock_entries.assign(lock->packages().size(), false);
+  if (lock != nullptr)
+    reach.lock_entries.assign(lock->packages().size(), false);
   std::deque<const LocalPackage*> queue = {&selected};
   if (ws.root().package() != nullptr) {
-    if (const LocalPackage* root = ws.FindPackage(ws.root_dir())) queue.push_back(root);
+    if (const LocalPackage* root = ws.FindPackage(ws.root_dir()))
+      queue.push_back(root);
   }
   auto local_for_lock = [&](const LockPackage& entry) -> const LocalPackage* {
     if (!entry.source.empty()) return nullptr;
@@ -86,31 +91,37 @@ Reach Reachable(Workspace& ws, const Lockfile* lock, const LocalPackage& selecte
       Manifest& manifest = ws.manifests.at(package->manifest_path);
       for (const DependencyEntry& entry : DependencyEntries(manifest.doc)) {
         if (!package->member && entry.kind == DependencyKind::kDev) continue;
-        auto dir = PathDependencyDir(entry, manifest.dir(), ws.InheritedDependencies(*package),
-                                     package->workspace_manifest_path.parent_path());
+        auto dir = PathDependencyDir(
+            entry, manifest.dir(), ws.InheritedDependencies(*package),
+            package->workspace_manifest_path.parent_path());
         if (dir) {
-          if (const LocalPackage* dep = ws.FindPackage(*dir)) queue.push_back(dep);
+          if (const LocalPackage* dep = ws.FindPackage(*dir))
+            queue.push_back(dep);
           continue;
         }
         // A registry or git dependency that [patch] may substitute: without
         // a lockfile to tell, assume it does.
         const std::string dep_name = DependencyPackageName(entry);
         for (const LocalPackage& candidate : ws.packages) {
-          if (candidate.patched && candidate.name == dep_name) queue.push_back(&candidate);
+          if (candidate.patched && candidate.name == dep_name)
+            queue.push_back(&candidate);
         }
       }
       if (lock != nullptr) {
         for (size_t i = 0; i < lock->packages().size(); ++i) {
           const LockPackage& entry = lock->packages()[i];
-          if (entry.source.empty() && entry.name == package->name) visit_lock(static_cast<int>(i));
+          if (entry.source.empty() && entry.name == package->name)
+            visit_lock(static_cast<int>(i));
         }
       }
       continue;
     }
     const LockPackage& entry = lock->packages()[lock_queue.front()];
     lock_queue.pop_front();
-    if (const LocalPackage* local = local_for_lock(entry)) queue.push_back(local);
-    for (const std::string& dep : entry.dependencies) visit_lock(lock->Resolve(dep));
+    if (const LocalPackage* local = local_for_lock(entry))
+      queue.push_back(local);
+    for (const std::string& dep : entry.dependencies)
+      visit_lock(lock->Resolve(dep));
   }
   return reach;
 }
@@ -159,11 +170,14 @@ absl::Status PruneForBin(Workspace& ws, Lockfile* lock, std::string_view name,
   auto keep_patch_entry = [&](const std::string& key, const TomlValue& value) {
     if (!value.is_table()) return true;
     if (auto path = value.table().FindString("path")) {
-      return reach.packages.count(JoinNormal(root.dir(), *path) / "Cargo.toml") > 0;
+      return reach.packages.count(JoinNormal(root.dir(), *path) /
+                                  "Cargo.toml") > 0;
     }
-    const std::string package = value.table().FindString("package").value_or(key);
+    const std::string package =
+        value.table().FindString("package").value_or(key);
     return lock == nullptr || lock_names.count(package) > 0 ||
-           std::any_of(lock->unused_patches().begin(), lock->unused_patches().end(),
+           std::any_of(lock->unused_patches().begin(),
+                       lock->unused_patches().end(),
                        [&](const LockPackage& p) { return p.name == package; });
   };
   if (TomlTable* patch = root.doc.FindTable("patch")) {
@@ -174,7 +188,8 @@ absl::Status PruneForBin(Workspace& ws, Lockfile* lock, std::string_view name,
       });
       for (const auto& [key, value] : entries.table().entries()) {
         kept_patch_names.push_back(
-            value.is_table() ? value.table().FindString("package").value_or(key) : key);
+            value.is_table() ? value.table().FindString("package").value_or(key)
+                             : key);
       }
     }
   }
@@ -183,17 +198,22 @@ absl::Status PruneForBin(Workspace& ws, Lockfile* lock, std::string_view name,
       const TomlValue& value = entry.second;
       if (!value.is_table()) return false;
       auto path = value.table().FindString("path");
-      return path && !reach.packages.count(JoinNormal(root.dir(), *path) / "Cargo.toml");
+      return path && !reach.packages.count(JoinNormal(root.dir(), *path) /
+                                           "Cargo.toml");
     });
   }
   if (TomlTable* workspace = root.workspace()) {
     std::vector<TomlValue> member_values;
-    for (const std::string& member : members) member_values.push_back(TomlValue::String(member));
+    member_values.reserve(members.size());
+    for (const std::string& member : members) {
+      member_values.push_back(TomlValue::String(member));
+    }
     workspace->Set("members", TomlValue::Array(std::move(member_values)));
     workspace->Erase("default-members");
     if (TomlTable* deps = workspace->FindTable("dependencies")) {
-      std::erase_if(deps->entries(),
-                    [&](const auto& entry) { return !inherited_deps.count(entry.first); });
+      std::erase_if(deps->entries(), [&](const auto& entry) {
+        return !inherited_deps.count(entry.first);
+      });
     }
   }
 
@@ -203,11 +223,13 @@ absl::Status PruneForBin(Workspace& ws, Lockfile* lock, std::string_view name,
   });
   std::erase_if(ws.manifests, [&](const auto& entry) {
     return entry.first != ws.root_manifest_path &&
-           std::find(ws.other_roots.begin(), ws.other_roots.end(), entry.first) ==
-               ws.other_roots.end() &&
+           std::find(ws.other_roots.begin(), ws.other_roots.end(),
+                     entry.first) == ws.other_roots.end() &&
            !reach.packages.count(entry.first);
   });
-  std::erase_if(targets, [&](const auto& entry) { return !reach.packages.count(entry.first); });
+  std::erase_if(targets, [&](const auto& entry) {
+    return !reach.packages.count(entry.first);
+  });
   if (lock != nullptr) lock->Retain(reach.lock_entries, kept_patch_names);
   return absl::OkStatus();
 }

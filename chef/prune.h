@@ -30,8 +30,9 @@ namespace cook::chef {
 //
 // Errors: NotFound when nothing is named `name`, InvalidArgument when
 // several members have such a binary.
-absl::Status PruneForBin(Workspace& ws, Lockfile* lock, std::string_view name,
-                         std::map<std::filesystem::path, std::vector<Target>>& targets);
+absl::Status PruneForBin(
+    Workspace& ws, Lockfile* lock, std::string_view name,
+    std::map<std::filesystem::path, std::vector<Target>>& targets);
 
 }  // namespace cook::chef
 

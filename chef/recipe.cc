@@ -18,7 +18,9 @@ using Json = nlohmann::json;
 
 constexpr char kFormatName[] = "cook-recipe";
 
-std::string_view StubName(StubKind stub) { return stub == StubKind::kMain ? "main" : "empty"; }
+std::string_view StubName(StubKind stub) {
+  return stub == StubKind::kMain ? "main" : "empty";
+}
 
 Json TargetJson(const RecipeTarget& target) {
   return Json{{"name", target.name},
@@ -36,7 +38,8 @@ bool TargetLess(const RecipeTarget& a, const RecipeTarget& b) {
 // A relative path that stays inside the skeleton: no empty, "." or ".."
 // components, no leading '/'.
 bool IsSafeRelative(std::string_view path) {
-  if (path.empty() || path.front() == '/' || path.find('\0') != std::string_view::npos) {
+  if (path.empty() || path.front() == '/' ||
+      path.find('\0') != std::string_view::npos) {
     return false;
   }
   size_t start = 0;
@@ -59,7 +62,8 @@ class Reader {
         absl::StrFormat("reading recipe %s: %s", path_, std::string(what)));
   }
 
-  absl::StatusOr<std::string> String(const Json& object, const char* key) const {
+  absl::StatusOr<std::string> String(const Json& object,
+                                     const char* key) const {
     auto it = object.find(key);
     if (it == object.end() || !it->is_string()) {
       return Error(absl::StrCat("`", key, "` must be a string"));
@@ -75,23 +79,28 @@ class Reader {
     return it->get<bool>();
   }
 
-  absl::StatusOr<std::vector<std::string>> Strings(const Json& object, const char* key) const {
+  absl::StatusOr<std::vector<std::string>> Strings(const Json& object,
+                                                   const char* key) const {
     auto it = object.find(key);
     if (it == object.end() || !it->is_array()) {
       return Error(absl::StrCat("`", key, "` must be an array of strings"));
     }
     std::vector<std::string> out;
     for (const Json& element : *it) {
-      if (!element.is_string()) return Error(absl::StrCat("`", key, "` must be an array of strings"));
+      if (!element.is_string())
+        return Error(absl::StrCat("`", key, "` must be an array of strings"));
       out.push_back(element.get<std::string>());
     }
     return out;
   }
 
-  absl::StatusOr<std::string> SafePath(const Json& object, const char* key) const {
+  absl::StatusOr<std::string> SafePath(const Json& object,
+                                       const char* key) const {
     absl::StatusOr<std::string> path = String(object, key);
     if (path.ok() && !IsSafeRelative(*path)) {
-      return Error(absl::StrFormat("unsafe path %s: it must be relative and stay inside the skeleton", *path));
+      return Error(absl::StrFormat(
+          "unsafe path %s: it must be relative and stay inside the skeleton",
+          *path));
     }
     return path;
   }
@@ -100,14 +109,16 @@ class Reader {
   std::string path_;
 };
 
-absl::StatusOr<RecipeTarget> ParseTarget(const Reader& reader, const Json& json) {
+absl::StatusOr<RecipeTarget> ParseTarget(const Reader& reader,
+                                         const Json& json) {
   if (!json.is_object()) return reader.Error("a target must be an object");
   RecipeTarget target;
   ASSIGN_OR_RETURN(target.name, reader.String(json, "name"));
   ASSIGN_OR_RETURN(target.kind, reader.String(json, "kind"));
   ASSIGN_OR_RETURN(target.crate_types, reader.Strings(json, "crate_types"));
   ASSIGN_OR_RETURN(target.path, reader.SafePath(json, "path"));
-  ASSIGN_OR_RETURN(target.required_features, reader.Strings(json, "required_features"));
+  ASSIGN_OR_RETURN(target.required_features,
+                   reader.Strings(json, "required_features"));
   std::string stub;
   ASSIGN_OR_RETURN(stub, reader.String(json, "stub"));
   if (stub == "main") {
@@ -120,12 +131,14 @@ absl::StatusOr<RecipeTarget> ParseTarget(const Reader& reader, const Json& json)
   return target;
 }
 
-absl::StatusOr<RecipePackage> ParsePackage(const Reader& reader, const Json& json) {
+absl::StatusOr<RecipePackage> ParsePackage(const Reader& reader,
+                                           const Json& json) {
   if (!json.is_object()) return reader.Error("a package must be an object");
   RecipePackage package;
   ASSIGN_OR_RETURN(package.name, reader.String(json, "name"));
   ASSIGN_OR_RETURN(package.version, reader.String(json, "version"));
-  ASSIGN_OR_RETURN(package.manifest_path, reader.SafePath(json, "manifest_path"));
+  ASSIGN_OR_RETURN(package.manifest_path,
+                   reader.SafePath(json, "manifest_path"));
   ASSIGN_OR_RETURN(package.member, reader.Bool(json, "member"));
   ASSIGN_OR_RETURN(package.version_masked, reader.Bool(json, "version_masked"));
   auto targets = json.find("targets");
@@ -145,15 +158,18 @@ absl::StatusOr<RecipePackage> ParsePackage(const Reader& reader, const Json& jso
 std::string SerializeRecipe(const Recipe& recipe) {
   Json packages = Json::array();
   std::vector<const RecipePackage*> sorted;
-  for (const RecipePackage& package : recipe.packages) sorted.push_back(&package);
-  std::sort(sorted.begin(), sorted.end(), [](const RecipePackage* a, const RecipePackage* b) {
-    return a->manifest_path < b->manifest_path;
-  });
+  for (const RecipePackage& package : recipe.packages)
+    sorted.push_back(&package);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const RecipePackage* a, const RecipePackage* b) {
+              return a->manifest_path < b->manifest_path;
+            });
   for (const RecipePackage* package : sorted) {
     std::vector<RecipeTarget> targets = package->targets;
     std::sort(targets.begin(), targets.end(), TargetLess);
     Json targets_json = Json::array();
-    for (const RecipeTarget& target : targets) targets_json.push_back(TargetJson(target));
+    for (const RecipeTarget& target : targets)
+      targets_json.push_back(TargetJson(target));
     packages.push_back(Json{{"name", package->name},
                             {"version", package->version},
                             {"manifest_path", package->manifest_path},
@@ -180,35 +196,47 @@ std::string RecipeDigest(std::string_view serialized) {
   return absl::StrCat("sha256:", internal::Sha256Hex(serialized));
 }
 
-absl::StatusOr<Recipe> ParseRecipe(std::string_view text, std::string_view path) {
+absl::StatusOr<Recipe> ParseRecipe(std::string_view text,
+                                   std::string_view path) {
   const Reader reader(path);
-  const Json json = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  const Json json = Json::parse(text.begin(), text.end(), nullptr,
+                                /*allow_exceptions=*/false);
   if (json.is_discarded() || !json.is_object()) {
-    return reader.Error("not a JSON object; hint: prepare the recipe again with `cook prepare`");
+    return reader.Error(
+        "not a JSON object; hint: prepare the recipe again with `cook "
+        "prepare`");
   }
   std::string format;
   ASSIGN_OR_RETURN(format, reader.String(json, "format"));
-  if (format != kFormatName) return reader.Error(absl::StrFormat("not a cook recipe (format %s)", format));
+  if (format != kFormatName)
+    return reader.Error(
+        absl::StrFormat("not a cook recipe (format %s)", format));
   auto version = json.find("format_version");
   if (version == json.end() || !version->is_number_integer()) {
     return reader.Error("`format_version` must be an integer");
   }
   if (version->get<int64_t>() != kRecipeFormatVersion) {
-    return reader.Error(absl::StrFormat(
-        "unsupported format version %d (this cook reads %d); hint: prepare the recipe again "
-        "with this cook",
-        version->get<int64_t>(), kRecipeFormatVersion));
+    return reader.Error(
+        absl::StrFormat("unsupported format version %d (this cook reads %d); "
+                        "hint: prepare the recipe again "
+                        "with this cook",
+                        version->get<int64_t>(), kRecipeFormatVersion));
   }
   Recipe recipe;
-  ASSIGN_OR_RETURN(recipe.workspace_root, reader.String(json, "workspace_root"));
+  ASSIGN_OR_RETURN(recipe.workspace_root,
+                   reader.String(json, "workspace_root"));
   if (recipe.workspace_root != "." && !IsSafeRelative(recipe.workspace_root)) {
-    return reader.Error(absl::StrFormat("unsafe workspace root %s", recipe.workspace_root));
+    return reader.Error(
+        absl::StrFormat("unsafe workspace root %s", recipe.workspace_root));
   }
   auto files = json.find("files");
-  if (files == json.end() || !files->is_object()) return reader.Error("`files` must be an object");
+  if (files == json.end() || !files->is_object())
+    return reader.Error("`files` must be an object");
   for (const auto& [file, contents] : files->items()) {
-    if (!IsSafeRelative(file)) return reader.Error(absl::StrFormat("unsafe path %s", file));
-    if (!contents.is_string()) return reader.Error(absl::StrFormat("file %s is not a string", file));
+    if (!IsSafeRelative(file))
+      return reader.Error(absl::StrFormat("unsafe path %s", file));
+    if (!contents.is_string())
+      return reader.Error(absl::StrFormat("file %s is not a string", file));
     recipe.files[file] = contents.get<std::string>();
   }
   auto packages = json.find("packages");
@@ -219,20 +247,25 @@ absl::StatusOr<Recipe> ParseRecipe(std::string_view text, std::string_view path)
     RecipePackage package;
     ASSIGN_OR_RETURN(package, ParsePackage(reader, package_json));
     if (!recipe.files.count(package.manifest_path)) {
-      return reader.Error(absl::StrFormat("no manifest %s for package %s", package.manifest_path,
-                                          package.name));
+      return reader.Error(absl::StrFormat("no manifest %s for package %s",
+                                          package.manifest_path, package.name));
     }
     recipe.packages.push_back(std::move(package));
   }
-  ASSIGN_OR_RETURN(recipe.directory_sources, reader.Strings(json, "directory_sources"));
+  ASSIGN_OR_RETURN(recipe.directory_sources,
+                   reader.Strings(json, "directory_sources"));
   for (const std::string& source : recipe.directory_sources) {
     if (source.empty() || source.front() != '/') {
-      return reader.Error(absl::StrFormat("directory source %s is not absolute", source));
+      return reader.Error(
+          absl::StrFormat("directory source %s is not absolute", source));
     }
   }
-  ASSIGN_OR_RETURN(recipe.toolchain_file, reader.String(json, "toolchain_file"));
-  if (!recipe.toolchain_file.empty() && !recipe.files.count(recipe.toolchain_file)) {
-    return reader.Error(absl::StrFormat("no toolchain file %s", recipe.toolchain_file));
+  ASSIGN_OR_RETURN(recipe.toolchain_file,
+                   reader.String(json, "toolchain_file"));
+  if (!recipe.toolchain_file.empty() &&
+      !recipe.files.count(recipe.toolchain_file)) {
+    return reader.Error(
+        absl::StrFormat("no toolchain file %s", recipe.toolchain_file));
   }
   ASSIGN_OR_RETURN(recipe.bin, reader.String(json, "bin"));
 
@@ -242,15 +275,18 @@ absl::StatusOr<Recipe> ParseRecipe(std::string_view text, std::string_view path)
   for (const RecipePackage& package : recipe.packages) {
     for (const RecipeTarget& target : package.targets) {
       if (recipe.files.count(target.path)) {
-        return reader.Error(absl::StrFormat("stub %s overwrites a file", target.path));
+        return reader.Error(
+            absl::StrFormat("stub %s overwrites a file", target.path));
       }
       paths.insert(target.path);
     }
   }
   for (const std::string& p : paths) {
-    for (size_t slash = p.find('/'); slash != std::string::npos; slash = p.find('/', slash + 1)) {
+    for (size_t slash = p.find('/'); slash != std::string::npos;
+         slash = p.find('/', slash + 1)) {
       if (paths.count(p.substr(0, slash))) {
-        return reader.Error(absl::StrFormat("%s is both a file and a directory", p.substr(0, slash)));
+        return reader.Error(absl::StrFormat("%s is both a file and a directory",
+                                            p.substr(0, slash)));
       }
     }
   }
@@ -259,7 +295,8 @@ absl::StatusOr<Recipe> ParseRecipe(std::string_view text, std::string_view path)
 
 std::optional<std::string> ToolchainFileContents(const Recipe& recipe) {
   auto it = recipe.files.find(recipe.toolchain_file);
-  if (recipe.toolchain_file.empty() || it == recipe.files.end()) return std::nullopt;
+  if (recipe.toolchain_file.empty() || it == recipe.files.end())
+    return std::nullopt;
   return it->second;
 }
 

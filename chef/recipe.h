@@ -84,7 +84,8 @@ std::string RecipeDigest(std::string_view serialized);
 // InvalidArgument "reading recipe `path`: ...": bad JSON, another format
 // version, a path that is absolute or leaves the skeleton, a stub that is
 // also a file.
-absl::StatusOr<Recipe> ParseRecipe(std::string_view json, std::string_view path);
+absl::StatusOr<Recipe> ParseRecipe(std::string_view json,
+                                   std::string_view path);
 
 // The toolchain file's contents, or nullopt.
 std::optional<std::string> ToolchainFileContents(const Recipe& recipe);

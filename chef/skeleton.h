@@ -19,11 +19,12 @@ inline constexpr std::string_view kMainStub = "fn main() {}\n";
 // directory (FailedPrecondition otherwise: it never overwrites a file). The
 // tree is written into a temporary sibling and renamed into place, so an
 // error leaves nothing behind. Parent directories are created.
-absl::Status WriteSkeleton(const Recipe& recipe, const std::filesystem::path& out_dir);
+absl::Status WriteSkeleton(const Recipe& recipe,
+                           const std::filesystem::path& out_dir);
 
 // Where cargo must run inside a skeleton written to `out_dir`.
-std::filesystem::path SkeletonWorkspaceRoot(const Recipe& recipe,
-                                            const std::filesystem::path& out_dir);
+std::filesystem::path SkeletonWorkspaceRoot(
+    const Recipe& recipe, const std::filesystem::path& out_dir);
 
 }  // namespace cook::chef
 

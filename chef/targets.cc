@@ -40,8 +40,8 @@ bool StubNeedsMain(const Target& target) {
       return true;
     case TargetKind::kExample:
       return target.crate_types.empty() ||
-             std::find(target.crate_types.begin(), target.crate_types.end(), "bin") !=
-                 target.crate_types.end();
+             std::find(target.crate_types.begin(), target.crate_types.end(),
+                       "bin") != target.crate_types.end();
     case TargetKind::kTest:
     case TargetKind::kBench:
       return !target.harness;
@@ -64,11 +64,13 @@ bool IsFile(const fs::path& path) {
 Inferred InferFromDirectory(const fs::path& dir) {
   Inferred out;
   std::error_code ec;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end;
+       it.increment(ec)) {
     const fs::path& path = it->path();
     std::error_code type_ec;
     if (it->is_directory(type_ec) && !it->is_symlink(type_ec)) {
-      if (IsFile(path / "main.rs")) out.emplace_back(path.filename().string(), path / "main.rs");
+      if (IsFile(path / "main.rs"))
+        out.emplace_back(path.filename().string(), path / "main.rs");
     } else if (path.extension() == ".rs") {
       out.emplace_back(path.stem().string(), path);
     }
@@ -77,8 +79,8 @@ Inferred InferFromDirectory(const fs::path& dir) {
   return out;
 }
 
-std::vector<std::string> StringArray(const TomlTable& table,
-                                     std::initializer_list<std::string_view> keys) {
+std::vector<std::string> StringArray(
+    const TomlTable& table, std::initializer_list<std::string_view> keys) {
   for (std::string_view key : keys) {
     if (auto values = table.FindStringArray(key)) return *values;
   }
@@ -122,8 +124,9 @@ absl::StatusOr<std::vector<Declared>> DeclaredTargets(const Context& ctx,
     Declared declared{element.table().FindString("name"),
                       element.table().FindString("path"), &element.table()};
     if (!declared.name || declared.name->empty()) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "reading %s: %s target %s.name is required", ctx.manifest, human, key));
+      return absl::InvalidArgumentError(
+          absl::StrFormat("reading %s: %s target %s.name is required",
+                          ctx.manifest, human, key));
     }
     out.push_back(std::move(declared));
   }
@@ -133,7 +136,8 @@ absl::StatusOr<std::vector<Declared>> DeclaredTargets(const Context& ctx,
 // cargo's `toml_targets_and_inferred`: the declared targets, plus the
 // inferred ones whose name and path are not declared when auto-discovery is
 // on (2015 edition: off by default once any target is declared).
-std::vector<Declared> WithInferred(const Context& ctx, std::vector<Declared> declared,
+std::vector<Declared> WithInferred(const Context& ctx,
+                                   std::vector<Declared> declared,
                                    bool any_declared, const Inferred& inferred,
                                    std::optional<bool> autodiscover) {
   std::vector<Declared> extra;
@@ -148,8 +152,8 @@ std::vector<Declared> WithInferred(const Context& ctx, std::vector<Declared> dec
       extra.push_back({name, path.string(), nullptr});
     }
   }
-  const bool discover =
-      any_declared ? autodiscover.value_or(!ctx.edition_2015) : autodiscover.value_or(true);
+  const bool discover = any_declared ? autodiscover.value_or(!ctx.edition_2015)
+                                     : autodiscover.value_or(true);
   if (discover) {
     for (Declared& d : extra) declared.push_back(std::move(d));
   }
@@ -159,7 +163,8 @@ std::vector<Declared> WithInferred(const Context& ctx, std::vector<Declared> dec
 // cargo's `target_path`: the declared path, else the single inferred target
 // of that name, else the 2015 legacy location.
 absl::StatusOr<fs::path> TargetPath(const Context& ctx, const Declared& target,
-                                    const Inferred& inferred, std::string_view human,
+                                    const Inferred& inferred,
+                                    std::string_view human,
                                     const std::optional<fs::path>& legacy,
                                     std::string_view hint) {
   if (target.path) return JoinNormal(ctx.dir, *target.path);
@@ -171,13 +176,15 @@ absl::StatusOr<fs::path> TargetPath(const Context& ctx, const Declared& target,
   if (ctx.edition_2015 && legacy) return legacy->lexically_normal();
   if (matching.empty()) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "reading %s: can't find `%s` %s at %s; hint: set its path", ctx.manifest,
-        *target.name, human, hint));
+        "reading %s: can't find `%s` %s at %s; hint: set its path",
+        ctx.manifest, *target.name, human, hint));
   }
-  return absl::InvalidArgumentError(absl::StrFormat(
-      "reading %s: cannot infer the path of %s `%s`: both %s and %s exist; hint: set its "
-      "path",
-      ctx.manifest, human, *target.name, matching[0].string(), matching[1].string()));
+  return absl::InvalidArgumentError(
+      absl::StrFormat("reading %s: cannot infer the path of %s `%s`: both %s "
+                      "and %s exist; hint: set its "
+                      "path",
+                      ctx.manifest, human, *target.name, matching[0].string(),
+                      matching[1].string()));
 }
 
 Target MakeTarget(TargetKind kind, const Declared& declared, fs::path path) {
@@ -186,8 +193,10 @@ Target MakeTarget(TargetKind kind, const Declared& declared, fs::path path) {
   target.name = *declared.name;
   target.path = std::move(path);
   if (declared.table != nullptr) {
-    target.crate_types = StringArray(*declared.table, {"crate-type", "crate_type"});
-    target.required_features = StringArray(*declared.table, {"required-features"});
+    target.crate_types =
+        StringArray(*declared.table, {"crate-type", "crate_type"});
+    target.required_features =
+        StringArray(*declared.table, {"required-features"});
     target.harness = declared.table->FindBool("harness").value_or(true);
   }
   return target;
@@ -197,7 +206,8 @@ absl::Status AddLib(const Context& ctx, std::vector<Target>& out) {
   const fs::path inferred = ctx.dir / "src" / "lib.rs";
   const bool has_inferred = IsFile(inferred);
   const TomlValue* value = ctx.doc.Find("lib");
-  const std::string default_name = absl::StrReplaceAll(ctx.package_name, {{"-", "_"}});
+  const std::string default_name =
+      absl::StrReplaceAll(ctx.package_name, {{"-", "_"}});
   if (value == nullptr) {
     if (has_inferred && ctx.Auto("autolib").value_or(true)) {
       Target lib;
@@ -224,13 +234,15 @@ absl::Status AddLib(const Context& ctx, std::vector<Target>& out) {
              ctx.edition_2015 && IsFile(legacy)) {
     path = legacy;
   } else {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "reading %s: can't find library `%s`; hint: rename the file to src/lib.rs or "
-        "set lib.path",
-        ctx.manifest, *declared.name));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("reading %s: can't find library `%s`; hint: rename the "
+                        "file to src/lib.rs or "
+                        "set lib.path",
+                        ctx.manifest, *declared.name));
   }
   Target lib = MakeTarget(TargetKind::kLib, declared, std::move(path));
-  if (table.FindBool("proc-macro").value_or(table.FindBool("proc_macro").value_or(false))) {
+  if (table.FindBool("proc-macro")
+          .value_or(table.FindBool("proc_macro").value_or(false))) {
     lib.crate_types = {"proc-macro"};
   }
   out.push_back(std::move(lib));
@@ -249,18 +261,21 @@ constexpr KindInfo kKinds[] = {
     {TargetKind::kBench, "bench", "benchmark", "autobenches", "benches"},
 };
 
-absl::Status AddKind(const Context& ctx, const KindInfo& info, const Inferred& inferred,
-                     bool has_lib, std::vector<Target>& out) {
-  absl::StatusOr<std::vector<Declared>> declared = DeclaredTargets(ctx, info.key, info.human);
+absl::Status AddKind(const Context& ctx, const KindInfo& info,
+                     const Inferred& inferred, bool has_lib,
+                     std::vector<Target>& out) {
+  absl::StatusOr<std::vector<Declared>> declared =
+      DeclaredTargets(ctx, info.key, info.human);
   if (!declared.ok()) return declared.status();
   const bool any_declared = ctx.doc.Find(info.key) != nullptr;
-  std::vector<Declared> targets = WithInferred(ctx, *std::move(declared), any_declared,
-                                               inferred, ctx.Auto(info.auto_key));
+  std::vector<Declared> targets =
+      WithInferred(ctx, *std::move(declared), any_declared, inferred,
+                   ctx.Auto(info.auto_key));
   for (const Declared& target : targets) {
     std::optional<fs::path> legacy;
     const std::string& name = *target.name;
-    const std::string hint =
-        absl::StrFormat("%s/%s.rs or %s/%s/main.rs", info.dir, name, info.dir, name);
+    const std::string hint = absl::StrFormat("%s/%s.rs or %s/%s/main.rs",
+                                             info.dir, name, info.dir, name);
     switch (info.kind) {
       case TargetKind::kBin:
         if (!has_lib && IsFile(ctx.dir / "src" / (name + ".rs"))) {
@@ -310,10 +325,9 @@ absl::Status AddBuildScript(const Context& ctx, std::vector<Target>& out) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<Target>> DiscoverTargets(const TomlTable& doc,
-                                                    const fs::path& package_dir,
-                                                    std::string_view package_name,
-                                                    std::string_view edition) {
+absl::StatusOr<std::vector<Target>> DiscoverTargets(
+    const TomlTable& doc, const fs::path& package_dir,
+    std::string_view package_name, std::string_view edition) {
   const Context ctx{doc,
                     doc.FindTable("package"),
                     package_dir,
@@ -335,7 +349,8 @@ absl::StatusOr<std::vector<Target>> DiscoverTargets(const TomlTable& doc,
     const Inferred inferred = info.kind == TargetKind::kBin
                                   ? bins
                                   : InferFromDirectory(package_dir / info.dir);
-    if (absl::Status s = AddKind(ctx, info, inferred, has_lib, out); !s.ok()) return s;
+    if (absl::Status s = AddKind(ctx, info, inferred, has_lib, out); !s.ok())
+      return s;
   }
   if (absl::Status s = AddBuildScript(ctx, out); !s.ok()) return s;
   return out;

@@ -21,8 +21,8 @@ enum class TargetKind { kLib, kBin, kExample, kTest, kBench, kBuildScript };
 
 struct Target {
   TargetKind kind;
-  std::string name;  // as cargo names it: lib names use '_', the build script is
-                     // "build-script-build"
+  std::string name;  // as cargo names it: lib names use '_', the build script
+                     // is "build-script-build"
   std::vector<std::string> crate_types;  // as declared (proc-macro included)
   std::filesystem::path path;            // absolute, lexically normal
   std::vector<std::string> required_features;

@@ -61,13 +61,14 @@ TomlTable ConvertTable(const toml::table& table) {
 
 }  // namespace
 
-absl::StatusOr<TomlTable> ParseToml(std::string_view text, std::string_view path) {
+absl::StatusOr<TomlTable> ParseToml(std::string_view text,
+                                    std::string_view path) {
   toml::parse_result doc = toml::parse(text, std::string_view(path));
   if (!doc) {
     const toml::source_position& at = doc.error().source().begin;
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "%s:%d:%d: %s", path, at.line, at.column,
-        std::string(doc.error().description())));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s:%d:%d: %s", path, at.line, at.column,
+                        std::string(doc.error().description())));
   }
   return ConvertTable(doc.table());
 }

@@ -13,7 +13,8 @@ namespace cook::chef {
 
 // Parses a TOML document. A syntax error is InvalidArgument
 // "`path`:LINE:COLUMN: message".
-absl::StatusOr<TomlTable> ParseToml(std::string_view text, std::string_view path);
+absl::StatusOr<TomlTable> ParseToml(std::string_view text,
+                                    std::string_view path);
 
 }  // namespace cook::chef
 

@@ -56,7 +56,8 @@ std::optional<std::vector<std::string>> TomlTable::FindStringArray(
 TomlTable& TomlTable::GetOrAddTable(std::string_view key) {
   TomlValue* value = Find(key);
   if (value == nullptr) {
-    value = &entries_.emplace(std::string(key), TomlValue::Table()).first->second;
+    value =
+        &entries_.emplace(std::string(key), TomlValue::Table()).first->second;
   } else if (!value->is_table()) {
     *value = TomlValue::Table();
   }
@@ -223,11 +224,13 @@ bool IsArrayOfTables(const TomlValue& value) {
 bool IsInheritance(const TomlValue& value) {
   if (!value.is_table() || value.table().entries().size() != 1) return false;
   const TomlValue* workspace = value.table().Find("workspace");
-  return workspace != nullptr && !workspace->is_table() && !workspace->is_array();
+  return workspace != nullptr && !workspace->is_table() &&
+         !workspace->is_array();
 }
 
 bool IsSection(const TomlValue& value) {
-  return (value.is_table() && !value.table().is_inline() && !IsInheritance(value)) ||
+  return (value.is_table() && !value.table().is_inline() &&
+          !IsInheritance(value)) ||
          IsArrayOfTables(value);
 }
 
@@ -311,8 +314,9 @@ void AppendSection(const TomlTable& table, const std::string& path,
   }
   for (const auto& [key, value] : table.entries()) {
     if (!IsSection(value)) continue;
-    const std::string child =
-        path.empty() ? FormatTomlKey(key) : absl::StrCat(path, ".", FormatTomlKey(key));
+    const std::string child = path.empty()
+                                  ? FormatTomlKey(key)
+                                  : absl::StrCat(path, ".", FormatTomlKey(key));
     if (value.is_table()) {
       AppendSection(value.table(), child, false, out);
     } else {

@@ -27,7 +27,8 @@ bool IsWithin(const fs::path& path, const fs::path& prefix) {
   return true;
 }
 
-const TomlTable* WorkspaceSubtable(const Manifest& manifest, std::string_view key) {
+const TomlTable* WorkspaceSubtable(const Manifest& manifest,
+                                   std::string_view key) {
   const TomlTable* workspace = manifest.workspace();
   return workspace ? workspace->FindTable(key) : nullptr;
 }
@@ -39,8 +40,8 @@ bool IsExcluded(const Manifest& root, const fs::path& manifest_path) {
   if (workspace == nullptr) return false;
   const fs::path root_dir = root.dir();
   auto below_any = [&](std::string_view key) {
-    for (const std::string& entry : workspace->FindStringArray(key).value_or(
-             std::vector<std::string>{})) {
+    for (const std::string& entry :
+         workspace->FindStringArray(key).value_or(std::vector<std::string>{})) {
       if (IsWithin(manifest_path, JoinNormal(root_dir, entry))) return true;
     }
     return false;
@@ -54,9 +55,9 @@ absl::Status CheckStringArray(const Manifest& manifest, std::string_view key) {
       workspace->FindStringArray(key)) {
     return absl::OkStatus();
   }
-  return absl::InvalidArgumentError(absl::StrFormat(
-      "reading %s: workspace.%s must be an array of strings",
-      manifest.path.string(), key));
+  return absl::InvalidArgumentError(
+      absl::StrFormat("reading %s: workspace.%s must be an array of strings",
+                      manifest.path.string(), key));
 }
 
 class Loader {
@@ -67,7 +68,8 @@ class Loader {
     auto it = ws_.manifests.find(manifest_path);
     if (it != ws_.manifests.end()) return &it->second;
     ASSIGN_OR_RETURN(Manifest manifest, ReadManifest(manifest_path));
-    return &ws_.manifests.emplace(manifest_path, std::move(manifest)).first->second;
+    return &ws_.manifests.emplace(manifest_path, std::move(manifest))
+                .first->second;
   }
 
   absl::StatusOr<Manifest*> LoadPackage(const fs::path& manifest_path) {
@@ -86,7 +88,8 @@ class Loader {
     if (root.workspace() == nullptr) {
       // A package without a workspace is the only member; its path
       // dependencies are plain local packages.
-      ASSIGN_OR_RETURN(Manifest * manifest, LoadPackage(ws_.root_manifest_path));
+      ASSIGN_OR_RETURN(Manifest * manifest,
+                       LoadPackage(ws_.root_manifest_path));
       members_.insert(ws_.root_manifest_path);
       RETURN_IF_ERROR(AddPackage(*manifest, true, {}));
       for (const fs::path& dir : PathDeps(*manifest, true, nullptr)) {
@@ -97,7 +100,8 @@ class Loader {
     RETURN_IF_ERROR(CheckStringArray(root, "members"));
     RETURN_IF_ERROR(CheckStringArray(root, "exclude"));
     RETURN_IF_ERROR(CheckStringArray(root, "default-members"));
-    for (const std::string& pattern : root.workspace()->FindStringArray("members").value_or(
+    for (const std::string& pattern :
+         root.workspace()->FindStringArray("members").value_or(
              std::vector<std::string>{})) {
       std::vector<fs::path> dirs;
       for (fs::path& match : ExpandGlob(root_dir, pattern)) {
@@ -133,7 +137,8 @@ class Loader {
     ASSIGN_OR_RETURN(Manifest * manifest, LoadPackage(manifest_path));
     members_.insert(manifest_path);
     RETURN_IF_ERROR(AddPackage(*manifest, true, ws_.root_manifest_path));
-    for (const fs::path& dir : PathDeps(*manifest, true, ws_.workspace_dependencies())) {
+    for (const fs::path& dir :
+         PathDeps(*manifest, true, ws_.workspace_dependencies())) {
       RETURN_IF_ERROR(FindPathDeps(dir / kManifestName, true));
     }
     return absl::OkStatus();
@@ -144,37 +149,43 @@ class Loader {
   absl::Status FindOthers(const std::vector<fs::path>& patch_dirs) {
     std::set<fs::path> patched;
     for (const fs::path& dir : patch_dirs) patched.insert(dir / kManifestName);
-    for (const fs::path& dir : RootPatchDirs()) patched.insert(dir / kManifestName);
+    for (const fs::path& dir : RootPatchDirs())
+      patched.insert(dir / kManifestName);
     std::deque<fs::path> queue(outside_.begin(), outside_.end());
     queue.insert(queue.end(), patched.begin(), patched.end());
     while (!queue.empty()) {
       const fs::path manifest_path = queue.front();
       queue.pop_front();
       if (packages_.count(manifest_path)) continue;
-      ASSIGN_OR_RETURN(Manifest * manifest,
-                       Annotate(LoadPackage(manifest_path),
-                                absl::StrFormat("loading path dependency %s",
-                                                manifest_path.parent_path().string())));
+      ASSIGN_OR_RETURN(
+          Manifest * manifest,
+          Annotate(LoadPackage(manifest_path),
+                   absl::StrFormat("loading path dependency %s",
+                                   manifest_path.parent_path().string())));
       fs::path inherits_from;
       if (UsesInheritance(*manifest)) {
         ASSIGN_OR_RETURN(inherits_from, FindWorkspaceRoot(manifest_path));
-        if (inherits_from != ws_.root_manifest_path && inherits_from != manifest_path) {
+        if (inherits_from != ws_.root_manifest_path &&
+            inherits_from != manifest_path) {
           ASSIGN_OR_RETURN(Manifest * other_root, Load(inherits_from));
           if (other_root->workspace() != nullptr &&
-              std::find(ws_.other_roots.begin(), ws_.other_roots.end(), inherits_from) ==
-                  ws_.other_roots.end()) {
+              std::find(ws_.other_roots.begin(), ws_.other_roots.end(),
+                        inherits_from) == ws_.other_roots.end()) {
             ws_.other_roots.push_back(inherits_from);
             // cargo reads an inheriting root in full, targets included.
-            if (other_root->package() != nullptr) queue.push_back(inherits_from);
+            if (other_root->package() != nullptr)
+              queue.push_back(inherits_from);
           }
         }
       }
       RETURN_IF_ERROR(AddPackage(*manifest, false, inherits_from));
       const TomlTable* deps_from = nullptr;
       if (!inherits_from.empty()) {
-        deps_from = WorkspaceSubtable(ws_.manifests.at(inherits_from), "dependencies");
+        deps_from =
+            WorkspaceSubtable(ws_.manifests.at(inherits_from), "dependencies");
       }
-      for (const fs::path& dir : PathDeps(*manifest, false, deps_from, inherits_from.parent_path())) {
+      for (const fs::path& dir :
+           PathDeps(*manifest, false, deps_from, inherits_from.parent_path())) {
         queue.push_back(dir / kManifestName);
       }
     }
@@ -186,7 +197,8 @@ class Loader {
   }
 
   void Finish() {
-    for (auto& [path, package] : packages_) ws_.packages.push_back(std::move(package));
+    for (auto& [path, package] : packages_)
+      ws_.packages.push_back(std::move(package));
     std::sort(ws_.other_roots.begin(), ws_.other_roots.end());
   }
 
@@ -201,12 +213,15 @@ class Loader {
     const TomlTable* inherited = nullptr;
     if (!inherits_from.empty()) {
       auto it = ws_.manifests.find(inherits_from);
-      if (it != ws_.manifests.end()) inherited = WorkspaceSubtable(it->second, "package");
+      if (it != ws_.manifests.end())
+        inherited = WorkspaceSubtable(it->second, "package");
     }
     const TomlTable& table = *manifest.package();
     package.version = PackageString(table, "version", inherited).value_or("");
-    if (package.version.empty() && table.Find("version") == nullptr) package.version = "0.0.0";
-    package.edition = PackageString(table, "edition", inherited).value_or("2015");
+    if (package.version.empty() && table.Find("version") == nullptr)
+      package.version = "0.0.0";
+    package.edition =
+        PackageString(table, "edition", inherited).value_or("2015");
     packages_[manifest.path] = std::move(package);
     return absl::OkStatus();
   }
@@ -221,8 +236,8 @@ class Loader {
     auto& doc = const_cast<TomlTable&>(manifest.doc);
     for (const DependencyEntry& entry : DependencyEntries(doc)) {
       if (!with_dev && entry.kind == DependencyKind::kDev) continue;
-      if (auto dir = PathDependencyDir(entry, manifest.dir(), workspace_dependencies,
-                                       workspace_dir)) {
+      if (auto dir = PathDependencyDir(entry, manifest.dir(),
+                                       workspace_dependencies, workspace_dir)) {
         out.push_back(*dir);
       }
     }
@@ -280,14 +295,18 @@ const TomlTable* Workspace::workspace_dependencies() const {
   return WorkspaceSubtable(root(), "dependencies");
 }
 
-const TomlTable* Workspace::InheritedPackageTable(const LocalPackage& package) const {
+const TomlTable* Workspace::InheritedPackageTable(
+    const LocalPackage& package) const {
   auto it = manifests.find(package.workspace_manifest_path);
-  return it == manifests.end() ? nullptr : WorkspaceSubtable(it->second, "package");
+  return it == manifests.end() ? nullptr
+                               : WorkspaceSubtable(it->second, "package");
 }
 
-const TomlTable* Workspace::InheritedDependencies(const LocalPackage& package) const {
+const TomlTable* Workspace::InheritedDependencies(
+    const LocalPackage& package) const {
   auto it = manifests.find(package.workspace_manifest_path);
-  return it == manifests.end() ? nullptr : WorkspaceSubtable(it->second, "dependencies");
+  return it == manifests.end() ? nullptr
+                               : WorkspaceSubtable(it->second, "dependencies");
 }
 
 const LocalPackage* Workspace::FindPackage(const fs::path& dir) const {
@@ -309,18 +328,21 @@ absl::StatusOr<fs::path> FindWorkspaceRoot(const fs::path& manifest_path) {
   if (manifest.workspace() != nullptr) return manifest_path;
   if (const TomlTable* package = manifest.package()) {
     if (auto root = package->FindString("workspace")) {
-      const fs::path root_manifest = JoinNormal(manifest.dir(), *root) / kManifestName;
+      const fs::path root_manifest =
+          JoinNormal(manifest.dir(), *root) / kManifestName;
       absl::StatusOr<Manifest> root_doc = ReadManifest(root_manifest);
       if (!root_doc.ok()) {
-        return Annotate(root_doc.status(),
-                        absl::StrFormat("finding the workspace of %s (package.workspace)",
-                                        manifest_path.string()));
+        return Annotate(
+            root_doc.status(),
+            absl::StrFormat("finding the workspace of %s (package.workspace)",
+                            manifest_path.string()));
       }
       if (root_doc->workspace() == nullptr) {
-        return absl::InvalidArgumentError(absl::StrFormat(
-            "finding the workspace of %s: package.workspace points to %s, which has "
-            "no [workspace]",
-            manifest_path.string(), root_manifest.string()));
+        return absl::InvalidArgumentError(
+            absl::StrFormat("finding the workspace of %s: package.workspace "
+                            "points to %s, which has "
+                            "no [workspace]",
+                            manifest_path.string(), root_manifest.string()));
       }
       return root_manifest;
     }
@@ -330,7 +352,8 @@ absl::StatusOr<fs::path> FindWorkspaceRoot(const fs::path& manifest_path) {
     std::error_code ec;
     if (fs::exists(candidate, ec)) {
       ASSIGN_OR_RETURN(Manifest ancestor, ReadManifest(candidate));
-      if (ancestor.workspace() != nullptr && !IsExcluded(ancestor, manifest_path)) {
+      if (ancestor.workspace() != nullptr &&
+          !IsExcluded(ancestor, manifest_path)) {
         return candidate;
       }
     }
@@ -353,7 +376,8 @@ absl::StatusOr<Workspace> LoadWorkspace(const fs::path& manifest_path,
     const LocalPackage* package = ws.FindPackage(requested.parent_path());
     if (package == nullptr || !package->member) {
       return absl::InvalidArgumentError(absl::StrFormat(
-          "loading the workspace of %s: the package believes it is in the workspace "
+          "loading the workspace of %s: the package believes it is in the "
+          "workspace "
           "at %s, which does not list it as a member; hint: add it to "
           "workspace.members or workspace.exclude",
           requested.string(), ws.root_manifest_path.string()));

@@ -27,7 +27,8 @@ struct LocalPackage {
   std::string version;
   std::string edition;  // effective; "2015" when absent
   bool member = false;
-  bool patched = false;  // substitutes a registry or git crate via [patch]/[replace]
+  bool patched =
+      false;  // substitutes a registry or git crate via [patch]/[replace]
   // The root manifest whose [workspace.package] and [workspace.dependencies]
   // `workspace = true` keys read; empty for a package without a workspace.
   std::filesystem::path workspace_manifest_path;
@@ -44,7 +45,9 @@ struct Workspace {
   // (loaded into `manifests`, part of the skeleton).
   std::vector<std::filesystem::path> other_roots;
 
-  std::filesystem::path root_dir() const { return root_manifest_path.parent_path(); }
+  std::filesystem::path root_dir() const {
+    return root_manifest_path.parent_path();
+  }
   Manifest& root() { return manifests.at(root_manifest_path); }
   const Manifest& root() const { return manifests.at(root_manifest_path); }
   // The root's [workspace.package] and [workspace.dependencies], or null.
@@ -73,8 +76,9 @@ absl::StatusOr<std::filesystem::path> FindWorkspaceRoot(
 // Loads the workspace that contains `manifest_path` (an absolute Cargo.toml).
 // Errors: NotFound for a missing manifest or member, InvalidArgument for
 // malformed manifests and for a package that its workspace does not list.
-absl::StatusOr<Workspace> LoadWorkspace(const std::filesystem::path& manifest_path,
-                                        const WorkspaceOptions& options = {});
+absl::StatusOr<Workspace> LoadWorkspace(
+    const std::filesystem::path& manifest_path,
+    const WorkspaceOptions& options = {});
 
 }  // namespace cook::chef
 

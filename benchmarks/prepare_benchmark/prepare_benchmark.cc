@@ -33,18 +33,21 @@ void BM_Prepare(benchmark::State& state, const char* workspace) {
   }
 }
 BENCHMARK_CAPTURE(BM_Prepare, tokio, "tokio")->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_Prepare, ripgrep, "ripgrep")->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_Prepare, cargo_chef, "cargo-chef")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Prepare, ripgrep, "ripgrep")
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Prepare, cargo_chef, "cargo-chef")
+    ->Unit(benchmark::kMillisecond);
 
 int Once(const fs::path& manifest, const fs::path& recipe_path) {
   absl::StatusOr<cook::chef::Recipe> recipe =
       cook::chef::Prepare({fs::absolute(manifest), ""});
   if (!recipe.ok()) {
-    std::cerr << "prepare_benchmark: error: " << recipe.status().message() << "\n";
+    std::cerr << "prepare_benchmark: error: " << recipe.status().message()
+              << "\n";
     return 1;
   }
-  absl::Status written =
-      cook::WriteFileAtomically(recipe_path, cook::chef::SerializeRecipe(*recipe));
+  absl::Status written = cook::WriteFileAtomically(
+      recipe_path, cook::chef::SerializeRecipe(*recipe));
   if (!written.ok()) {
     std::cerr << "prepare_benchmark: error: " << written.message() << "\n";
     return 1;
@@ -55,7 +58,8 @@ int Once(const fs::path& manifest, const fs::path& recipe_path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc == 4 && std::string(argv[1]) == "--once") return Once(argv[2], argv[3]);
+  if (argc == 4 && std::string(argv[1]) == "--once")
+    return Once(argv[2], argv[3]);
   if (const char* workspace = std::getenv("BUILD_WORKSPACE_DIRECTORY")) {
     corpus_dir = fs::path(workspace).parent_path() / "shared" / "corpus";
   }

@@ -27,8 +27,10 @@ using ::cook::testing::WriteTestFile;
 using ::testing::HasSubstr;
 using Json = nlohmann::json;
 
-void WriteTree(const fs::path& root, const std::map<std::string, std::string>& files) {
-  for (const auto& [path, contents] : files) WriteTestFile(root / path, contents);
+void WriteTree(const fs::path& root,
+               const std::map<std::string, std::string>& files) {
+  for (const auto& [path, contents] : files)
+    WriteTestFile(root / path, contents);
 }
 
 // Glob members, exclude, default-members, nested bins, custom paths, renamed
@@ -178,7 +180,8 @@ path = "src/two.rs"
     {"ws/apps/app-two/src/two.rs", "fn main() {}\n"},
     {"ws/apps/app-two/src/bin/ignored.rs", "fn main() {}\n"},
     {"ws/apps/app-two/examples/ignored.rs", "fn main() {}\n"},
-    {"ws/fuzz/Cargo.toml", "[package]\nname = \"fuzz\"\nversion = \"0.0.0\"\n[workspace]\n"},
+    {"ws/fuzz/Cargo.toml",
+     "[package]\nname = \"fuzz\"\nversion = \"0.0.0\"\n[workspace]\n"},
     {"ws/fuzz/src/main.rs", ""},
     {"outside/Cargo.toml", R"(
 [package]
@@ -190,7 +193,8 @@ edition = "2021"
 deeper = { path = "../deeper" }
 )"},
     {"outside/src/lib.rs", ""},
-    {"deeper/Cargo.toml", "[package]\nname = \"deeper\"\nversion = \"0.0.1\"\n"},
+    {"deeper/Cargo.toml",
+     "[package]\nname = \"deeper\"\nversion = \"0.0.1\"\n"},
     {"deeper/src/lib.rs", ""},
 };
 
@@ -208,7 +212,8 @@ class CargoFixtureTest : public cook::testing::TempDirTest {
     absl::StatusOr<Recipe> recipe = Prepare({ws, bin});
     EXPECT_THAT(recipe, IsOk());
     if (!recipe.ok()) return Recipe();
-    EXPECT_THAT(ParseRecipe(SerializeRecipe(*recipe), "recipe.json"), IsOkAndHolds(*recipe));
+    EXPECT_THAT(ParseRecipe(SerializeRecipe(*recipe), "recipe.json"),
+                IsOkAndHolds(*recipe));
     EXPECT_THAT(WriteSkeleton(*recipe, root_ / "skeleton"), IsOk());
     return *recipe;
   }
@@ -219,13 +224,17 @@ class CargoFixtureTest : public cook::testing::TempDirTest {
 TEST_F(CargoFixtureTest, TrickyWorkspaceMetadataMatches) {
   WriteTree(root_ / "original", kTricky);
   const fs::path ws = root_ / "original" / "ws";
-  const Recipe recipe = PrepareAndWrite(ws / "apps" / "app-one");  // found from a member
+  const Recipe recipe =
+      PrepareAndWrite(ws / "apps" / "app-one");  // found from a member
   EXPECT_EQ(recipe.workspace_root, "ws");
-  const Json want = testing::NormalizedMetadata(*cargo_, ws, root_ / "original", root_);
+  const Json want =
+      testing::NormalizedMetadata(*cargo_, ws, root_ / "original", root_);
   const Json got = testing::NormalizedMetadata(
-      *cargo_, SkeletonWorkspaceRoot(recipe, root_ / "skeleton"), root_ / "skeleton", root_);
+      *cargo_, SkeletonWorkspaceRoot(recipe, root_ / "skeleton"),
+      root_ / "skeleton", root_);
   ASSERT_TRUE(want.is_object());
-  EXPECT_EQ(want["packages"].size(), 5u);  // members only: cargo lists no path deps
+  EXPECT_EQ(want["packages"].size(),
+            5u);  // members only: cargo lists no path deps
   EXPECT_EQ(got.dump(1), want.dump(1));
 
   // The outside crates are in the skeleton with their relative layout.
@@ -242,7 +251,8 @@ TEST_F(CargoFixtureTest, TrickyWorkspaceMetadataMatches) {
   EXPECT_TRUE(fs::exists(root_ / "skeleton" / "outside" / "src" / "lib.rs"));
   EXPECT_TRUE(fs::exists(root_ / "skeleton" / "deeper" / "Cargo.toml"));
   EXPECT_FALSE(fs::exists(root_ / "skeleton" / "ws" / "fuzz"));
-  EXPECT_FALSE(fs::exists(root_ / "skeleton" / "ws" / "apps" / "app-two" / "src" / "bin"));
+  EXPECT_FALSE(fs::exists(root_ / "skeleton" / "ws" / "apps" / "app-two" /
+                          "src" / "bin"));
 }
 
 TEST_F(CargoFixtureTest, MetadataWithDependenciesResolvesTheSameGraph) {
@@ -250,16 +260,20 @@ TEST_F(CargoFixtureTest, MetadataWithDependenciesResolvesTheSameGraph) {
   // crates: the skeleton resolves outside and excluded crates too.
   WriteTree(root_ / "original", kTricky);
   const fs::path ws = root_ / "original" / "ws";
-  ASSERT_EQ(testing::RunCargo(*cargo_, {"generate-lockfile", "--offline"}, ws, root_).exit_code,
-            0);
+  ASSERT_EQ(
+      testing::RunCargo(*cargo_, {"generate-lockfile", "--offline"}, ws, root_)
+          .exit_code,
+      0);
   const Recipe recipe = PrepareAndWrite(ws);
-  const fs::path skeleton_ws = SkeletonWorkspaceRoot(recipe, root_ / "skeleton");
+  const fs::path skeleton_ws =
+      SkeletonWorkspaceRoot(recipe, root_ / "skeleton");
   const fs::path lock = skeleton_ws / "Cargo.lock";
   absl::StatusOr<std::string> before = ReadFile(lock);
   ASSERT_THAT(before, IsOk());
   // --locked: the masked lockfile is exactly what cargo would write.
   cook::testing::RunResult r = testing::RunCargo(
-      *cargo_, {"metadata", "--locked", "--offline", "--format-version", "1"}, skeleton_ws, root_);
+      *cargo_, {"metadata", "--locked", "--offline", "--format-version", "1"},
+      skeleton_ws, root_);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(ReadFile(lock), IsOkAndHolds(*before));
   EXPECT_THAT(*before, HasSubstr("name = \"app-one\"\nversion = \"0.0.1\""));
@@ -318,9 +332,11 @@ lib-outside = { path = "../../outside", version = "2" }
 workspace = true
 )"},
     {"ws/kinds/src/lib.rs", "pub fn undocumented() -> u32 { 1 }\n"},
-    {"ws/kinds/src/main.rs", "fn main() { println!(\"{}\", kinds::undocumented()); }\n"},
+    {"ws/kinds/src/main.rs",
+     "fn main() { println!(\"{}\", kinds::undocumented()); }\n"},
     {"ws/kinds/src/needs_x.rs", "fn main() {}\n"},
-    {"ws/kinds/src/bin/second.rs", "fn main() { compile_error!(\"real sources are never built\"); }\n"},
+    {"ws/kinds/src/bin/second.rs",
+     "fn main() { compile_error!(\"real sources are never built\"); }\n"},
     {"ws/kinds/examples/ex.rs", "fn main() {}\n"},
     {"ws/kinds/tests/t.rs", "#[test]\nfn t() {}\n"},
     {"ws/kinds/tests/noharness.rs", "fn main() {}\n"},
@@ -340,21 +356,26 @@ proc-macro = true
 workspace = true
 )"},
     {"ws/pm/src/lib.rs", "this is not rust\n"},
-    {"outside/Cargo.toml", "[package]\nname = \"lib-outside\"\nversion = \"2.0.0\"\nedition = \"2021\"\n"},
+    {"outside/Cargo.toml",
+     "[package]\nname = \"lib-outside\"\nversion = \"2.0.0\"\nedition = "
+     "\"2021\"\n"},
     {"outside/src/lib.rs", "pub fn f() {}\n"},
 };
 
 TEST_F(CargoFixtureTest, SkeletonOfEveryTargetKindBuilds) {
   WriteTree(root_ / "original", kBuildable);
   const fs::path ws = root_ / "original" / "ws";
-  ASSERT_EQ(testing::RunCargo(*cargo_, {"generate-lockfile", "--offline"}, ws, root_).exit_code,
-            0);
+  ASSERT_EQ(
+      testing::RunCargo(*cargo_, {"generate-lockfile", "--offline"}, ws, root_)
+          .exit_code,
+      0);
   const Recipe recipe = PrepareAndWrite(ws);
-  const fs::path skeleton_ws = SkeletonWorkspaceRoot(recipe, root_ / "skeleton");
+  const fs::path skeleton_ws =
+      SkeletonWorkspaceRoot(recipe, root_ / "skeleton");
   cook::testing::RunResult r = testing::RunCargo(
       *cargo_,
-      {"build", "--offline", "--locked", "--all-targets", "--all-features", "--target-dir",
-       (root_ / "target").string()},
+      {"build", "--offline", "--locked", "--all-targets", "--all-features",
+       "--target-dir", (root_ / "target").string()},
       skeleton_ws, root_);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(fs::exists(root_ / "target" / "debug" / "libkinds.so"));
@@ -372,23 +393,29 @@ TEST_F(CargoFixtureTest, PatchedLocalCrateStaysInUse) {
   if (!have_log) GTEST_SKIP() << "Debian's librust-log-dev is not installed";
   const fs::path ws = root_ / "original" / "ws";
   // A relative directory source: the skeleton must still reach it.
-  const std::string registry = fs::path(kDebianRegistry).lexically_relative(ws).string();
+  const std::string registry =
+      fs::path(kDebianRegistry).lexically_relative(ws).string();
   WriteTree(root_ / "original",
             {
                 {"ws/Cargo.toml",
                  "[workspace]\nmembers = [\"app\"]\nresolver = \"2\"\n"
                  "[patch.crates-io]\ncfg-if = { path = \"patched/cfg-if\" }\n"},
                 {"ws/.cargo/config.toml",
-                 "[source.crates-io]\nreplace-with = \"debian\"\n[source.debian]\ndirectory = \"" +
+                 "[source.crates-io]\nreplace-with = "
+                 "\"debian\"\n[source.debian]\ndirectory = \"" +
                      registry + "\"\n"},
                 {"ws/app/Cargo.toml",
-                 "[package]\nname = \"app\"\nversion = \"7.0.0\"\nedition = \"2021\"\n"
-                 "[dependencies]\nlog = \"0.4\"\nhelper = { path = \"../helper\", version = \"0.3\" }\n"},
+                 "[package]\nname = \"app\"\nversion = \"7.0.0\"\nedition = "
+                 "\"2021\"\n"
+                 "[dependencies]\nlog = \"0.4\"\nhelper = { path = "
+                 "\"../helper\", version = \"0.3\" }\n"},
                 {"ws/app/src/main.rs", "fn main() {}\n"},
-                {"ws/helper/Cargo.toml", "[package]\nname = \"helper\"\nversion = \"0.3.0\"\n"},
+                {"ws/helper/Cargo.toml",
+                 "[package]\nname = \"helper\"\nversion = \"0.3.0\"\n"},
                 {"ws/helper/src/lib.rs", ""},
                 {"ws/patched/cfg-if/Cargo.toml",
-                 "[package]\nname = \"cfg-if\"\nversion = \"1.0.0\"\nedition = \"2018\"\n"},
+                 "[package]\nname = \"cfg-if\"\nversion = \"1.0.0\"\nedition = "
+                 "\"2018\"\n"},
                 {"ws/patched/cfg-if/src/lib.rs", ""},
             });
   cook::testing::RunResult lock =
@@ -396,15 +423,19 @@ TEST_F(CargoFixtureTest, PatchedLocalCrateStaysInUse) {
   ASSERT_EQ(lock.exit_code, 0) << lock.err;
 
   const Recipe recipe = PrepareAndWrite(ws);
-  EXPECT_EQ(recipe.directory_sources, std::vector<std::string>{kDebianRegistry});
+  EXPECT_EQ(recipe.directory_sources,
+            std::vector<std::string>{kDebianRegistry});
   for (const RecipePackage& package : recipe.packages) {
     EXPECT_EQ(package.version_masked, package.name != "cfg-if") << package.name;
   }
-  const fs::path skeleton_ws = SkeletonWorkspaceRoot(recipe, root_ / "skeleton");
+  const fs::path skeleton_ws =
+      SkeletonWorkspaceRoot(recipe, root_ / "skeleton");
   EXPECT_THAT(ReadFile(skeleton_ws / ".cargo" / "config.toml"),
-              IsOkAndHolds(HasSubstr(std::string("directory = \"") + kDebianRegistry + "\"")));
+              IsOkAndHolds(HasSubstr(std::string("directory = \"") +
+                                     kDebianRegistry + "\"")));
   cook::testing::RunResult r = testing::RunCargo(
-      *cargo_, {"metadata", "--locked", "--offline", "--format-version", "1"}, skeleton_ws, root_);
+      *cargo_, {"metadata", "--locked", "--offline", "--format-version", "1"},
+      skeleton_ws, root_);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   bool found = false;
   const Json metadata = Json::parse(r.out);
@@ -413,31 +444,38 @@ TEST_F(CargoFixtureTest, PatchedLocalCrateStaysInUse) {
     found = true;
     EXPECT_TRUE(package["source"].is_null()) << package.dump();
     EXPECT_EQ(package["version"], "1.0.0");
-    EXPECT_THAT(package["manifest_path"].get<std::string>(), HasSubstr("/skeleton/patched/cfg-if/"));
+    EXPECT_THAT(package["manifest_path"].get<std::string>(),
+                HasSubstr("/skeleton/patched/cfg-if/"));
   }
   EXPECT_TRUE(found);
 }
 
 TEST_F(CargoFixtureTest, OutsideCrateInheritsFromItsOwnWorkspace) {
-  WriteTree(root_ / "original",
-            {
-                {"ws/Cargo.toml", "[workspace]\nmembers = [\"app\"]\n"},
-                {"ws/app/Cargo.toml",
-                 "[package]\nname = \"app\"\nversion = \"1.0.0\"\nedition = \"2021\"\n"
-                 "[dependencies]\nshared = { path = \"../../libs/shared\", version = \"5\" }\n"},
-                {"ws/app/src/main.rs", "fn main() {}\n"},
-                {"libs/Cargo.toml",
-                 "[workspace]\nmembers = [\"shared\", \"unrelated\"]\n[workspace.package]\n"
-                 "version = \"5.1.0\"\nedition = \"2021\"\n[workspace.dependencies]\n"
-                 "helper = { path = \"helper\", version = \"5\" }\n"},
-                {"libs/shared/Cargo.toml",
-                 "[package]\nname = \"shared\"\nversion.workspace = true\nedition.workspace = true\n"
-                 "[dependencies]\nhelper = { workspace = true }\n"},
-                {"libs/shared/src/lib.rs", ""},
-                {"libs/helper/Cargo.toml",
-                 "[package]\nname = \"helper\"\nversion.workspace = true\nedition.workspace = true\n"},
-                {"libs/helper/src/lib.rs", ""},
-            });
+  WriteTree(
+      root_ / "original",
+      {
+          {"ws/Cargo.toml", "[workspace]\nmembers = [\"app\"]\n"},
+          {"ws/app/Cargo.toml",
+           "[package]\nname = \"app\"\nversion = \"1.0.0\"\nedition = "
+           "\"2021\"\n"
+           "[dependencies]\nshared = { path = \"../../libs/shared\", version = "
+           "\"5\" }\n"},
+          {"ws/app/src/main.rs", "fn main() {}\n"},
+          {"libs/Cargo.toml",
+           "[workspace]\nmembers = [\"shared\", "
+           "\"unrelated\"]\n[workspace.package]\n"
+           "version = \"5.1.0\"\nedition = \"2021\"\n[workspace.dependencies]\n"
+           "helper = { path = \"helper\", version = \"5\" }\n"},
+          {"libs/shared/Cargo.toml",
+           "[package]\nname = \"shared\"\nversion.workspace = "
+           "true\nedition.workspace = true\n"
+           "[dependencies]\nhelper = { workspace = true }\n"},
+          {"libs/shared/src/lib.rs", ""},
+          {"libs/helper/Cargo.toml",
+           "[package]\nname = \"helper\"\nversion.workspace = "
+           "true\nedition.workspace = true\n"},
+          {"libs/helper/src/lib.rs", ""},
+      });
   const fs::path ws = root_ / "original" / "ws";
   cook::testing::RunResult lock =
       testing::RunCargo(*cargo_, {"generate-lockfile", "--offline"}, ws, root_);
@@ -450,9 +488,11 @@ TEST_F(CargoFixtureTest, OutsideCrateInheritsFromItsOwnWorkspace) {
       SkeletonWorkspaceRoot(recipe, root_ / "skeleton"), root_);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(Json::parse(r.out)["packages"].size(), 3u);
-  const Json want = testing::NormalizedMetadata(*cargo_, ws, root_ / "original", root_);
+  const Json want =
+      testing::NormalizedMetadata(*cargo_, ws, root_ / "original", root_);
   const Json got = testing::NormalizedMetadata(
-      *cargo_, SkeletonWorkspaceRoot(recipe, root_ / "skeleton"), root_ / "skeleton", root_);
+      *cargo_, SkeletonWorkspaceRoot(recipe, root_ / "skeleton"),
+      root_ / "skeleton", root_);
   EXPECT_EQ(got.dump(1), want.dump(1));
 }
 

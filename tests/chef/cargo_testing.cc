@@ -15,7 +15,8 @@ using Json = nlohmann::json;
 namespace {
 
 std::string UserHome() {
-  if (const passwd* pw = ::getpwuid(::getuid()); pw != nullptr && pw->pw_dir != nullptr) {
+  if (const passwd* pw = ::getpwuid(::getuid());
+      pw != nullptr && pw->pw_dir != nullptr) {
     return pw->pw_dir;
   }
   const char* home = std::getenv("HOME");
@@ -26,7 +27,8 @@ std::string UserHome() {
 void Relativize(Json& json, const std::string& from, const std::string& to) {
   if (json.is_string()) {
     std::string s = json.get<std::string>();
-    for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
+    for (size_t at = s.find(from); at != std::string::npos;
+         at = s.find(from, at + to.size())) {
       s.replace(at, from.size(), to);
     }
     json = s;
@@ -45,9 +47,8 @@ std::string IdPath(const std::string& id) {
 
 Json SortedBy(Json array, const char* key) {
   std::vector<Json> items(array.begin(), array.end());
-  std::sort(items.begin(), items.end(), [&](const Json& a, const Json& b) {
-    return a.dump() < b.dump();
-  });
+  std::sort(items.begin(), items.end(),
+            [&](const Json& a, const Json& b) { return a.dump() < b.dump(); });
   (void)key;
   return Json(items);
 }
@@ -58,7 +59,8 @@ std::optional<std::string> FindCargo() {
   const fs::path home_cargo = fs::path(UserHome()) / ".cargo" / "bin" / "cargo";
   std::error_code ec;
   if (fs::exists(home_cargo, ec)) return home_cargo.string();
-  cook::testing::RunResult r = cook::testing::RunProgram({"sh", "-c", "command -v cargo"});
+  cook::testing::RunResult r =
+      cook::testing::RunProgram({"sh", "-c", "command -v cargo"});
   if (r.exit_code == 0 && !r.out.empty()) {
     std::string path = r.out.substr(0, r.out.find('\n'));
     return path;
@@ -66,8 +68,10 @@ std::optional<std::string> FindCargo() {
   return std::nullopt;
 }
 
-cook::testing::RunResult RunCargo(const std::string& cargo, const std::vector<std::string>& args,
-                                  const fs::path& dir, const fs::path& scratch) {
+cook::testing::RunResult RunCargo(const std::string& cargo,
+                                  const std::vector<std::string>& args,
+                                  const fs::path& dir,
+                                  const fs::path& scratch) {
   std::vector<std::string> argv = {cargo};
   argv.insert(argv.end(), args.begin(), args.end());
   cook::testing::RunOptions options;
@@ -79,15 +83,17 @@ cook::testing::RunResult RunCargo(const std::string& cargo, const std::vector<st
   std::error_code ec;
   if (fs::exists(rustup, ec)) options.env["RUSTUP_HOME"] = rustup.string();
   const char* path = std::getenv("PATH");
-  options.env["PATH"] = fs::path(cargo).parent_path().string() + ":" + (path ? path : "/usr/bin:/bin");
+  options.env["PATH"] = fs::path(cargo).parent_path().string() + ":" +
+                        (path ? path : "/usr/bin:/bin");
   options.unset_env = {"CARGO_TARGET_DIR", "RUSTFLAGS", "CARGO_BUILD_TARGET"};
   return cook::testing::RunProgram(argv, options);
 }
 
-Json NormalizedMetadata(const std::string& cargo, const fs::path& dir, const fs::path& base,
-                        const fs::path& scratch) {
+Json NormalizedMetadata(const std::string& cargo, const fs::path& dir,
+                        const fs::path& base, const fs::path& scratch) {
   cook::testing::RunResult r = RunCargo(
-      cargo, {"metadata", "--no-deps", "--offline", "--format-version", "1"}, dir, scratch);
+      cargo, {"metadata", "--no-deps", "--offline", "--format-version", "1"},
+      dir, scratch);
   EXPECT_EQ(r.exit_code, 0) << "cargo metadata in " << dir << ":\n" << r.err;
   Json metadata = Json::parse(r.out, nullptr, false);
   if (metadata.is_discarded()) {
@@ -107,8 +113,9 @@ Json NormalizedMetadata(const std::string& cargo, const fs::path& dir, const fs:
     Json targets = Json::array();
     for (const Json& target : package["targets"]) {
       Json t;
-      for (const char* key : {"name", "kind", "crate_types", "required-features", "src_path",
-                              "edition", "doctest", "test", "doc"}) {
+      for (const char* key :
+           {"name", "kind", "crate_types", "required-features", "src_path",
+            "edition", "doctest", "test", "doc"}) {
         if (target.contains(key)) t[key] = target[key];
       }
       targets.push_back(t);
@@ -125,7 +132,8 @@ Json NormalizedMetadata(const std::string& cargo, const fs::path& dir, const fs:
   out["packages"] = SortedBy(packages, "name");
   for (const char* key : {"workspace_members", "workspace_default_members"}) {
     Json ids = Json::array();
-    for (const Json& id : metadata[key]) ids.push_back(IdPath(id.get<std::string>()));
+    for (const Json& id : metadata[key])
+      ids.push_back(IdPath(id.get<std::string>()));
     out[key] = SortedBy(ids, "");
   }
   out["workspace_root"] = metadata["workspace_root"];
@@ -137,11 +145,13 @@ std::optional<fs::path> CorpusDir() {
   const char* srcdir = std::getenv("TEST_SRCDIR");
   const char* workspace = std::getenv("TEST_WORKSPACE");
   if (srcdir == nullptr) return std::nullopt;
-  const fs::path readme = fs::path(srcdir) / (workspace ? workspace : "cook") / "README.md";
+  const fs::path readme =
+      fs::path(srcdir) / (workspace ? workspace : "cook") / "README.md";
   std::error_code ec;
   const fs::path real = fs::canonical(readme, ec);
   if (ec) return std::nullopt;
-  const fs::path corpus = real.parent_path().parent_path() / "shared" / "corpus";
+  const fs::path corpus =
+      real.parent_path().parent_path() / "shared" / "corpus";
   if (!fs::is_directory(corpus, ec)) return std::nullopt;
   return corpus;
 }
@@ -149,12 +159,15 @@ std::optional<fs::path> CorpusDir() {
 void CopyTree(const fs::path& from, const fs::path& to) {
   fs::create_directories(to.parent_path());
   std::error_code ec;
-  fs::copy(from, to, fs::copy_options::recursive | fs::copy_options::copy_symlinks, ec);
-  ASSERT_FALSE(ec) << "copying " << from << " to " << to << ": " << ec.message();
+  fs::copy(from, to,
+           fs::copy_options::recursive | fs::copy_options::copy_symlinks, ec);
+  ASSERT_FALSE(ec) << "copying " << from << " to " << to << ": "
+                   << ec.message();
   // The corpus is read-only; copies must be writable.
-  for (auto it = fs::recursive_directory_iterator(to); it != fs::recursive_directory_iterator();
-       ++it) {
-    fs::permissions(it->path(), fs::perms::owner_write, fs::perm_options::add, ec);
+  for (auto it = fs::recursive_directory_iterator(to);
+       it != fs::recursive_directory_iterator(); ++it) {
+    fs::permissions(it->path(), fs::perms::owner_write, fs::perm_options::add,
+                    ec);
   }
 }
 

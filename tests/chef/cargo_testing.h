@@ -31,7 +31,8 @@ cook::testing::RunResult RunCargo(const std::string& cargo,
 // (without `req` of path dependencies), workspace members and default
 // members; every path made relative to `base` and versions of path packages
 // dropped. Fails the test on a cargo error.
-nlohmann::json NormalizedMetadata(const std::string& cargo, const std::filesystem::path& dir,
+nlohmann::json NormalizedMetadata(const std::string& cargo,
+                                  const std::filesystem::path& dir,
                                   const std::filesystem::path& base,
                                   const std::filesystem::path& scratch);
 
@@ -40,7 +41,8 @@ nlohmann::json NormalizedMetadata(const std::string& cargo, const std::filesyste
 std::optional<std::filesystem::path> CorpusDir();
 
 // Copies a directory tree (cp -a).
-void CopyTree(const std::filesystem::path& from, const std::filesystem::path& to);
+void CopyTree(const std::filesystem::path& from,
+              const std::filesystem::path& to);
 
 }  // namespace cook::chef::testing
 

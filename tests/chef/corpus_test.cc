@@ -27,7 +27,8 @@ TEST_F(CorpusTest, SkeletonMetadataMatchesOriginal) {
   const std::optional<std::string> cargo = testing::FindCargo();
   if (!cargo) GTEST_SKIP() << "cargo is not installed";
   const std::optional<fs::path> corpus = testing::CorpusDir();
-  if (!corpus) GTEST_SKIP() << "../shared/corpus not found beside the source tree";
+  if (!corpus)
+    GTEST_SKIP() << "../shared/corpus not found beside the source tree";
   int checked = 0;
   for (const auto& entry : fs::directory_iterator(*corpus)) {
     if (!entry.is_directory()) continue;
@@ -41,7 +42,8 @@ TEST_F(CorpusTest, SkeletonMetadataMatchesOriginal) {
     ASSERT_THAT(ParseRecipe(bytes, "recipe.json"), IsOkAndHolds(*recipe));
     const fs::path skeleton = root_ / "skeleton" / name;
     ASSERT_THAT(WriteSkeleton(*recipe, skeleton), IsOk());
-    const auto want = testing::NormalizedMetadata(*cargo, original, original, root_);
+    const auto want =
+        testing::NormalizedMetadata(*cargo, original, original, root_);
     const auto got = testing::NormalizedMetadata(
         *cargo, SkeletonWorkspaceRoot(*recipe, skeleton), skeleton, root_);
     ASSERT_TRUE(want.is_object());
@@ -58,7 +60,8 @@ TEST_F(CorpusTest, EveryBinSelectionGivesAValidSkeleton) {
   const std::optional<std::string> cargo = testing::FindCargo();
   if (!cargo) GTEST_SKIP() << "cargo is not installed";
   const std::optional<fs::path> corpus = testing::CorpusDir();
-  if (!corpus) GTEST_SKIP() << "../shared/corpus not found beside the source tree";
+  if (!corpus)
+    GTEST_SKIP() << "../shared/corpus not found beside the source tree";
   int checked = 0;
   for (const auto& entry : fs::directory_iterator(*corpus)) {
     if (!entry.is_directory()) continue;
@@ -74,10 +77,12 @@ TEST_F(CorpusTest, EveryBinSelectionGivesAValidSkeleton) {
       const fs::path skeleton = root_ / "bin" / name / package.name;
       ASSERT_THAT(WriteSkeleton(*recipe, skeleton), IsOk());
       cook::testing::RunResult r = testing::RunCargo(
-          *cargo, {"metadata", "--no-deps", "--offline", "--format-version", "1"},
+          *cargo,
+          {"metadata", "--no-deps", "--offline", "--format-version", "1"},
           SkeletonWorkspaceRoot(*recipe, skeleton), root_);
       ASSERT_EQ(r.exit_code, 0) << r.err;
-      EXPECT_THAT(r.out, ::testing::HasSubstr("\"name\":\"" + package.name + "\""));
+      EXPECT_THAT(r.out,
+                  ::testing::HasSubstr("\"name\":\"" + package.name + "\""));
       ++checked;
     }
   }

@@ -1,6 +1,7 @@
+#include "chef/glob.h"
+
 #include <filesystem>
 
-#include "chef/glob.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/temp_dir.h"
@@ -30,15 +31,17 @@ TEST(GlobTest, MatchesOneComponent) {
 class ExpandGlobTest : public cook::testing::TempDirTest {};
 
 TEST_F(ExpandGlobTest, ExpandsDirectoriesInOrder) {
-  for (const char* dir : {"crates/b", "crates/a", "crates/.h", "apps/x/deep", "other"}) {
+  for (const char* dir :
+       {"crates/b", "crates/a", "crates/.h", "apps/x/deep", "other"}) {
     fs::create_directories(root_ / dir);
   }
   cook::testing::WriteTestFile(root_ / "crates" / "file.txt", "");
   EXPECT_THAT(ExpandGlob(root_, "crates/*"),
-              ElementsAre(root_ / "crates/.h", root_ / "crates/a", root_ / "crates/b",
-                          root_ / "crates/file.txt"));
+              ElementsAre(root_ / "crates/.h", root_ / "crates/a",
+                          root_ / "crates/b", root_ / "crates/file.txt"));
   EXPECT_THAT(ExpandGlob(root_, "crates/a"), ElementsAre(root_ / "crates/a"));
-  EXPECT_THAT(ExpandGlob(root_, "./crates/../other"), ElementsAre(root_ / "other"));
+  EXPECT_THAT(ExpandGlob(root_, "./crates/../other"),
+              ElementsAre(root_ / "other"));
   EXPECT_THAT(ExpandGlob(root_, "missing/*"), ElementsAre());
   EXPECT_THAT(ExpandGlob(root_, "**/deep"), ElementsAre(root_ / "apps/x/deep"));
 }

@@ -1,8 +1,9 @@
+#include "chef/lockfile.h"
+
 #include <filesystem>
 #include <string>
 
 #include "base/files.h"
-#include "chef/lockfile.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/chef/cargo_testing.h"
@@ -69,7 +70,8 @@ TEST(LockfileTest, CorpusLockfilesFormatBackByteForByte) {
     if (entry.path().filename() != "Cargo.lock") continue;
     absl::StatusOr<std::string> text = ReadFile(entry.path());
     ASSERT_THAT(text, IsOk());
-    absl::StatusOr<Lockfile> lock = Lockfile::Parse(*text, entry.path().string());
+    absl::StatusOr<Lockfile> lock =
+        Lockfile::Parse(*text, entry.path().string());
     ASSERT_THAT(lock, IsOk());
     EXPECT_EQ(lock->Format(), *text) << entry.path();
     ++checked;
@@ -82,8 +84,10 @@ TEST(LockfileTest, ResolvesReferences) {
   ASSERT_THAT(lock, IsOk());
   EXPECT_EQ(lock->Resolve("serde"), 3);
   EXPECT_EQ(lock->Resolve("helper 3.1.0"), 2);
-  EXPECT_EQ(lock->Resolve("helper 1.0.0 (registry+https://github.com/rust-lang/crates.io-index)"),
-            1);
+  EXPECT_EQ(
+      lock->Resolve("helper 1.0.0 "
+                    "(registry+https://github.com/rust-lang/crates.io-index)"),
+      1);
   EXPECT_EQ(lock->Resolve("nothing"), -1);
 }
 
@@ -94,11 +98,15 @@ TEST(LockfileTest, SetVersionsRewritesReferencesAndKeepsCargoOrder) {
   const std::string out = lock->Format();
   // The local helper now sorts before the registry one, in packages and in
   // the dependency list.
-  EXPECT_THAT(out, HasSubstr("dependencies = [\n \"helper 0.0.1\",\n \"helper 1.0.0\",\n"));
+  EXPECT_THAT(
+      out,
+      HasSubstr("dependencies = [\n \"helper 0.0.1\",\n \"helper 1.0.0\",\n"));
   EXPECT_LT(out.find("name = \"helper\"\nversion = \"0.0.1\""),
             out.find("name = \"helper\"\nversion = \"1.0.0\""));
   // serde's reference to the registry helper is untouched.
-  EXPECT_THAT(out, HasSubstr("checksum = \"bb\"\ndependencies = [\n \"helper 1.0.0\",\n]"));
+  EXPECT_THAT(
+      out,
+      HasSubstr("checksum = \"bb\"\ndependencies = [\n \"helper 1.0.0\",\n]"));
 }
 
 TEST(LockfileTest, RetainDropsPackagesAndUnusedPatches) {
@@ -111,12 +119,15 @@ TEST(LockfileTest, RetainDropsPackagesAndUnusedPatches) {
 }
 
 TEST(LockfileTest, MalformedLockfileNamesTheLine) {
-  EXPECT_THAT(Lockfile::Parse("version = 4\n\n[[package]]\nname = \"a\"\nbroken line\n",
-                              "/ws/Cargo.lock"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("/ws/Cargo.lock:5:")));
-  EXPECT_THAT(Lockfile::Parse("[[package]]\nname = \"a\"\ndependencies = [\n \"b\",\n",
-                              "Cargo.lock"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unterminated")));
+  EXPECT_THAT(
+      Lockfile::Parse("version = 4\n\n[[package]]\nname = \"a\"\nbroken line\n",
+                      "/ws/Cargo.lock"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("/ws/Cargo.lock:5:")));
+  EXPECT_THAT(
+      Lockfile::Parse("[[package]]\nname = \"a\"\ndependencies = [\n \"b\",\n",
+                      "Cargo.lock"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unterminated")));
 }
 
 TEST(LockfileTest, ComparesVersionsAsSemver) {

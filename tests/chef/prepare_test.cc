@@ -1,3 +1,5 @@
+#include "chef/prepare.h"
+
 #include <filesystem>
 #include <map>
 #include <string>
@@ -5,7 +7,6 @@
 
 #include "base/files.h"
 #include "chef/masking.h"
-#include "chef/prepare.h"
 #include "chef/recipe.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -130,7 +131,7 @@ class PrepareTest : public cook::testing::TempDirTest {
   };
 
   fs::path WriteFixture(const std::vector<Edit>& edits = {}) {
-    const fs::path dir = root_ / ("ws" + std::to_string(count_++));
+    fs::path dir = root_ / ("ws" + std::to_string(count_++));
     std::map<std::string, std::string> files = kWorkspace;
     for (const Edit& edit : edits) {
       std::string& text = files[edit.file];
@@ -142,17 +143,20 @@ class PrepareTest : public cook::testing::TempDirTest {
       EXPECT_NE(at, std::string::npos) << edit.file << ": " << edit.from;
       if (at != std::string::npos) text.replace(at, edit.from.size(), edit.to);
     }
-    for (const auto& [path, contents] : files) WriteTestFile(dir / path, contents);
+    for (const auto& [path, contents] : files)
+      WriteTestFile(dir / path, contents);
     return dir;
   }
 
-  std::string Digest(const std::vector<Edit>& edits = {}, const std::string& bin = "") {
+  std::string Digest(const std::vector<Edit>& edits = {},
+                     const std::string& bin = "") {
     absl::StatusOr<Recipe> recipe = Prepare({WriteFixture(edits), bin});
     EXPECT_THAT(recipe, IsOk());
     return recipe.ok() ? RecipeDigest(SerializeRecipe(*recipe)) : "";
   }
 
-  Recipe PrepareFixture(const std::vector<Edit>& edits = {}, const std::string& bin = "") {
+  Recipe PrepareFixture(const std::vector<Edit>& edits = {},
+                        const std::string& bin = "") {
     absl::StatusOr<Recipe> recipe = Prepare({WriteFixture(edits), bin});
     EXPECT_THAT(recipe, IsOk());
     return recipe.ok() ? *recipe : Recipe();
@@ -163,7 +167,8 @@ class PrepareTest : public cook::testing::TempDirTest {
 
 TEST_F(PrepareTest, SameInputsSameBytesAtAnyPath) {
   absl::StatusOr<Recipe> a = Prepare({WriteFixture(), ""});
-  absl::StatusOr<Recipe> b = Prepare({WriteFixture() / "app" / "Cargo.toml", ""});
+  absl::StatusOr<Recipe> b =
+      Prepare({WriteFixture() / "app" / "Cargo.toml", ""});
   ASSERT_THAT(a, IsOk());
   ASSERT_THAT(b, IsOk());
   EXPECT_EQ(SerializeRecipe(*a), SerializeRecipe(*b));
@@ -174,16 +179,19 @@ TEST_F(PrepareTest, SameInputsSameBytesAtAnyPath) {
 
 TEST_F(PrepareTest, RecipeIgnoresSourcesAndLocalVersions) {
   const std::string base = Digest();
-  EXPECT_EQ(Digest({{"app/src/main.rs", "fn main() {}", "fn main() { println!(\"edited\"); }"},
+  EXPECT_EQ(Digest({{"app/src/main.rs", "fn main() {}",
+                     "fn main() { println!(\"edited\"); }"},
                     {"lib/src/lib.rs", "", "pub fn g() {}\n"}}),
             base)
       << "source edits";
-  EXPECT_EQ(Digest({{"other/Cargo.toml", "version = \"3.0.0\"", "version = \"3.1.0\""},
+  EXPECT_EQ(Digest({{"other/Cargo.toml", "version = \"3.0.0\"",
+                     "version = \"3.1.0\""},
                     {"Cargo.lock", "name = \"other\"\nversion = \"3.0.0\"",
                      "name = \"other\"\nversion = \"3.1.0\""}}),
             base)
       << "member version bump";
-  EXPECT_EQ(Digest({{"Cargo.toml", "version = \"1.0.0\"\nedition", "version = \"1.1.0\"\nedition"},
+  EXPECT_EQ(Digest({{"Cargo.toml", "version = \"1.0.0\"\nedition",
+                     "version = \"1.1.0\"\nedition"},
                     {"Cargo.lock", "name = \"app\"\nversion = \"1.0.0\"",
                      "name = \"app\"\nversion = \"1.1.0\""},
                     {"Cargo.lock", "name = \"shared\"\nversion = \"1.0.0\"",
@@ -192,33 +200,45 @@ TEST_F(PrepareTest, RecipeIgnoresSourcesAndLocalVersions) {
       << "workspace.package version bump";
   EXPECT_EQ(Digest({{"Cargo.toml", "path = \"lib\", version = \"1.0.0\"",
                      "path = \"lib\", version = \"1.0.1\""},
-                    {"app/Cargo.toml", "version = \"1.0\" }", "version = \"1.0.0\" }"}}),
+                    {"app/Cargo.toml", "version = \"1.0\" }",
+                     "version = \"1.0.0\" }"}}),
             base)
       << "workspace and renamed local dependency version bumps";
   EXPECT_EQ(Digest({{"Cargo.toml", "", "\n# a comment\n"},
-                    {"app/Cargo.toml", "[dependencies]\n", "[dependencies]\n\n  # why\n"}}),
+                    {"app/Cargo.toml", "[dependencies]\n",
+                     "[dependencies]\n\n  # why\n"}}),
             base)
       << "comments and blank lines";
-  EXPECT_EQ(Digest({{"app/Cargo.toml", "[lints]\nworkspace = true\n", ""}}), base)
+  EXPECT_EQ(Digest({{"app/Cargo.toml", "[lints]\nworkspace = true\n", ""}}),
+            base)
       << "lints never reach the recipe";
 }
 
 TEST_F(PrepareTest, RecipeChangesWithWhatDependenciesSee) {
   const std::string base = Digest();
   const std::vector<std::pair<std::string, std::vector<Edit>>> changes = {
-      {"[dependencies]", {{"app/Cargo.toml", "", "\n[dependencies.anyhow]\nversion = \"1\"\n"}}},
-      {"[dev-dependencies]", {{"app/Cargo.toml", "", "\n[dev-dependencies]\nanyhow = \"1\"\n"}}},
-      {"[build-dependencies]", {{"app/Cargo.toml", "", "\n[build-dependencies]\ncc = \"1\"\n"}}},
+      {"[dependencies]",
+       {{"app/Cargo.toml", "", "\n[dependencies.anyhow]\nversion = \"1\"\n"}}},
+      {"[dev-dependencies]",
+       {{"app/Cargo.toml", "", "\n[dev-dependencies]\nanyhow = \"1\"\n"}}},
+      {"[build-dependencies]",
+       {{"app/Cargo.toml", "", "\n[build-dependencies]\ncc = \"1\"\n"}}},
       {"[target.'cfg(unix)'.dependencies]",
-       {{"app/Cargo.toml", "", "\n[target.'cfg(unix)'.dependencies]\nlibc = \"0.2\"\n"}}},
-      {"[workspace.dependencies]", {{"Cargo.toml", "only-other = \"2\"", "only-other = \"2\"\nrand = \"0.9\""}}},
+       {{"app/Cargo.toml", "",
+         "\n[target.'cfg(unix)'.dependencies]\nlibc = \"0.2\"\n"}}},
+      {"[workspace.dependencies]",
+       {{"Cargo.toml", "only-other = \"2\"",
+         "only-other = \"2\"\nrand = \"0.9\""}}},
       {"features", {{"lib/Cargo.toml", "", "\n[features]\nfast = []\n"}}},
       {"dependency features",
        {{"app/Cargo.toml", "serde = { workspace = true }",
          "serde = { workspace = true, features = [\"derive\"] }"}}},
-      {"lockfile", {{"Cargo.lock", "version = \"1.0.0\"\nsource", "version = \"1.0.1\"\nsource"}}},
+      {"lockfile",
+       {{"Cargo.lock", "version = \"1.0.0\"\nsource",
+         "version = \"1.0.1\"\nsource"}}},
       {"profile", {{"Cargo.toml", "lto = true", "lto = \"thin\""}}},
-      {"custom profile", {{"Cargo.toml", "", "\n[profile.dist]\ninherits = \"release\"\n"}}},
+      {"custom profile",
+       {{"Cargo.toml", "", "\n[profile.dist]\ninherits = \"release\"\n"}}},
       {"toolchain file", {{"rust-toolchain.toml", "1.80", "1.81"}}},
       {"cargo config", {{".cargo/config.toml", "debuginfo=1", "debuginfo=2"}}},
       {"a new binary", {{"app/src/bin/new.rs", "", "fn main() {}\n"}}},
@@ -231,15 +251,19 @@ TEST_F(PrepareTest, RecipeChangesWithWhatDependenciesSee) {
 TEST_F(PrepareTest, MasksLocalVersionsConsistently) {
   const Recipe recipe = PrepareFixture();
   EXPECT_THAT(recipe.files.at("Cargo.toml"),
-              AllOf(HasSubstr("shared = { path = \"lib\" }"), HasSubstr("version = \"0.0.1\""),
-                    Not(HasSubstr("lints")), Not(HasSubstr("1.0.0"))));
-  EXPECT_THAT(recipe.files.at("app/Cargo.toml"),
-              AllOf(HasSubstr("renamed = { package = \"shared\", path = \"../lib\" }"),
-                    HasSubstr("version.workspace = true"), Not(HasSubstr("lints"))));
-  EXPECT_THAT(recipe.files.at("other/Cargo.toml"), HasSubstr("version = \"0.0.1\""));
+              AllOf(HasSubstr("shared = { path = \"lib\" }"),
+                    HasSubstr("version = \"0.0.1\""), Not(HasSubstr("lints")),
+                    Not(HasSubstr("1.0.0"))));
+  EXPECT_THAT(
+      recipe.files.at("app/Cargo.toml"),
+      AllOf(HasSubstr("renamed = { package = \"shared\", path = \"../lib\" }"),
+            HasSubstr("version.workspace = true"), Not(HasSubstr("lints"))));
+  EXPECT_THAT(recipe.files.at("other/Cargo.toml"),
+              HasSubstr("version = \"0.0.1\""));
   const std::string& lock = recipe.files.at("Cargo.lock");
   for (const char* name : {"app", "other", "shared"}) {
-    EXPECT_THAT(lock, HasSubstr(std::string("name = \"") + name + "\"\nversion = \"0.0.1\""));
+    EXPECT_THAT(lock, HasSubstr(std::string("name = \"") + name +
+                                "\"\nversion = \"0.0.1\""));
   }
   EXPECT_THAT(lock, HasSubstr("name = \"serde\"\nversion = \"1.0.0\""));
   for (const RecipePackage& package : recipe.packages) {
@@ -249,19 +273,26 @@ TEST_F(PrepareTest, MasksLocalVersionsConsistently) {
 }
 
 TEST_F(PrepareTest, NeverMasksACrateThatPatchSubstitutes) {
-  const Recipe recipe = PrepareFixture(
-      {{"Cargo.toml", "", "\n[patch.crates-io]\nshared = { path = \"lib\" }\n"}});
+  const Recipe recipe =
+      PrepareFixture({{"Cargo.toml", "",
+                       "\n[patch.crates-io]\nshared = { path = \"lib\" }\n"}});
   for (const RecipePackage& package : recipe.packages) {
     EXPECT_EQ(package.version_masked, package.name != "shared") << package.name;
   }
   // shared keeps 1.0.0 (written out, as the workspace version is masked) and
   // so do the requirements on it.
-  EXPECT_THAT(recipe.files.at("lib/Cargo.toml"), HasSubstr("version = \"1.0.0\""));
-  EXPECT_THAT(recipe.files.at("app/Cargo.toml"), HasSubstr("version = \"1.0\""));
-  EXPECT_THAT(recipe.files.at("Cargo.toml"),
-              AllOf(HasSubstr("shared = { path = \"lib\", version = \"1.0.0\" }"),
-                    HasSubstr("[workspace.package]\nedition = \"2021\"\nversion = \"0.0.1\"")));
-  EXPECT_THAT(recipe.files.at("Cargo.lock"), HasSubstr("name = \"shared\"\nversion = \"1.0.0\""));
+  EXPECT_THAT(recipe.files.at("lib/Cargo.toml"),
+              HasSubstr("version = \"1.0.0\""));
+  EXPECT_THAT(recipe.files.at("app/Cargo.toml"),
+              HasSubstr("version = \"1.0\""));
+  EXPECT_THAT(
+      recipe.files.at("Cargo.toml"),
+      AllOf(
+          HasSubstr("shared = { path = \"lib\", version = \"1.0.0\" }"),
+          HasSubstr(
+              "[workspace.package]\nedition = \"2021\"\nversion = \"0.0.1\"")));
+  EXPECT_THAT(recipe.files.at("Cargo.lock"),
+              HasSubstr("name = \"shared\"\nversion = \"1.0.0\""));
 }
 
 TEST_F(PrepareTest, WritesNothingIntoTheWorkspace) {
@@ -271,7 +302,8 @@ TEST_F(PrepareTest, WritesNothingIntoTheWorkspace) {
     for (const auto& entry : fs::recursive_directory_iterator(dir)) {
       std::string key = entry.path().string();
       out[key] = entry.is_regular_file() ? *ReadFile(entry.path()) : "<dir>";
-      out[key] += std::to_string(fs::last_write_time(entry.path()).time_since_epoch().count());
+      out[key] += std::to_string(
+          fs::last_write_time(entry.path()).time_since_epoch().count());
     }
     return out;
   };
@@ -286,13 +318,15 @@ TEST_F(PrepareTest, BinKeepsOnlyWhatThePackageNeeds) {
     SCOPED_TRACE(bin);
     const Recipe recipe = PrepareFixture({}, bin);
     std::vector<std::string> names;
-    for (const RecipePackage& package : recipe.packages) names.push_back(package.name);
+    for (const RecipePackage& package : recipe.packages)
+      names.push_back(package.name);
     EXPECT_THAT(names, ElementsAre("app", "shared"));
     EXPECT_EQ(recipe.bin, bin);
     EXPECT_FALSE(recipe.files.count("other/Cargo.toml"));
     const std::string& root = recipe.files.at("Cargo.toml");
-    EXPECT_THAT(root, AllOf(HasSubstr("members = [\"app\", \"lib\"]"), Not(HasSubstr("only-other")),
-                            HasSubstr("serde = \"1\"")));
+    EXPECT_THAT(
+        root, AllOf(HasSubstr("members = [\"app\", \"lib\"]"),
+                    Not(HasSubstr("only-other")), HasSubstr("serde = \"1\"")));
     EXPECT_THAT(recipe.files.at("Cargo.lock"),
                 AllOf(Not(HasSubstr("\"other\"")), Not(HasSubstr("only-other")),
                       HasSubstr("name = \"serde\"")));
@@ -301,18 +335,26 @@ TEST_F(PrepareTest, BinKeepsOnlyWhatThePackageNeeds) {
 
 TEST_F(PrepareTest, BinIgnoresMembersItDoesNotNeed) {
   const std::string base = Digest({}, "app");
-  EXPECT_EQ(Digest({{"other/Cargo.toml", "", "\n[dependencies.rand]\nversion = \"0.9\"\n"},
-                    {"other/Cargo.toml", "version = \"3.0.0\"", "version = \"4.0.0\""},
-                    {"Cargo.toml", "only-other = \"2\"", "only-other = \"3\""},
-                    {"Cargo.lock", "name = \"other\"\nversion = \"3.0.0\"\ndependencies = [\n",
-                     "name = \"other\"\nversion = \"4.0.0\"\ndependencies = [\n \"rand\",\n"},
-                    {"Cargo.lock", "",
-                     "\n[[package]]\nname = \"rand\"\nversion = \"0.9.0\"\nsource = "
-                     "\"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"cc\"\n"}},
-                   "app"),
-            base);
-  EXPECT_NE(Digest({{"app/Cargo.toml", "", "\n[dev-dependencies]\nanyhow = \"1\"\n"}}, "app"),
-            base);
+  EXPECT_EQ(
+      Digest(
+          {{"other/Cargo.toml", "",
+            "\n[dependencies.rand]\nversion = \"0.9\"\n"},
+           {"other/Cargo.toml", "version = \"3.0.0\"", "version = \"4.0.0\""},
+           {"Cargo.toml", "only-other = \"2\"", "only-other = \"3\""},
+           {"Cargo.lock",
+            "name = \"other\"\nversion = \"3.0.0\"\ndependencies = [\n",
+            "name = \"other\"\nversion = \"4.0.0\"\ndependencies = [\n "
+            "\"rand\",\n"},
+           {"Cargo.lock", "",
+            "\n[[package]]\nname = \"rand\"\nversion = \"0.9.0\"\nsource = "
+            "\"registry+https://github.com/rust-lang/"
+            "crates.io-index\"\nchecksum = \"cc\"\n"}},
+          "app"),
+      base);
+  EXPECT_NE(
+      Digest({{"app/Cargo.toml", "", "\n[dev-dependencies]\nanyhow = \"1\"\n"}},
+             "app"),
+      base);
 }
 
 TEST_F(PrepareTest, BinThatNamesNothingIsNotFound) {
@@ -323,19 +365,22 @@ TEST_F(PrepareTest, BinThatNamesNothingIsNotFound) {
 TEST_F(PrepareTest, RecordsToolchainAndConfig) {
   const Recipe recipe = PrepareFixture();
   EXPECT_EQ(recipe.toolchain_file, "rust-toolchain.toml");
-  EXPECT_THAT(ToolchainFileContents(recipe), ::testing::Optional(HasSubstr("1.80")));
+  EXPECT_THAT(ToolchainFileContents(recipe),
+              ::testing::Optional(HasSubstr("1.80")));
   EXPECT_THAT(recipe.files.at(".cargo/config.toml"), HasSubstr("rustflags"));
   EXPECT_EQ(recipe.workspace_root, ".");
 }
 
 TEST_F(PrepareTest, RelativeDirectorySourceBecomesAbsolute) {
-  const fs::path dir = WriteFixture(
-      {{".cargo/config.toml", "",
-        "[source.crates-io]\nreplace-with = \"vendored\"\n[source.vendored]\ndirectory = "
-        "\"vendor\"\n"}});
+  const fs::path dir =
+      WriteFixture({{".cargo/config.toml", "",
+                     "[source.crates-io]\nreplace-with = "
+                     "\"vendored\"\n[source.vendored]\ndirectory = "
+                     "\"vendor\"\n"}});
   absl::StatusOr<Recipe> recipe = Prepare({dir, ""});
   ASSERT_THAT(recipe, IsOk());
-  EXPECT_THAT(recipe->directory_sources, ElementsAre((dir / "vendor").string()));
+  EXPECT_THAT(recipe->directory_sources,
+              ElementsAre((dir / "vendor").string()));
   EXPECT_THAT(recipe->files.at(".cargo/config.toml"),
               HasSubstr("directory = \"" + (dir / "vendor").string() + "\""));
 }
@@ -343,45 +388,56 @@ TEST_F(PrepareTest, RelativeDirectorySourceBecomesAbsolute) {
 // Bad input: one clear error, the right code.
 
 TEST_F(PrepareTest, TomlSyntaxErrorNamesPathLineAndColumn) {
-  const fs::path dir = WriteFixture({{"other/Cargo.toml", "[dependencies]", "[dependencies"}});
-  EXPECT_THAT(Prepare({dir, ""}),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr((dir / "other" / "Cargo.toml").string() + ":7:")));
+  const fs::path dir =
+      WriteFixture({{"other/Cargo.toml", "[dependencies]", "[dependencies"}});
+  EXPECT_THAT(
+      Prepare({dir, ""}),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr((dir / "other" / "Cargo.toml").string() + ":7:")));
 }
 
 TEST_F(PrepareTest, MissingMemberIsNotFound) {
-  const fs::path dir = WriteFixture({{"Cargo.toml", "\"other\"]", "\"other\", \"gone\"]"}});
+  const fs::path dir =
+      WriteFixture({{"Cargo.toml", "\"other\"]", "\"other\", \"gone\"]"}});
   EXPECT_THAT(Prepare({dir, ""}),
               StatusIs(absl::StatusCode::kNotFound,
-                       AllOf(HasSubstr("loading workspace member"), HasSubstr("gone"))));
+                       AllOf(HasSubstr("loading workspace member"),
+                             HasSubstr("gone"))));
 }
 
 TEST_F(PrepareTest, MissingPackageNameIsInvalid) {
-  const fs::path dir = WriteFixture({{"lib/Cargo.toml", "name = \"shared\"\n", ""}});
+  const fs::path dir =
+      WriteFixture({{"lib/Cargo.toml", "name = \"shared\"\n", ""}});
   EXPECT_THAT(Prepare({dir, ""}), StatusIs(absl::StatusCode::kInvalidArgument,
                                            HasSubstr("missing package.name")));
 }
 
 TEST_F(PrepareTest, MissingWorkspace) {
   WriteTestFile(root_ / "lonely" / "Cargo.toml",
-                "[package]\nname = \"lonely\"\nversion = \"1.0.0\"\nworkspace = \"../nowhere\"\n");
+                "[package]\nname = \"lonely\"\nversion = \"1.0.0\"\nworkspace "
+                "= \"../nowhere\"\n");
   EXPECT_THAT(Prepare({root_ / "lonely", ""}),
               StatusIs(absl::StatusCode::kNotFound,
-                       AllOf(HasSubstr("finding the workspace"), HasSubstr("nowhere"))));
-  EXPECT_THAT(Prepare({root_ / "empty-dir", ""}),
-              StatusIs(absl::StatusCode::kNotFound, HasSubstr("no Cargo.toml")));
+                       AllOf(HasSubstr("finding the workspace"),
+                             HasSubstr("nowhere"))));
+  EXPECT_THAT(
+      Prepare({root_ / "empty-dir", ""}),
+      StatusIs(absl::StatusCode::kNotFound, HasSubstr("no Cargo.toml")));
 }
 
 TEST_F(PrepareTest, PackageOutsideItsWorkspaceMembers) {
-  const fs::path dir = WriteFixture({{"stray/Cargo.toml", "", "[package]\nname = \"stray\"\n"},
-                                     {"stray/src/lib.rs", "", ""}});
+  const fs::path dir =
+      WriteFixture({{"stray/Cargo.toml", "", "[package]\nname = \"stray\"\n"},
+                    {"stray/src/lib.rs", "", ""}});
   EXPECT_THAT(Prepare({dir / "stray", ""}),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("does not list it")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("does not list it")));
 }
 
 TEST_F(PrepareTest, RelativeManifestPathIsRejected) {
-  EXPECT_THAT(Prepare({"relative/dir", ""}),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not absolute")));
+  EXPECT_THAT(
+      Prepare({"relative/dir", ""}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not absolute")));
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
+#include "chef/recipe.h"
+
 #include <string>
 
-#include "chef/recipe.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -18,15 +19,22 @@ using Json = nlohmann::json;
 Recipe SampleRecipe() {
   Recipe recipe;
   recipe.workspace_root = "ws";
-  recipe.files = {{"ws/Cargo.toml", "[workspace]\nmembers = [\"app\"]\n"},
-                  {"ws/app/Cargo.toml", "[package]\nname = \"app\"\nversion = \"0.0.1\"\n"},
-                  {"ws/rust-toolchain", "stable\n"},
-                  {"outside/Cargo.toml", "[package]\nname = \"outside\"\n"}};
+  recipe.files = {
+      {"ws/Cargo.toml", "[workspace]\nmembers = [\"app\"]\n"},
+      {"ws/app/Cargo.toml", "[package]\nname = \"app\"\nversion = \"0.0.1\"\n"},
+      {"ws/rust-toolchain", "stable\n"},
+      {"outside/Cargo.toml", "[package]\nname = \"outside\"\n"}};
   recipe.toolchain_file = "ws/rust-toolchain";
   recipe.directory_sources = {"/usr/share/cargo/registry"};
   RecipePackage app{"app", "0.0.1", "ws/app/Cargo.toml", true, true, {}};
-  app.targets.push_back({"app", "bin", {}, "ws/app/src/main.rs", {"x"}, StubKind::kMain});
-  app.targets.push_back({"app", "lib", {"rlib", "cdylib"}, "ws/app/src/lib.rs", {}, StubKind::kEmpty});
+  app.targets.push_back(
+      {"app", "bin", {}, "ws/app/src/main.rs", {"x"}, StubKind::kMain});
+  app.targets.push_back({"app",
+                         "lib",
+                         {"rlib", "cdylib"},
+                         "ws/app/src/lib.rs",
+                         {},
+                         StubKind::kEmpty});
   RecipePackage outside{"outside", "", "outside/Cargo.toml", false, false, {}};
   recipe.packages = {app, outside};
   return recipe;
@@ -53,7 +61,8 @@ TEST(RecipeTest, OrderDoesNotChangeTheBytes) {
 
 TEST(RecipeTest, DigestIsSha256OfTheBytes) {
   EXPECT_EQ(RecipeDigest("abc"),
-            "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+            "sha256:"
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 TEST(RecipeTest, CorruptRecipesAreRejected) {
@@ -68,31 +77,47 @@ TEST(RecipeTest, CorruptRecipesAreRejected) {
       {"[]", "not a JSON object"},
       {good.substr(0, good.size() / 2), "not a JSON object"},
       {mutate([](Json& j) { j["format"] = "other"; }), "not a cook recipe"},
-      {mutate([](Json& j) { j["format_version"] = 99; }), "unsupported format version 99"},
+      {mutate([](Json& j) { j["format_version"] = 99; }),
+       "unsupported format version 99"},
       {mutate([](Json& j) { j.erase("files"); }), "`files`"},
-      {mutate([](Json& j) { j["files"]["../escape"] = ""; }), "unsafe path ../escape"},
-      {mutate([](Json& j) { j["files"]["/etc/passwd"] = ""; }), "unsafe path /etc/passwd"},
+      {mutate([](Json& j) { j["files"]["../escape"] = ""; }),
+       "unsafe path ../escape"},
+      {mutate([](Json& j) { j["files"]["/etc/passwd"] = ""; }),
+       "unsafe path /etc/passwd"},
       {mutate([](Json& j) { j["files"]["a//b"] = ""; }), "unsafe path a//b"},
-      {mutate([](Json& j) { j["workspace_root"] = "../up"; }), "unsafe workspace root"},
-      {mutate([](Json& j) { j["packages"][1]["targets"][0]["path"] = "../../x.rs"; }),
+      {mutate([](Json& j) { j["workspace_root"] = "../up"; }),
+       "unsafe workspace root"},
+      {mutate([](Json& j) {
+         j["packages"][1]["targets"][0]["path"] = "../../x.rs";
+       }),
        "unsafe path"},
-      {mutate([](Json& j) { j["packages"][1]["targets"][0]["stub"] = "weird"; }),
+      {mutate(
+           [](Json& j) { j["packages"][1]["targets"][0]["stub"] = "weird"; }),
        "unknown stub kind"},
-      {mutate([](Json& j) { j["packages"][1]["targets"][0]["path"] = "ws/app/Cargo.toml"; }),
+      {mutate([](Json& j) {
+         j["packages"][1]["targets"][0]["path"] = "ws/app/Cargo.toml";
+       }),
        "overwrites a file"},
-      {mutate([](Json& j) { j["packages"][1]["targets"][0]["path"] = "ws/app/Cargo.toml/x.rs"; }),
+      {mutate([](Json& j) {
+         j["packages"][1]["targets"][0]["path"] = "ws/app/Cargo.toml/x.rs";
+       }),
        "both a file and a directory"},
-      {mutate([](Json& j) { j["packages"][0]["manifest_path"] = "ws/none/Cargo.toml"; }),
+      {mutate([](Json& j) {
+         j["packages"][0]["manifest_path"] = "ws/none/Cargo.toml";
+       }),
        "no manifest"},
       {mutate([](Json& j) { j["packages"][0]["member"] = "yes"; }), "`member`"},
-      {mutate([](Json& j) { j["directory_sources"] = {"relative/dir"}; }), "not absolute"},
-      {mutate([](Json& j) { j["toolchain_file"] = "missing"; }), "no toolchain file"},
+      {mutate([](Json& j) { j["directory_sources"] = {"relative/dir"}; }),
+       "not absolute"},
+      {mutate([](Json& j) { j["toolchain_file"] = "missing"; }),
+       "no toolchain file"},
   };
   for (const auto& [text, message] : cases) {
     EXPECT_THAT(ParseRecipe(text, "/tmp/recipe.json"),
                 StatusIs(absl::StatusCode::kInvalidArgument,
-                         ::testing::AllOf(HasSubstr("reading recipe /tmp/recipe.json: "),
-                                          HasSubstr(message))))
+                         ::testing::AllOf(
+                             HasSubstr("reading recipe /tmp/recipe.json: "),
+                             HasSubstr(message))))
         << text.substr(0, 200);
   }
 }

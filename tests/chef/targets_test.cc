@@ -1,8 +1,9 @@
+#include "chef/targets.h"
+
 #include <filesystem>
 #include <string>
 #include <vector>
 
-#include "chef/targets.h"
 #include "chef/toml_parser.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -26,8 +27,8 @@ class TargetsTest : public cook::testing::TempDirTest {
     for (const char* path : paths) WriteTestFile(root_ / path, "");
   }
 
-  absl::StatusOr<std::vector<Target>> Discover(const std::string& manifest,
-                                               const std::string& edition = "2021") {
+  absl::StatusOr<std::vector<Target>> Discover(
+      const std::string& manifest, const std::string& edition = "2021") {
     absl::StatusOr<TomlTable> doc = ParseToml(manifest, "Cargo.toml");
     EXPECT_THAT(doc, IsOk());
     if (!doc.ok()) return doc.status();
@@ -37,6 +38,7 @@ class TargetsTest : public cook::testing::TempDirTest {
   // "kind name path" for each target, paths relative to the package.
   std::vector<std::string> Describe(const std::vector<Target>& targets) {
     std::vector<std::string> out;
+    out.reserve(targets.size());
     for (const Target& t : targets) {
       out.push_back(std::string(TargetKindName(t.kind)) + " " + t.name + " " +
                     t.path.lexically_relative(root_).string());
@@ -46,23 +48,28 @@ class TargetsTest : public cook::testing::TempDirTest {
 };
 
 TEST_F(TargetsTest, InfersEveryConventionalLocation) {
-  Touch({"src/lib.rs", "src/main.rs", "src/bin/tool.rs", "src/bin/nested/main.rs",
-         "src/bin/nested/helper.rs", "src/bin/notarget/other.rs", "src/bin/readme.md",
-         "examples/ex.rs", "examples/multi/main.rs", "tests/it.rs", "tests/common/mod.rs",
+  Touch({"src/lib.rs", "src/main.rs", "src/bin/tool.rs",
+         "src/bin/nested/main.rs", "src/bin/nested/helper.rs",
+         "src/bin/notarget/other.rs", "src/bin/readme.md", "examples/ex.rs",
+         "examples/multi/main.rs", "tests/it.rs", "tests/common/mod.rs",
          "tests/suite/main.rs", "benches/speed.rs", "build.rs"});
-  absl::StatusOr<std::vector<Target>> targets = Discover("[package]\nname = \"my-pkg\"\n");
+  absl::StatusOr<std::vector<Target>> targets =
+      Discover("[package]\nname = \"my-pkg\"\n");
   ASSERT_THAT(targets, IsOk());
-  EXPECT_THAT(Describe(*targets),
-              UnorderedElementsAre("lib my_pkg src/lib.rs", "bin my-pkg src/main.rs",
-                                   "bin tool src/bin/tool.rs", "bin nested src/bin/nested/main.rs",
-                                   "example ex examples/ex.rs",
-                                   "example multi examples/multi/main.rs", "test it tests/it.rs",
-                                   "test suite tests/suite/main.rs", "bench speed benches/speed.rs",
-                                   "custom-build build-script-build build.rs"));
+  EXPECT_THAT(
+      Describe(*targets),
+      UnorderedElementsAre(
+          "lib my_pkg src/lib.rs", "bin my-pkg src/main.rs",
+          "bin tool src/bin/tool.rs", "bin nested src/bin/nested/main.rs",
+          "example ex examples/ex.rs", "example multi examples/multi/main.rs",
+          "test it tests/it.rs", "test suite tests/suite/main.rs",
+          "bench speed benches/speed.rs",
+          "custom-build build-script-build build.rs"));
 }
 
 TEST_F(TargetsTest, DeclaredTargetsWithInferredAndCustomPaths) {
-  Touch({"src/bin/explicit.rs", "src/bin/other.rs", "tools/custom.rs", "lib/core.rs"});
+  Touch({"src/bin/explicit.rs", "src/bin/other.rs", "tools/custom.rs",
+         "lib/core.rs"});
   absl::StatusOr<std::vector<Target>> targets = Discover(R"(
 [package]
 name = "my-pkg"
@@ -83,11 +90,13 @@ path = "tools/nh.rs"
 harness = false
 )");
   ASSERT_THAT(targets, IsOk());
-  EXPECT_THAT(Describe(*targets),
-              UnorderedElementsAre("lib core_renamed lib/core.rs", "bin explicit src/bin/explicit.rs",
-                                   "bin custom tools/custom.rs", "bin other src/bin/other.rs",
-                                   "test no-harness tools/nh.rs",
-                                   "custom-build build-script-build tools/build.rs"));
+  EXPECT_THAT(
+      Describe(*targets),
+      UnorderedElementsAre(
+          "lib core_renamed lib/core.rs", "bin explicit src/bin/explicit.rs",
+          "bin custom tools/custom.rs", "bin other src/bin/other.rs",
+          "test no-harness tools/nh.rs",
+          "custom-build build-script-build tools/build.rs"));
   for (const Target& t : *targets) {
     if (t.name == "custom") {
       EXPECT_THAT(t.required_features, ElementsAre("extra"));
@@ -106,14 +115,16 @@ harness = false
 
 TEST_F(TargetsTest, DeclaredPathIsNotInferredTwice) {
   Touch({"src/bin/x.rs"});
-  absl::StatusOr<std::vector<Target>> targets =
-      Discover("[package]\nname = \"p\"\n[[bin]]\nname = \"xx\"\npath = \"src/bin/x.rs\"\n");
+  absl::StatusOr<std::vector<Target>> targets = Discover(
+      "[package]\nname = \"p\"\n[[bin]]\nname = \"xx\"\npath = "
+      "\"src/bin/x.rs\"\n");
   ASSERT_THAT(targets, IsOk());
   EXPECT_THAT(Describe(*targets), ElementsAre("bin xx src/bin/x.rs"));
 }
 
 TEST_F(TargetsTest, AutoDiscoveryCanBeTurnedOff) {
-  Touch({"src/lib.rs", "src/main.rs", "examples/e.rs", "tests/t.rs", "benches/b.rs", "build.rs"});
+  Touch({"src/lib.rs", "src/main.rs", "examples/e.rs", "tests/t.rs",
+         "benches/b.rs", "build.rs"});
   absl::StatusOr<std::vector<Target>> targets = Discover(R"(
 [package]
 name = "my-pkg"
@@ -129,15 +140,20 @@ build = false
 }
 
 TEST_F(TargetsTest, Edition2015DeclaredTargetsStopDiscoveryAndUseLegacyPaths) {
-  Touch({"src/lib.rs", "src/main.rs", "src/bin/ignored.rs", "examples/found.rs"});
-  const std::string manifest = "[package]\nname = \"my-pkg\"\n[[bin]]\nname = \"legacy\"\n";
+  Touch(
+      {"src/lib.rs", "src/main.rs", "src/bin/ignored.rs", "examples/found.rs"});
+  const std::string manifest =
+      "[package]\nname = \"my-pkg\"\n[[bin]]\nname = \"legacy\"\n";
   absl::StatusOr<std::vector<Target>> old = Discover(manifest, "2015");
   ASSERT_THAT(old, IsOk());
-  EXPECT_THAT(Describe(*old), UnorderedElementsAre("lib my_pkg src/lib.rs", "bin legacy src/main.rs",
-                                                   "example found examples/found.rs"));
+  EXPECT_THAT(
+      Describe(*old),
+      UnorderedElementsAre("lib my_pkg src/lib.rs", "bin legacy src/main.rs",
+                           "example found examples/found.rs"));
   // From 2018 on, the same manifest cannot infer `legacy`.
   EXPECT_THAT(Discover(manifest, "2018"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("can't find `legacy` binary")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("can't find `legacy` binary")));
 }
 
 TEST_F(TargetsTest, ProcMacroLibrary) {
@@ -152,20 +168,25 @@ TEST_F(TargetsTest, ProcMacroLibrary) {
 TEST_F(TargetsTest, ExampleBuiltAsLibraryGetsAnEmptyStub) {
   Touch({"examples/plugin.rs"});
   absl::StatusOr<std::vector<Target>> targets = Discover(
-      "[package]\nname = \"m\"\n[[example]]\nname = \"plugin\"\ncrate-type = [\"cdylib\"]\n");
+      "[package]\nname = \"m\"\n[[example]]\nname = \"plugin\"\ncrate-type = "
+      "[\"cdylib\"]\n");
   ASSERT_THAT(targets, IsOk());
   ASSERT_EQ(targets->size(), 1u);
   EXPECT_FALSE(StubNeedsMain((*targets)[0]));
 }
 
 TEST_F(TargetsTest, Errors) {
-  EXPECT_THAT(Discover("[package]\nname = \"p\"\n[[bin]]\npath = \"src/x.rs\"\n"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("bin.name is required")));
+  EXPECT_THAT(
+      Discover("[package]\nname = \"p\"\n[[bin]]\npath = \"src/x.rs\"\n"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("bin.name is required")));
   EXPECT_THAT(Discover("[package]\nname = \"p\"\n[lib]\nname = \"p\"\n"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("can't find library")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("can't find library")));
   Touch({"src/bin/dup.rs", "src/bin/dup/main.rs"});
   EXPECT_THAT(Discover("[package]\nname = \"p\"\n[[bin]]\nname = \"dup\"\n"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("cannot infer the path")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("cannot infer the path")));
 }
 
 }  // namespace

@@ -77,21 +77,25 @@ weird = "tab\tand\u0001control and ünïcode"
 }
 
 TEST(TomlTest, EmptyTablesKeepTheirHeader) {
-  const std::string formatted = FormatToml(Parse("[workspace]\n[package]\nname = \"a\"\n[lib]\n"));
+  const std::string formatted =
+      FormatToml(Parse("[workspace]\n[package]\nname = \"a\"\n[lib]\n"));
   EXPECT_THAT(formatted, HasSubstr("[workspace]\n"));
   EXPECT_THAT(formatted, HasSubstr("[lib]\n"));
 }
 
 TEST(TomlTest, InlineTablesStayInlineAndSectionsStaySections) {
-  const std::string formatted =
-      FormatToml(Parse("[dependencies]\nserde = { version = \"1\", features = [\"derive\"] }\n"
-                       "[dependencies.log]\nversion = \"0.4\"\n"));
-  EXPECT_THAT(formatted, HasSubstr("serde = { features = [\"derive\"], version = \"1\" }"));
+  const std::string formatted = FormatToml(Parse(
+      "[dependencies]\nserde = { version = \"1\", features = [\"derive\"] }\n"
+      "[dependencies.log]\nversion = \"0.4\"\n"));
+  EXPECT_THAT(
+      formatted,
+      HasSubstr("serde = { features = [\"derive\"], version = \"1\" }"));
   EXPECT_THAT(formatted, HasSubstr("[dependencies.log]\nversion = \"0.4\"\n"));
 }
 
 TEST(TomlTest, FormattingIgnoresCommentsWhitespaceAndKeyOrder) {
-  const std::string a = "# comment\n[package]\nname = \"a\"   # trailing\nversion = \"1\"\n";
+  const std::string a =
+      "# comment\n[package]\nname = \"a\"   # trailing\nversion = \"1\"\n";
   const std::string b = "[package]\n\nversion=\"1\"\nname=\"a\"\n";
   EXPECT_EQ(FormatToml(Parse(a)), FormatToml(Parse(b)));
 }
@@ -105,14 +109,18 @@ TEST(TomlTest, QuotesKeysThatAreNotBare) {
 
 TEST(TomlTest, SyntaxErrorNamesPathLineAndColumn) {
   EXPECT_THAT(ParseToml("[package]\nname = \n", "/ws/Cargo.toml"),
-              StatusIs(absl::StatusCode::kInvalidArgument, StartsWith("/ws/Cargo.toml:2:")));
-  EXPECT_THAT(ParseToml("a = 1\na = 2\n", "Cargo.toml"),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       ::testing::AllOf(StartsWith("Cargo.toml:2:"), HasSubstr("a"))));
+                       StartsWith("/ws/Cargo.toml:2:")));
+  EXPECT_THAT(
+      ParseToml("a = 1\na = 2\n", "Cargo.toml"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               ::testing::AllOf(StartsWith("Cargo.toml:2:"), HasSubstr("a"))));
 }
 
 TEST(TomlTest, TableEditing) {
-  TomlTable doc = Parse("[package]\nname = \"a\"\nversion = \"1.0.0\"\n[lints]\nworkspace = true\n");
+  TomlTable doc = Parse(
+      "[package]\nname = \"a\"\nversion = \"1.0.0\"\n[lints]\nworkspace = "
+      "true\n");
   ASSERT_NE(doc.FindTable("package"), nullptr);
   EXPECT_EQ(doc.FindTable("package")->FindString("version"), "1.0.0");
   doc.FindTable("package")->Set("version", TomlValue::String("0.0.1"));

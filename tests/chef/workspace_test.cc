@@ -1,9 +1,10 @@
+#include "chef/workspace.h"
+
 #include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
 
-#include "chef/workspace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
@@ -23,10 +24,12 @@ using ::testing::UnorderedElementsAre;
 class WorkspaceTest : public cook::testing::TempDirTest {
  protected:
   void Write(const std::map<std::string, std::string>& files) {
-    for (const auto& [path, contents] : files) WriteTestFile(root_ / path, contents);
+    for (const auto& [path, contents] : files)
+      WriteTestFile(root_ / path, contents);
   }
 
-  static std::string Package(const std::string& name, const std::string& extra = "") {
+  static std::string Package(const std::string& name,
+                             const std::string& extra = "") {
     return "[package]\nname = \"" + name + "\"\nversion = \"1.0.0\"\n" + extra;
   }
 
@@ -44,11 +47,15 @@ class WorkspaceTest : public cook::testing::TempDirTest {
 
 TEST_F(WorkspaceTest, VirtualRootWithGlobsAndExclude) {
   Write({{"Cargo.toml",
-          "[workspace]\nmembers = [\"crates/*\", \"tools/cli\"]\nexclude = [\"crates/old\"]\n"},
-         {"crates/a/Cargo.toml", Package("a", "[dependencies]\nold = { path = \"../old\" }\n")},
+          "[workspace]\nmembers = [\"crates/*\", \"tools/cli\"]\nexclude = "
+          "[\"crates/old\"]\n"},
+         {"crates/a/Cargo.toml",
+          Package("a", "[dependencies]\nold = { path = \"../old\" }\n")},
          {"crates/b/Cargo.toml", Package("b")},
          {"crates/old/Cargo.toml", Package("old")},
-         {"tools/cli/Cargo.toml", Package("cli", "[dev-dependencies]\nb = { path = \"../../crates/b\" }\n")},
+         {"tools/cli/Cargo.toml",
+          Package("cli",
+                  "[dev-dependencies]\nb = { path = \"../../crates/b\" }\n")},
          {"unlisted/Cargo.toml", Package("unlisted")}});
   absl::StatusOr<Workspace> ws = LoadWorkspace(root_ / "Cargo.toml");
   ASSERT_THAT(ws, IsOk());
@@ -67,21 +74,28 @@ TEST_F(WorkspaceTest, FoundFromAMemberByWalkingUp) {
 }
 
 TEST_F(WorkspaceTest, NonVirtualRootMakesPathDependenciesInsideItMembers) {
-  Write({{"Cargo.toml", Package("root", "[dependencies]\ninner = { path = \"inner\" }\n"
-                                        "far = { path = \"../far\" }\n[workspace]\n")},
-         {"inner/Cargo.toml", Package("inner", "[build-dependencies]\ndeep = { path = \"deep\" }\n")},
-         {"inner/deep/Cargo.toml", Package("deep")},
-         {"../far/Cargo.toml", Package("far", "[dependencies]\nfarther = { path = \"../farther\" }\n"
-                                              "[dev-dependencies]\nnever = { path = \"../never\" }\n")},
-         {"../farther/Cargo.toml", Package("farther")}});
+  Write(
+      {{"Cargo.toml", Package("root",
+                              "[dependencies]\ninner = { path = \"inner\" }\n"
+                              "far = { path = \"../far\" }\n[workspace]\n")},
+       {"inner/Cargo.toml",
+        Package("inner", "[build-dependencies]\ndeep = { path = \"deep\" }\n")},
+       {"inner/deep/Cargo.toml", Package("deep")},
+       {"../far/Cargo.toml",
+        Package("far",
+                "[dependencies]\nfarther = { path = \"../farther\" }\n"
+                "[dev-dependencies]\nnever = { path = \"../never\" }\n")},
+       {"../farther/Cargo.toml", Package("farther")}});
   absl::StatusOr<Workspace> ws = LoadWorkspace(root_ / "Cargo.toml");
   ASSERT_THAT(ws, IsOk());
   // Outside the root: not members; their dev-dependencies are never read.
-  EXPECT_THAT(Describe(*ws), UnorderedElementsAre("root", "inner", "deep", "(far)", "(farther)"));
+  EXPECT_THAT(Describe(*ws), UnorderedElementsAre("root", "inner", "deep",
+                                                  "(far)", "(farther)"));
 }
 
 TEST_F(WorkspaceTest, PackageWithoutWorkspaceIsTheOnlyMember) {
-  Write({{"Cargo.toml", Package("solo", "[dependencies]\nsub = { path = \"sub\" }\n")},
+  Write({{"Cargo.toml",
+          Package("solo", "[dependencies]\nsub = { path = \"sub\" }\n")},
          {"sub/Cargo.toml", Package("sub")}});
   absl::StatusOr<Workspace> ws = LoadWorkspace(root_ / "Cargo.toml");
   ASSERT_THAT(ws, IsOk());
@@ -91,7 +105,8 @@ TEST_F(WorkspaceTest, PackageWithoutWorkspaceIsTheOnlyMember) {
 TEST_F(WorkspaceTest, PackageWorkspaceKeyNamesTheRoot) {
   Write({{"ws/Cargo.toml", "[workspace]\nmembers = [\"../elsewhere\"]\n"},
          {"elsewhere/Cargo.toml", Package("e", "workspace = \"../ws\"\n")}});
-  absl::StatusOr<Workspace> ws = LoadWorkspace(root_ / "elsewhere" / "Cargo.toml");
+  absl::StatusOr<Workspace> ws =
+      LoadWorkspace(root_ / "elsewhere" / "Cargo.toml");
   ASSERT_THAT(ws, IsOk());
   EXPECT_EQ(ws->root_manifest_path, root_ / "ws" / "Cargo.toml");
   EXPECT_THAT(Describe(*ws), ElementsAre("e"));
@@ -101,29 +116,36 @@ TEST_F(WorkspaceTest, NestedWorkspaceStopsTheWalk) {
   Write({{"Cargo.toml", "[workspace]\nmembers = [\"app\"]\n"},
          {"app/Cargo.toml", Package("app")},
          {"app/fuzz/Cargo.toml", Package("fuzz", "[workspace]\n")}});
-  absl::StatusOr<Workspace> ws = LoadWorkspace(root_ / "app" / "fuzz" / "Cargo.toml");
+  absl::StatusOr<Workspace> ws =
+      LoadWorkspace(root_ / "app" / "fuzz" / "Cargo.toml");
   ASSERT_THAT(ws, IsOk());
   EXPECT_THAT(Describe(*ws), ElementsAre("fuzz"));
 }
 
 TEST_F(WorkspaceTest, ExcludedPackageHasItsOwnWorkspace) {
-  Write({{"Cargo.toml", "[workspace]\nmembers = [\"app\"]\nexclude = [\"tools\"]\n"},
+  Write({{"Cargo.toml",
+          "[workspace]\nmembers = [\"app\"]\nexclude = [\"tools\"]\n"},
          {"app/Cargo.toml", Package("app")},
          {"tools/x/Cargo.toml", Package("x")}});
-  absl::StatusOr<Workspace> ws = LoadWorkspace(root_ / "tools" / "x" / "Cargo.toml");
+  absl::StatusOr<Workspace> ws =
+      LoadWorkspace(root_ / "tools" / "x" / "Cargo.toml");
   ASSERT_THAT(ws, IsOk());
   EXPECT_EQ(ws->root_manifest_path, root_ / "tools" / "x" / "Cargo.toml");
 }
 
 TEST_F(WorkspaceTest, PatchedCratesAreMarked) {
   Write({{"Cargo.toml",
-          "[workspace]\nmembers = [\"app\"]\n[patch.crates-io]\nlog = { path = \"forks/log\" }\n"
-          "[patch.'https://example.com/git']\nother = { path = \"forks/other\" }\n"},
+          "[workspace]\nmembers = [\"app\"]\n[patch.crates-io]\nlog = { path = "
+          "\"forks/log\" }\n"
+          "[patch.'https://example.com/git']\nother = { path = \"forks/other\" "
+          "}\n"},
          {"app/Cargo.toml", Package("app", "[dependencies]\nlog = \"0.4\"\n")},
          {"forks/log/Cargo.toml", Package("log")},
          {"forks/other/Cargo.toml", Package("other")}});
-  absl::StatusOr<Workspace> ws = LoadWorkspace(root_ / "Cargo.toml", {{root_ / "cfg-patch"}});
-  EXPECT_THAT(ws, StatusIs(absl::StatusCode::kNotFound, HasSubstr("cfg-patch")));
+  absl::StatusOr<Workspace> ws =
+      LoadWorkspace(root_ / "Cargo.toml", {{root_ / "cfg-patch"}});
+  EXPECT_THAT(ws,
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("cfg-patch")));
   ws = LoadWorkspace(root_ / "Cargo.toml");
   ASSERT_THAT(ws, IsOk());
   EXPECT_THAT(Describe(*ws), ElementsAre("app", "(log)!", "(other)!"));
@@ -131,13 +153,18 @@ TEST_F(WorkspaceTest, PatchedCratesAreMarked) {
 
 TEST_F(WorkspaceTest, VersionsAndEditionsFollowInheritance) {
   Write({{"Cargo.toml",
-          "[workspace]\nmembers = [\"a\", \"b\"]\n[workspace.package]\nversion = \"2.0.0\"\n"
+          "[workspace]\nmembers = [\"a\", \"b\"]\n[workspace.package]\nversion "
+          "= \"2.0.0\"\n"
           "edition = \"2021\"\n"},
-         {"a/Cargo.toml", "[package]\nname = \"a\"\nversion.workspace = true\nedition.workspace = true\n"
-                          "[dependencies]\nout = { path = \"../../out/crate\" }\n"},
+         {"a/Cargo.toml",
+          "[package]\nname = \"a\"\nversion.workspace = "
+          "true\nedition.workspace = true\n"
+          "[dependencies]\nout = { path = \"../../out/crate\" }\n"},
          {"b/Cargo.toml", "[package]\nname = \"b\"\n"},
-         {"../out/Cargo.toml", "[workspace]\n[workspace.package]\nversion = \"9.9.9\"\n"},
-         {"../out/crate/Cargo.toml", "[package]\nname = \"out\"\nversion.workspace = true\n"}});
+         {"../out/Cargo.toml",
+          "[workspace]\n[workspace.package]\nversion = \"9.9.9\"\n"},
+         {"../out/crate/Cargo.toml",
+          "[package]\nname = \"out\"\nversion.workspace = true\n"}});
   absl::StatusOr<Workspace> ws = LoadWorkspace(root_ / "Cargo.toml");
   ASSERT_THAT(ws, IsOk());
   std::map<std::string, std::string> versions, editions;
@@ -145,10 +172,13 @@ TEST_F(WorkspaceTest, VersionsAndEditionsFollowInheritance) {
     versions[p.name] = p.version;
     editions[p.name] = p.edition;
   }
-  EXPECT_EQ(versions, (std::map<std::string, std::string>{{"a", "2.0.0"}, {"b", "0.0.0"}, {"out", "9.9.9"}}));
+  EXPECT_EQ(versions, (std::map<std::string, std::string>{
+                          {"a", "2.0.0"}, {"b", "0.0.0"}, {"out", "9.9.9"}}));
   EXPECT_EQ(editions["a"], "2021");
   EXPECT_EQ(editions["b"], "2015");
-  EXPECT_THAT(ws->other_roots, ElementsAre((root_ / ".." / "out" / "Cargo.toml").lexically_normal()));
+  EXPECT_THAT(
+      ws->other_roots,
+      ElementsAre((root_ / ".." / "out" / "Cargo.toml").lexically_normal()));
 }
 
 TEST_F(WorkspaceTest, Errors) {
@@ -159,11 +189,14 @@ TEST_F(WorkspaceTest, Errors) {
          {"stray/Cargo.toml", Package("stray")},
          {"bad/Cargo.toml", "[workspace]\nmembers = \"app\"\n"}});
   EXPECT_THAT(LoadWorkspace(root_ / "v" / "Cargo.toml"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("virtual manifest")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("virtual manifest")));
   EXPECT_THAT(LoadWorkspace(root_ / "stray" / "Cargo.toml"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("does not list it")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("does not list it")));
   EXPECT_THAT(LoadWorkspace(root_ / "bad" / "Cargo.toml"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("array of strings")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("array of strings")));
   EXPECT_THAT(LoadWorkspace(root_ / "none" / "Cargo.toml"),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("none")));
 }
