@@ -32,18 +32,25 @@ fs::path CommonAncestor(const fs::path& a, const fs::path& b) {
   return out;
 }
 
+// The recipe is JSON: every file it carries must be valid UTF-8.
 bool IsUtf8(std::string_view text) {
   size_t i = 0;
   while (i < text.size()) {
     const unsigned char c = text[i];
-    int extra = c < 0x80           ? 0
-                : (c >> 5) == 0x6  ? 1
-                : (c >> 4) == 0xe  ? 2
-                : (c >> 3) == 0x1e ? 3
-                                   : -1;
-    if (extra < 0 || i + extra >= text.size() + (extra == 0 ? 1 : 0))
+    size_t extra;
+    if (c < 0x80) {
+      extra = 0;
+    } else if ((c >> 5) == 0x6) {
+      extra = 1;
+    } else if ((c >> 4) == 0xe) {
+      extra = 2;
+    } else if ((c >> 3) == 0x1e) {
+      extra = 3;
+    } else {
       return false;
-    for (int k = 1; k <= extra; ++k) {
+    }
+    if (i + extra >= text.size() && extra > 0) return false;
+    for (size_t k = 1; k <= extra; ++k) {
       if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2) return false;
     }
     i += extra + 1;

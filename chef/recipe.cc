@@ -94,17 +94,6 @@ class Reader {
     return out;
   }
 
-  absl::StatusOr<std::string> SafePath(const Json& object,
-                                       const char* key) const {
-    absl::StatusOr<std::string> path = String(object, key);
-    if (path.ok() && !IsSafeRelative(*path)) {
-      return Error(absl::StrFormat(
-          "unsafe path %s: it must be relative and stay inside the skeleton",
-          *path));
-    }
-    return path;
-  }
-
  private:
   std::string path_;
 };
@@ -116,7 +105,7 @@ absl::StatusOr<RecipeTarget> ParseTarget(const Reader& reader,
   ASSIGN_OR_RETURN(target.name, reader.String(json, "name"));
   ASSIGN_OR_RETURN(target.kind, reader.String(json, "kind"));
   ASSIGN_OR_RETURN(target.crate_types, reader.Strings(json, "crate_types"));
-  ASSIGN_OR_RETURN(target.path, reader.SafePath(json, "path"));
+  ASSIGN_OR_RETURN(target.path, reader.String(json, "path"));
   ASSIGN_OR_RETURN(target.required_features,
                    reader.Strings(json, "required_features"));
   std::string stub;
@@ -137,8 +126,7 @@ absl::StatusOr<RecipePackage> ParsePackage(const Reader& reader,
   RecipePackage package;
   ASSIGN_OR_RETURN(package.name, reader.String(json, "name"));
   ASSIGN_OR_RETURN(package.version, reader.String(json, "version"));
-  ASSIGN_OR_RETURN(package.manifest_path,
-                   reader.SafePath(json, "manifest_path"));
+  ASSIGN_OR_RETURN(package.manifest_path, reader.String(json, "manifest_path"));
   ASSIGN_OR_RETURN(package.member, reader.Bool(json, "member"));
   ASSIGN_OR_RETURN(package.version_masked, reader.Bool(json, "version_masked"));
   auto targets = json.find("targets");
@@ -225,18 +213,14 @@ absl::StatusOr<Recipe> ParseRecipe(std::string_view text,
   Recipe recipe;
   ASSIGN_OR_RETURN(recipe.workspace_root,
                    reader.String(json, "workspace_root"));
-  if (recipe.workspace_root != "." && !IsSafeRelative(recipe.workspace_root)) {
-    return reader.Error(
-        absl::StrFormat("unsafe workspace root %s", recipe.workspace_root));
-  }
   auto files = json.find("files");
-  if (files == json.end() || !files->is_object())
+  if (files == json.end() || !files->is_object()) {
     return reader.Error("`files` must be an object");
+  }
   for (const auto& [file, contents] : files->items()) {
-    if (!IsSafeRelative(file))
-      return reader.Error(absl::StrFormat("unsafe path %s", file));
-    if (!contents.is_string())
+    if (!contents.is_string()) {
       return reader.Error(absl::StrFormat("file %s is not a string", file));
+    }
     recipe.files[file] = contents.get<std::string>();
   }
   auto packages = json.find("packages");
@@ -246,37 +230,51 @@ absl::StatusOr<Recipe> ParseRecipe(std::string_view text,
   for (const Json& package_json : *packages) {
     RecipePackage package;
     ASSIGN_OR_RETURN(package, ParsePackage(reader, package_json));
-    if (!recipe.files.count(package.manifest_path)) {
-      return reader.Error(absl::StrFormat("no manifest %s for package %s",
-                                          package.manifest_path, package.name));
-    }
     recipe.packages.push_back(std::move(package));
   }
   ASSIGN_OR_RETURN(recipe.directory_sources,
                    reader.Strings(json, "directory_sources"));
-  for (const std::string& source : recipe.directory_sources) {
-    if (source.empty() || source.front() != '/') {
-      return reader.Error(
-          absl::StrFormat("directory source %s is not absolute", source));
-    }
-  }
   ASSIGN_OR_RETURN(recipe.toolchain_file,
                    reader.String(json, "toolchain_file"));
-  if (!recipe.toolchain_file.empty() &&
-      !recipe.files.count(recipe.toolchain_file)) {
-    return reader.Error(
-        absl::StrFormat("no toolchain file %s", recipe.toolchain_file));
-  }
   ASSIGN_OR_RETURN(recipe.bin, reader.String(json, "bin"));
+  if (absl::Status valid = ValidateRecipe(recipe); !valid.ok()) {
+    return reader.Error(std::string(valid.message()));
+  }
+  return recipe;
+}
 
-  // No path may be both a file and a directory of the skeleton.
+absl::Status ValidateRecipe(const Recipe& recipe) {
+  auto error = [](std::string message) {
+    return absl::InvalidArgumentError(std::move(message));
+  };
+  if (recipe.workspace_root != "." && !IsSafeRelative(recipe.workspace_root)) {
+    return error(
+        absl::StrFormat("unsafe workspace root %s", recipe.workspace_root));
+  }
+  // Every path stays inside the skeleton, and none is both a file and a
+  // directory.
   std::set<std::string> paths;
-  for (const auto& [file, contents] : recipe.files) paths.insert(file);
+  for (const auto& [file, contents] : recipe.files) {
+    if (!IsSafeRelative(file)) {
+      return error(absl::StrFormat(
+          "unsafe path %s: it must be relative and stay inside the skeleton",
+          file));
+    }
+    paths.insert(file);
+  }
   for (const RecipePackage& package : recipe.packages) {
+    if (!recipe.files.count(package.manifest_path)) {
+      return error(absl::StrFormat("no manifest %s for package %s",
+                                   package.manifest_path, package.name));
+    }
     for (const RecipeTarget& target : package.targets) {
+      if (!IsSafeRelative(target.path)) {
+        return error(absl::StrFormat(
+            "unsafe path %s: it must be relative and stay inside the skeleton",
+            target.path));
+      }
       if (recipe.files.count(target.path)) {
-        return reader.Error(
-            absl::StrFormat("stub %s overwrites a file", target.path));
+        return error(absl::StrFormat("stub %s overwrites a file", target.path));
       }
       paths.insert(target.path);
     }
@@ -285,12 +283,23 @@ absl::StatusOr<Recipe> ParseRecipe(std::string_view text,
     for (size_t slash = p.find('/'); slash != std::string::npos;
          slash = p.find('/', slash + 1)) {
       if (paths.count(p.substr(0, slash))) {
-        return reader.Error(absl::StrFormat("%s is both a file and a directory",
-                                            p.substr(0, slash)));
+        return error(absl::StrFormat("%s is both a file and a directory",
+                                     p.substr(0, slash)));
       }
     }
   }
-  return recipe;
+  for (const std::string& source : recipe.directory_sources) {
+    if (source.empty() || source.front() != '/') {
+      return error(
+          absl::StrFormat("directory source %s is not absolute", source));
+    }
+  }
+  if (!recipe.toolchain_file.empty() &&
+      !recipe.files.count(recipe.toolchain_file)) {
+    return error(
+        absl::StrFormat("no toolchain file %s", recipe.toolchain_file));
+  }
+  return absl::OkStatus();
 }
 
 std::optional<std::string> ToolchainFileContents(const Recipe& recipe) {

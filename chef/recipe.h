@@ -87,6 +87,12 @@ std::string RecipeDigest(std::string_view serialized);
 absl::StatusOr<Recipe> ParseRecipe(std::string_view json,
                                    std::string_view path);
 
+// Checks what ParseRecipe checks beyond JSON types (WriteSkeleton calls it
+// too): paths relative and inside the skeleton, no stub over a file, no path
+// both a file and a directory, manifests and toolchain file present,
+// directory sources absolute. InvalidArgument otherwise.
+absl::Status ValidateRecipe(const Recipe& recipe);
+
 // The toolchain file's contents, or nullopt.
 std::optional<std::string> ToolchainFileContents(const Recipe& recipe);
 

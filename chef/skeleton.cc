@@ -101,6 +101,8 @@ absl::Status WriteSkeleton(const Recipe& recipe, const fs::path& out_dir_arg) {
   fs::path out_dir = out_dir_arg.lexically_normal();
   if (out_dir.has_relative_path() && out_dir.filename().empty())
     out_dir = out_dir.parent_path();
+  RETURN_IF_ERROR(
+      Annotate(ValidateRecipe(recipe), "writing the skeleton: invalid recipe"));
   RETURN_IF_ERROR(CheckTarget(out_dir));
   std::error_code ec;
   if (out_dir.has_parent_path()) {

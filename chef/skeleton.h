@@ -16,7 +16,8 @@ inline constexpr std::string_view kMainStub = "fn main() {}\n";
 
 // Writes the manifests, Cargo.lock, cargo config, toolchain file and one stub
 // per target source into `out_dir`, which must be absent or an empty
-// directory (FailedPrecondition otherwise: it never overwrites a file). The
+// directory (FailedPrecondition otherwise: it never overwrites a file); an
+// invalid recipe (ValidateRecipe) is InvalidArgument. The
 // tree is written into a temporary sibling and renamed into place, so an
 // error leaves nothing behind. Parent directories are created.
 absl::Status WriteSkeleton(const Recipe& recipe,
