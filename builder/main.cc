@@ -23,6 +23,11 @@ cook::cli::Environment ReadEnvironment() {
     std::error_code ec;
     env.working_dir = std::filesystem::current_path(ec).string();
   }
+  if (const char* home = std::getenv("CARGO_HOME"); home && *home) {
+    env.cargo_home = home;
+  } else if (const char* user_home = std::getenv("HOME"); user_home && *user_home) {
+    env.cargo_home = std::filesystem::path(user_home) / ".cargo";
+  }
   if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH")) {
     env.source_date_epoch = epoch;
   }

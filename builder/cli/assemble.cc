@@ -64,7 +64,7 @@ absl::Status RunAssemble(const AssembleOptions& options, std::FILE* out,
   if (options.cmd.has_value()) config.cmd = *options.cmd;
   for (const auto& [key, value] : options.labels) config.labels[key] = value;
 
-  ASSIGN_OR_RETURN(StagingDir staging, StagingDir::Create(options.dests));
+  ASSIGN_OR_RETURN(StagingDir staging, StagingDir::Create(StagingParent(options.dests)));
 
   layers::LayerOptions layer_options;
   layer_options.compressor.compression = options.compression;

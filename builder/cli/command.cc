@@ -88,6 +88,29 @@ absl::Status UsageError(const CLI::Error& e) {
 
 }  // namespace
 
+std::vector<std::string> CargoOptions::ToArgs() const {
+  std::vector<std::string> args;
+  if (release) args.push_back("--release");
+  if (!profile.empty()) args.insert(args.end(), {"--profile", profile});
+  for (const auto& t : targets) args.insert(args.end(), {"--target", t});
+  if (!features.empty()) args.insert(args.end(), {"--features", features});
+  if (all_features) args.push_back("--all-features");
+  if (no_default_features) args.push_back("--no-default-features");
+  for (const auto& p : packages) args.insert(args.end(), {"--package", p});
+  for (const auto& b : bins) args.insert(args.end(), {"--bin", b});
+  if (all_bins) args.push_back("--bins");
+  if (workspace) args.push_back("--workspace");
+  if (tests) args.push_back("--tests");
+  if (benches) args.push_back("--benches");
+  if (examples) args.push_back("--examples");
+  if (all_targets) args.push_back("--all-targets");
+  if (locked) args.push_back("--locked");
+  if (frozen) args.push_back("--frozen");
+  if (offline) args.push_back("--offline");
+  if (jobs > 0) args.insert(args.end(), {"--jobs", std::to_string(jobs)});
+  return args;
+}
+
 absl::StatusOr<absl::Time> EpochFrom(const Environment& env) {
   if (!env.source_date_epoch.has_value() || env.source_date_epoch->empty()) {
     return absl::FromUnixSeconds(1);
@@ -141,6 +164,95 @@ absl::StatusOr<Command> Parse(int argc, const char* const* argv,
   inspect->add_option("--platform", inspect_platform, "OS/ARCH[/VARIANT]");
   AddCommon(inspect, &inspect_common);
 
+  // prepare
+  CLI::App* prepare = app.add_subcommand(
+      "prepare", "Write the recipe (the cache key) of a Cargo workspace");
+  PrepareCommand prepare_cmd;
+  std::string prepare_manifest = ".", prepare_recipe = "recipe.json";
+  prepare->add_option("--manifest-path", prepare_manifest,
+                      "Cargo.toml or a directory (default: .)");
+  prepare->add_option("--recipe-path", prepare_recipe,
+                      "Where to write the recipe (default: recipe.json)");
+  prepare->add_option("--bin", prepare_cmd.bin,
+                      "Keep only what this package or binary needs");
+  AddCommon(prepare, &prepare_cmd.common);
+
+  // skeleton
+  CLI::App* skeleton = app.add_subcommand(
+      "skeleton", "Write the stub workspace a recipe describes");
+  SkeletonCommand skeleton_cmd;
+  std::string skeleton_recipe = "recipe.json", skeleton_out;
+  skeleton->add_option("--recipe-path", skeleton_recipe,
+                       "The recipe (default: recipe.json)");
+  skeleton->add_option("--out", skeleton_out, "An absent or empty directory")
+      ->required();
+  AddCommon(skeleton, &skeleton_cmd.common);
+
+  // build
+  CLI::App* build = app.add_subcommand(
+      "build", "Build a workspace's dependencies in a sandbox into a cache image");
+  BuildCommand build_cmd;
+  std::string build_manifest, build_recipe, build_target_dir, build_base = "scratch",
+      build_cache_from, build_platform, build_compression = "zstd";
+  std::vector<std::string> build_dests, build_labels, build_envs;
+  int build_level = 0;
+  auto* build_manifest_opt =
+      build->add_option("--manifest-path", build_manifest, "Cargo.toml or a directory");
+  build->add_option("--recipe-path", build_recipe, "Use this recipe instead")
+      ->excludes(build_manifest_opt);
+  CargoOptions& cargo = build_cmd.cargo;
+  build->add_flag("--release", cargo.release, "cargo: release profile");
+  build->add_option("--profile", cargo.profile, "cargo: build with this profile");
+  build->add_option("--target", cargo.targets, "cargo: target triple (repeatable)");
+  build->add_option("-F,--features", cargo.features, "cargo: features to activate");
+  build->add_flag("--all-features", cargo.all_features, "cargo: all features");
+  build->add_flag("--no-default-features", cargo.no_default_features,
+                  "cargo: no default features");
+  build->add_option("-p,--package", cargo.packages, "cargo: package (repeatable)");
+  build->add_option("--bin", cargo.bins, "cargo: binary (repeatable)");
+  build->add_flag("--bins", cargo.all_bins, "cargo: all binaries");
+  build->add_flag("--workspace", cargo.workspace, "cargo: the whole workspace");
+  build->add_flag("--tests", cargo.tests, "cargo: all tests");
+  build->add_flag("--benches", cargo.benches, "cargo: all benches");
+  build->add_flag("--examples", cargo.examples, "cargo: all examples");
+  build->add_flag("--all-targets", cargo.all_targets, "cargo: all targets");
+  build->add_flag("--locked", cargo.locked, "cargo: require Cargo.lock unchanged");
+  build->add_flag("--frozen", cargo.frozen, "cargo: --locked and --offline");
+  build->add_flag("--offline", cargo.offline, "cargo: no network at all");
+  build->add_option("-j,--jobs", cargo.jobs, "cargo: parallel jobs");
+  build->add_option("--sandbox", build_cmd.sandbox, "auto (default), on or off")
+      ->check(CLI::IsMember({"auto", "on", "off"}));
+  build->add_option("--pass-env", build_cmd.pass_env,
+                    "Pass this environment variable into the sandbox");
+  build->add_option("--target-dir", build_target_dir,
+                    "Keep the target directory here (default: a private one)");
+  build->add_option("--base", build_base, "Base image (default scratch)");
+  build->add_option("--dest", build_dests, "Destination (default oci:cook-image)");
+  build->add_option("--cache-from", build_cache_from, "Restore this image first");
+  build->add_option("--image-root", build_cmd.image_root,
+                    "Where the target directory goes in the image (default /build)");
+  build->add_option("--compression", build_compression, "zstd or gzip")
+      ->check(CLI::IsMember({"zstd", "gzip"}));
+  build->add_option("--compression-level", build_level, "Compression level");
+  build->add_option("--label", build_labels, "KEY=VALUE label");
+  build->add_option("--env", build_envs, "KEY=VALUE for the image config");
+  build->add_option("--platform", build_platform, "OS/ARCH[/VARIANT]");
+  AddCommon(build, &build_cmd.common);
+
+  // restore
+  CLI::App* restore = app.add_subcommand(
+      "restore", "Put a cache image's target directory and cargo home back");
+  RestoreCommand restore_cmd;
+  std::string restore_from, restore_target = "target", restore_cargo_home,
+      restore_platform;
+  restore->add_option("--from", restore_from, "The cache image")->required();
+  restore->add_option("--target-dir", restore_target,
+                      "Target directory (default ./target)");
+  restore->add_option("--cargo-home", restore_cargo_home,
+                      "Cargo home (default $CARGO_HOME or ~/.cargo)");
+  restore->add_option("--platform", restore_platform, "OS/ARCH[/VARIANT]");
+  AddCommon(restore, &restore_cmd.common);
+
   for (CLI::App* sub : app.get_subcommands({})) {
     sub->fallthrough(false);
   }
@@ -186,6 +298,76 @@ absl::StatusOr<Command> Parse(int argc, const char* const* argv,
     o.compression_level = level;
     ASSIGN_OR_RETURN(o.epoch, EpochFrom(env));
     return o;
+  }
+  if (prepare->parsed()) {
+    prepare_cmd.manifest_path = Absolute(prepare_manifest, env);
+    prepare_cmd.recipe_path = Absolute(prepare_recipe, env);
+    return prepare_cmd;
+  }
+  if (skeleton->parsed()) {
+    skeleton_cmd.recipe_path = Absolute(skeleton_recipe, env);
+    skeleton_cmd.out_dir = Absolute(skeleton_out, env);
+    return skeleton_cmd;
+  }
+  if (build->parsed()) {
+    if (!build_recipe.empty()) {
+      build_cmd.recipe_path = Absolute(build_recipe, env);
+    } else {
+      build_cmd.manifest_path =
+          Absolute(build_manifest.empty() ? "." : build_manifest, env);
+    }
+    if (!build_target_dir.empty()) {
+      build_cmd.target_dir = Absolute(build_target_dir, env);
+    }
+    ASSIGN_OR_RETURN(build_cmd.base, ParseRef(build_base, env));
+    if (build_dests.empty()) build_dests.push_back("oci:cook-image");
+    for (const auto& d : build_dests) {
+      ASSIGN_OR_RETURN(oci::ImageReference ref, ParseRef(d, env));
+      if (ref.transport == oci::Transport::kScratch) {
+        return absl::InvalidArgumentError(
+            "--dest scratch: scratch can only be a base image");
+      }
+      build_cmd.dests.push_back(std::move(ref));
+    }
+    if (!build_cache_from.empty()) {
+      ASSIGN_OR_RETURN(build_cmd.cache_from, ParseRef(build_cache_from, env));
+    }
+    if (!build_cmd.image_root.starts_with("/")) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "--image-root \"%s\": expected an absolute path", build_cmd.image_root));
+    }
+    if (build_cmd.cargo.release && !build_cmd.cargo.profile.empty()) {
+      return absl::InvalidArgumentError(
+          "--release and --profile: conflicting options, give one");
+    }
+    if (build_cmd.cargo.jobs < 0) {
+      return absl::InvalidArgumentError("--jobs: expected a positive number");
+    }
+    ASSIGN_OR_RETURN(build_cmd.env, ParseKeyValues("--env", build_envs));
+    ASSIGN_OR_RETURN(build_cmd.labels, ParseKeyValues("--label", build_labels));
+    if (!build_platform.empty()) {
+      ASSIGN_OR_RETURN(build_cmd.platform, oci::ParsePlatform(build_platform));
+    }
+    ASSIGN_OR_RETURN(build_cmd.compression, layers::ParseCompression(build_compression));
+    if (build_level != 0) {
+      RETURN_IF_ERROR(layers::ValidateLevel(build_cmd.compression, build_level));
+    }
+    build_cmd.compression_level = build_level;
+    ASSIGN_OR_RETURN(build_cmd.epoch, EpochFrom(env));
+    return build_cmd;
+  }
+  if (restore->parsed()) {
+    ASSIGN_OR_RETURN(restore_cmd.from, ParseRef(restore_from, env));
+    if (restore_cmd.from.transport == oci::Transport::kScratch) {
+      return absl::InvalidArgumentError("--from scratch: scratch holds no cache");
+    }
+    restore_cmd.target_dir = Absolute(restore_target, env);
+    restore_cmd.cargo_home = Absolute(
+        restore_cargo_home.empty() ? env.cargo_home : restore_cargo_home, env);
+    if (!restore_platform.empty()) {
+      ASSIGN_OR_RETURN(restore_cmd.platform, oci::ParsePlatform(restore_platform));
+    }
+    return restore_cmd;
   }
   InspectOptions o;
   o.common = inspect_common;

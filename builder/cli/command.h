@@ -25,6 +25,8 @@ struct Environment {
   std::string working_dir;
   // SOURCE_DATE_EPOCH, when set.
   std::optional<std::string> source_date_epoch;
+  // The default cargo home for `cook restore`: $CARGO_HOME, else ~/.cargo.
+  std::string cargo_home;
 };
 
 struct CommonOptions {
@@ -59,12 +61,81 @@ struct InspectOptions {
   std::optional<oci::Platform> platform;
 };
 
+struct PrepareCommand {
+  CommonOptions common;
+  std::string manifest_path;  // absolute
+  std::string recipe_path;    // absolute
+  std::string bin;
+};
+
+struct SkeletonCommand {
+  CommonOptions common;
+  std::string recipe_path;  // absolute
+  std::string out_dir;      // absolute
+};
+
+// Cargo's options, forwarded with cargo's meaning.
+struct CargoOptions {
+  bool release = false;
+  std::string profile;
+  std::vector<std::string> targets;
+  std::string features;
+  bool all_features = false;
+  bool no_default_features = false;
+  std::vector<std::string> packages;
+  std::vector<std::string> bins;
+  bool all_bins = false;
+  bool workspace = false;
+  bool tests = false;
+  bool benches = false;
+  bool examples = false;
+  bool all_targets = false;
+  bool locked = false;
+  bool frozen = false;
+  bool offline = false;
+  int jobs = 0;
+
+  // The options as cargo arguments, in a fixed order (also the label value
+  // that says how an image was built).
+  std::vector<std::string> ToArgs() const;
+};
+
+struct BuildCommand {
+  CommonOptions common;
+  std::string manifest_path;  // absolute; empty when recipe_path is given
+  std::string recipe_path;    // absolute, or empty
+  CargoOptions cargo;
+  std::string sandbox = "auto";
+  std::vector<std::string> pass_env;
+  std::string target_dir;  // absolute, or empty for a private one
+  oci::ImageReference base;
+  std::vector<oci::ImageReference> dests;
+  std::optional<oci::ImageReference> cache_from;
+  std::string image_root = "/build";
+  layers::Compression compression = layers::Compression::kZstd;
+  int compression_level = 0;
+  std::vector<std::pair<std::string, std::string>> labels;
+  std::vector<std::pair<std::string, std::string>> env;
+  std::optional<oci::Platform> platform;
+  absl::Time epoch;  // the floor for the layer time
+};
+
+struct RestoreCommand {
+  CommonOptions common;
+  oci::ImageReference from;
+  std::string target_dir;  // absolute
+  std::string cargo_home;  // absolute
+  std::optional<oci::Platform> platform;
+};
+
 // `--help`: print `text` to stdout and exit 0.
 struct HelpRequest {
   std::string text;
 };
 
-using Command = std::variant<HelpRequest, AssembleOptions, InspectOptions>;
+using Command =
+    std::variant<HelpRequest, AssembleOptions, InspectOptions, PrepareCommand,
+                 SkeletonCommand, BuildCommand, RestoreCommand>;
 
 // Parses and validates argv. Every error is a usage error (exit 2).
 absl::StatusOr<Command> Parse(int argc, const char* const* argv,

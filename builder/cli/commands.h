@@ -15,6 +15,12 @@ namespace cook::cli {
 absl::Status RunAssemble(const AssembleOptions& options, std::FILE* out,
                          Progress& progress);
 absl::Status RunInspect(const InspectOptions& options, std::FILE* out);
+absl::Status RunPrepare(const PrepareCommand& command, std::FILE* out);
+absl::Status RunSkeleton(const SkeletonCommand& command, std::FILE* out);
+absl::Status RunBuild(const BuildCommand& command, std::FILE* out,
+                      Progress& progress);
+absl::Status RunRestore(const RestoreCommand& command, std::FILE* out,
+                        Progress& progress);
 
 // Runs whichever command `command` holds.
 absl::Status Run(const Command& command, std::FILE* out, std::FILE* err);

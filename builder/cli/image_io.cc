@@ -62,17 +62,21 @@ std::string FormatCreated(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
 }
 
-absl::StatusOr<StagingDir> StagingDir::Create(
-    const std::vector<oci::ImageReference>& dests) {
-  fs::path parent = fs::temp_directory_path();
+fs::path StagingParent(const std::vector<oci::ImageReference>& dests) {
   for (const oci::ImageReference& dest : dests) {
     if (dest.transport == oci::Transport::kOci ||
         dest.transport == oci::Transport::kDockerArchive) {
-      parent = fs::path(dest.path).parent_path();
-      break;
+      return fs::path(dest.path).parent_path();
     }
   }
-  std::string pattern = (parent / ".cook-staging-XXXXXX").string();
+  std::error_code ec;
+  fs::path tmp = fs::temp_directory_path(ec);
+  return ec ? fs::path("/tmp") : tmp;
+}
+
+absl::StatusOr<StagingDir> StagingDir::Create(const fs::path& parent,
+                                              std::string_view prefix) {
+  std::string pattern = (parent / absl::StrCat(std::string(prefix), "XXXXXX")).string();
   if (::mkdtemp(pattern.data()) == nullptr) {
     return ErrnoError(errno, absl::StrCat("creating a staging directory in ",
                                           parent.string()));

@@ -37,13 +37,12 @@ absl::StatusOr<BaseImage> LoadBase(const oci::ImageReference& ref,
 // RFC 3339 in UTC, second precision: "1970-01-01T00:00:01Z".
 std::string FormatCreated(absl::Time t);
 
-// A private directory for layer blobs, on the file system of the first local
-// destination so that blobs can be renamed into place. Removed on
-// destruction.
+// A private temporary directory, removed (with its contents) on destruction.
 class StagingDir {
  public:
-  static absl::StatusOr<StagingDir> Create(
-      const std::vector<oci::ImageReference>& dests);
+  // Creates `parent`/.cook-staging-XXXXXX (or `prefix`XXXXXX).
+  static absl::StatusOr<StagingDir> Create(const std::filesystem::path& parent,
+                                           std::string_view prefix = ".cook-staging-");
   StagingDir(StagingDir&& other) noexcept : path_(std::move(other.path_)) {
     other.path_.clear();
   }
@@ -55,6 +54,10 @@ class StagingDir {
   explicit StagingDir(std::filesystem::path path) : path_(std::move(path)) {}
   std::filesystem::path path_;
 };
+
+// Where to stage layer blobs: beside the first local destination, so that
+// they can be renamed into place; else the system's temporary directory.
+std::filesystem::path StagingParent(const std::vector<oci::ImageReference>& dests);
 
 struct NewLayer {
   layers::LayerBlob blob;

@@ -41,6 +41,20 @@ absl::Status Run(const Command& command, std::FILE* out, std::FILE* err) {
     Progress progress(err, assemble->common.quiet);
     return RunAssemble(*assemble, out, progress);
   }
+  if (const auto* prepare = std::get_if<PrepareCommand>(&command)) {
+    return RunPrepare(*prepare, out);
+  }
+  if (const auto* skeleton = std::get_if<SkeletonCommand>(&command)) {
+    return RunSkeleton(*skeleton, out);
+  }
+  if (const auto* build = std::get_if<BuildCommand>(&command)) {
+    Progress progress(err, build->common.quiet);
+    return RunBuild(*build, out, progress);
+  }
+  if (const auto* restore = std::get_if<RestoreCommand>(&command)) {
+    Progress progress(err, restore->common.quiet);
+    return RunRestore(*restore, out, progress);
+  }
   return RunInspect(std::get<InspectOptions>(command), out);
 }
 

@@ -1,0 +1,346 @@
+// `cook build`: prepare, skeleton, fetch, sandboxed cargo build, drop local
+// units, snapshot, assemble.
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "base/files.h"
+#include "base/interrupt.h"
+#include "base/status_macros.h"
+#include "builder/cli/cargo_target.h"
+#include "builder/cli/commands.h"
+#include "builder/cli/image_io.h"
+#include "builder/cli/labels.h"
+#include "builder/sandbox/sandbox.h"
+#include "chef/prepare.h"
+#include "chef/recipe.h"
+#include "chef/skeleton.h"
+#include "layers/layer_writer.h"
+
+extern char** environ;
+
+namespace cook::cli {
+
+absl::StatusOr<chef::Recipe> ReadRecipe(const std::string& path);
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr absl::string_view kDefaultCargoHome = "/usr/local/cargo";
+
+std::vector<std::string> CurrentEnvironment() {
+  std::vector<std::string> out;
+  for (char** e = environ; *e != nullptr; ++e) out.emplace_back(*e);
+  return out;
+}
+
+std::string EnvValue(const std::vector<std::string>& env, std::string_view key) {
+  const std::string prefix = absl::StrCat(std::string(key), "=");
+  for (const std::string& e : env) {
+    if (absl::StartsWith(e, prefix)) return e.substr(prefix.size());
+  }
+  return "";
+}
+
+void SetEnv(std::vector<std::string>& env, std::string_view key, std::string_view value) {
+  const std::string prefix = absl::StrCat(std::string(key), "=");
+  std::erase_if(env, [&](const std::string& e) { return absl::StartsWith(e, prefix); });
+  env.push_back(absl::StrCat(prefix, std::string(value)));
+}
+
+void UnsetEnv(std::vector<std::string>& env, std::string_view key) {
+  const std::string prefix = absl::StrCat(std::string(key), "=");
+  std::erase_if(env, [&](const std::string& e) { return absl::StartsWith(e, prefix); });
+}
+
+absl::StatusOr<std::string> FindProgram(std::string_view name,
+                                        const std::vector<std::string>& env) {
+  for (absl::string_view dir : absl::StrSplit(EnvValue(env, "PATH"), ':')) {
+    if (dir.empty()) continue;
+    fs::path candidate = fs::path(std::string(dir)) / std::string(name);
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+  }
+  return absl::NotFoundError(absl::StrFormat(
+      "%s is not on PATH\nhint: install Rust (rustup or Debian's cargo) or fix PATH",
+      name));
+}
+
+// Runs a short command directly and returns its stdout.
+absl::StatusOr<std::string> Capture(sandbox::SandboxRunner& runner,
+                                    const sandbox::SandboxSpec& base_spec,
+                                    const fs::path& scratch,
+                                    std::vector<std::string> argv) {
+  sandbox::SandboxSpec spec = base_spec;
+  spec.argv = std::move(argv);
+  spec.stdout_file = scratch / "captured-stdout";
+  ASSIGN_OR_RETURN(int code, runner.Run(spec));
+  ASSIGN_OR_RETURN(std::string out, ReadFile(*spec.stdout_file));
+  if (code != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrFormat("%s exited with status %d", absl::StrJoin(spec.argv, " "), code));
+  }
+  return out;
+}
+
+// Cargo options that change what gets built: the cache key besides the
+// recipe. --jobs, --locked, --frozen and --offline do not.
+std::string OptionsLabel(const CargoOptions& cargo) {
+  CargoOptions key = cargo;
+  key.jobs = 0;
+  key.locked = key.frozen = key.offline = false;
+  return absl::StrJoin(key.ToArgs(), " ");
+}
+
+// True when `dest` already holds an image of this recipe and these options.
+bool UpToDate(const oci::ImageReference& dest, const std::string& recipe_digest,
+              const std::string& options, const oci::Platform& platform) {
+  auto source = oci::OpenImageSource(dest);
+  if (!source.ok()) return false;
+  auto raw = (*source)->GetManifest(platform);
+  if (!raw.ok()) return false;
+  auto manifest = oci::ParseManifest(raw->bytes);
+  if (!manifest.ok()) return false;
+  auto config_bytes = oci::ReadSmallBlob(**source, manifest->config);
+  if (!config_bytes.ok()) return false;
+  auto config = oci::ParseConfig(*config_bytes);
+  if (!config.ok()) return false;
+  auto label = [&](const std::string& key) {
+    auto it = config->labels.find(key);
+    return it == config->labels.end() ? std::string() : it->second;
+  };
+  return label(kLabelRecipeDigest) == recipe_digest &&
+         label(kLabelCargoOptions) == options;
+}
+
+std::vector<LocalCrate> LocalCrates(const chef::Recipe& recipe) {
+  std::vector<LocalCrate> crates;
+  for (const chef::RecipePackage& p : recipe.packages) {
+    LocalCrate c{p.name, {}};
+    for (const chef::RecipeTarget& t : p.targets) c.targets.push_back(t.name);
+    crates.push_back(std::move(c));
+  }
+  return crates;
+}
+
+// Cargo's lock files and caches of its own bookkeeping are not sources.
+void TidyCargoHome(const fs::path& cargo_home) {
+  std::error_code ec;
+  for (const char* name : {".package-cache", ".package-cache-mutate", ".global-cache",
+                           ".crates.toml", ".crates2.json", "bin", "config.toml"}) {
+    fs::remove_all(cargo_home / name, ec);
+  }
+}
+
+bool HasEntries(const fs::path& dir) {
+  std::error_code ec;
+  return fs::is_directory(dir, ec) && !fs::is_empty(dir, ec);
+}
+
+}  // namespace
+
+absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress) {
+  // 1. The recipe.
+  chef::Recipe recipe;
+  if (!c.recipe_path.empty()) {
+    ASSIGN_OR_RETURN(recipe, ReadRecipe(c.recipe_path));
+  } else {
+    ASSIGN_OR_RETURN(recipe, Annotate(chef::Prepare({c.manifest_path, ""}),
+                                      "preparing the recipe"));
+  }
+  const std::string recipe_digest = chef::RecipeDigest(chef::SerializeRecipe(recipe));
+  const std::string options = OptionsLabel(c.cargo);
+  const oci::Platform platform = c.platform.value_or(oci::HostPlatform());
+  progress.Step(absl::StrCat("recipe ", recipe_digest));
+
+  // 2. Nothing to do when every destination already has this cache.
+  bool all_current = !c.dests.empty();
+  for (const oci::ImageReference& dest : c.dests) {
+    all_current = all_current && UpToDate(dest, recipe_digest, options, platform);
+  }
+  if (all_current) {
+    progress.Step("every destination is up to date: nothing to build");
+    if (c.common.json) {
+      std::vector<std::string> names;
+      for (const auto& d : c.dests) names.push_back(d.ToString());
+      absl::FPrintF(out, "{\"up_to_date\":true,\"recipe\":\"%s\",\"destinations\":[\"%s\"]}\n",
+                    recipe_digest, absl::StrJoin(names, "\",\""));
+    }
+    return absl::OkStatus();
+  }
+
+  // 3. A private work area: skeleton, cargo home, target directory.
+  ASSIGN_OR_RETURN(StagingDir work,
+                   StagingDir::Create(StagingParent({}), "cook-build-"));
+  const fs::path skeleton = work.path() / "skeleton";
+  RETURN_IF_ERROR(Annotate(chef::WriteSkeleton(recipe, skeleton), "writing the skeleton"));
+  const fs::path workspace = chef::SkeletonWorkspaceRoot(recipe, skeleton);
+  const fs::path cargo_home = work.path() / "cargo-home";
+  const fs::path target_dir =
+      c.target_dir.empty() ? work.path() / "target" : fs::path(c.target_dir);
+  std::error_code ec;
+  fs::create_directories(cargo_home, ec);
+  fs::create_directories(target_dir, ec);
+  if (ec) return FsError(ec, absl::StrCat("creating ", target_dir.string()));
+
+  std::vector<std::string> env =
+      sandbox::FilterEnvironment(CurrentEnvironment(), c.pass_env);
+  SetEnv(env, "CARGO_HOME", cargo_home.string());
+  UnsetEnv(env, "CARGO_TARGET_DIR");
+  UnsetEnv(env, "CARGO_BUILD_TARGET_DIR");
+  // rustup lets RUSTUP_TOOLCHAIN override the toolchain file; the recipe's
+  // toolchain file must decide.
+  if (!recipe.toolchain_file.empty()) UnsetEnv(env, "RUSTUP_TOOLCHAIN");
+  if (EnvValue(env, "RUSTUP_HOME").empty() && !EnvValue(env, "HOME").empty()) {
+    const fs::path rustup_home = fs::path(EnvValue(env, "HOME")) / ".rustup";
+    if (fs::exists(rustup_home, ec)) SetEnv(env, "RUSTUP_HOME", rustup_home.string());
+  }
+  ASSIGN_OR_RETURN(std::string cargo, FindProgram("cargo", env));
+  ASSIGN_OR_RETURN(std::string rustc, FindProgram("rustc", env));
+
+  ASSIGN_OR_RETURN(std::unique_ptr<sandbox::SandboxRunner> direct,
+                   sandbox::NewSandboxRunner(sandbox::SandboxMode::kOff, nullptr));
+  sandbox::SandboxSpec spec;
+  spec.env = env;
+  spec.cwd = workspace;
+  spec.writable = {skeleton, cargo_home, target_dir};
+
+  ASSIGN_OR_RETURN(std::string rustc_version,
+                   Annotate(Capture(*direct, spec, work.path(), {rustc, "-vV"}),
+                            "asking rustc for its version"));
+  ASSIGN_OR_RETURN(std::string cargo_version,
+                   Annotate(Capture(*direct, spec, work.path(), {cargo, "-V"}),
+                            "asking cargo for its version"));
+  std::string host;
+  for (absl::string_view line : absl::StrSplit(rustc_version, '\n')) {
+    if (absl::ConsumePrefix(&line, "host: ")) host = std::string(line);
+  }
+  const std::string triples =
+      c.cargo.targets.empty() ? host : absl::StrJoin(c.cargo.targets, ",");
+
+  // 4. Fetch (the network is allowed here unless cargo is told otherwise),
+  // then build in the sandbox, where there is no network at all.
+  std::vector<std::string> fetch = {cargo, "fetch"};
+  if (c.cargo.locked) fetch.push_back("--locked");
+  if (c.cargo.frozen) fetch.push_back("--frozen");
+  if (c.cargo.offline) fetch.push_back("--offline");
+  for (const auto& t : c.cargo.targets) fetch.insert(fetch.end(), {"--target", t});
+  progress.Step("fetching crates");
+  spec.argv = fetch;
+  ASSIGN_OR_RETURN(int fetch_code, direct->Run(spec));
+  if (fetch_code != 0) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "fetching crates: cargo fetch exited with status %d", fetch_code));
+  }
+  RETURN_IF_ERROR(CheckInterrupted());
+
+  ASSIGN_OR_RETURN(sandbox::SandboxMode mode, sandbox::ParseSandboxMode(c.sandbox));
+  ASSIGN_OR_RETURN(std::unique_ptr<sandbox::SandboxRunner> runner,
+                   sandbox::NewSandboxRunner(
+                       mode, [&](std::string_view w) { progress.Warn(w); }));
+  spec.argv = {cargo, "build", "--offline", "--target-dir", target_dir.string()};
+  for (const std::string& a : c.cargo.ToArgs()) {
+    if (a != "--offline") spec.argv.push_back(a);
+  }
+  progress.Step(absl::StrCat("building dependencies",
+                             runner->sandboxed() ? " in the sandbox" : "", ": ",
+                             absl::StrJoin(spec.argv.begin() + 1, spec.argv.end(), " ")));
+  ASSIGN_OR_RETURN(int build_code, runner->Run(spec));
+  if (build_code != 0) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "building dependencies: cargo build exited with status %d", build_code));
+  }
+  RETURN_IF_ERROR(CheckInterrupted());
+
+  // 5. Local crates rebuild from real sources: drop their units.
+  ASSIGN_OR_RETURN(int dropped, Annotate(DropLocalUnits(target_dir, LocalCrates(recipe)),
+                                         "dropping the workspace's own units"));
+  progress.Step(absl::StrCat("dropped ", dropped, " units of local crates"));
+  TidyCargoHome(cargo_home);
+
+  // 6. Snapshot and assemble. The layer time must be no older than any
+  // source a dependency build read, or cargo sees stale units after restore.
+  ASSIGN_OR_RETURN(absl::Time newest, NewestSourceTime(target_dir, skeleton));
+  const absl::Time epoch = std::max(c.epoch, newest);
+
+  ASSIGN_OR_RETURN(BaseImage base, LoadBase(c.base, c.platform));
+  oci::ImageConfig config = base.config;
+  const std::string image_root = fs::path(c.image_root).lexically_normal().string();
+  const std::string image_target = (fs::path(image_root) / "target").string();
+  std::string image_cargo_home = config.GetEnv("CARGO_HOME").value_or("");
+  if (image_cargo_home.empty()) {
+    image_cargo_home = std::string(kDefaultCargoHome);
+    config.SetEnv("CARGO_HOME", image_cargo_home);
+  }
+  config.created = FormatCreated(epoch);
+  if (c.platform.has_value()) config.platform = *c.platform;
+  config.working_dir = image_root;
+  config.SetEnv("CARGO_TARGET_DIR", image_target);
+  for (const auto& [key, value] : c.env) config.SetEnv(key, value);
+
+  ASSIGN_OR_RETURN(StagingDir staging, StagingDir::Create(StagingParent(c.dests)));
+  layers::LayerOptions layer_options;
+  layer_options.compressor.compression = c.compression;
+  layer_options.compressor.level = c.compression_level;
+  layer_options.epoch = epoch;
+
+  std::vector<NewLayer> new_layers;
+  std::vector<std::string> target_layers, cargo_home_layers;
+  auto snapshot = [&](const fs::path& source, const std::string& dest,
+                      const std::string& what,
+                      std::vector<std::string>* diff_ids) -> absl::Status {
+    bool begun = false;
+    ASSIGN_OR_RETURN(
+        layers::LayerBlob blob,
+        Annotate(layers::WriteLayer({source, dest},
+                                    staging.path() / absl::StrCat("layer-", new_layers.size()),
+                                    layer_options,
+                                    [&](uint64_t done, uint64_t total) {
+                                      if (!begun) progress.Begin(absl::StrCat("snapshot of ", what), total);
+                                      begun = true;
+                                      progress.Update(done);
+                                    }),
+                 absl::StrCat("snapshotting ", what)));
+    if (begun) progress.End();
+    config.diff_ids.push_back(blob.diff_id);
+    config.history_json.push_back(absl::StrFormat(
+        R"({"created":"%s","created_by":"cook build: %s"})", config.created, what));
+    diff_ids->push_back(blob.diff_id);
+    new_layers.push_back(NewLayer{blob, LayerDescriptor(blob)});
+    return absl::OkStatus();
+  };
+  RETURN_IF_ERROR(snapshot(target_dir, image_target, "the target directory", &target_layers));
+  if (HasEntries(cargo_home)) {
+    RETURN_IF_ERROR(snapshot(cargo_home, image_cargo_home, "the cargo home", &cargo_home_layers));
+  }
+
+  config.labels[kLabelRecipeDigest] = recipe_digest;
+  config.labels[kLabelCargoOptions] = options;
+  config.labels[kLabelRustcVersion] = std::string(absl::StripTrailingAsciiWhitespace(rustc_version));
+  config.labels[kLabelCargoVersion] = std::string(absl::StripTrailingAsciiWhitespace(cargo_version));
+  config.labels[kLabelTargets] = triples;
+  config.labels[kLabelTargetDir] = image_target;
+  config.labels[kLabelCargoHome] = image_cargo_home;
+  config.labels[kLabelTargetLayers] = absl::StrJoin(target_layers, ",");
+  config.labels[kLabelCargoHomeLayers] = absl::StrJoin(cargo_home_layers, ",");
+  for (const auto& [key, value] : c.labels) config.labels[key] = value;
+
+  RETURN_IF_ERROR(CheckInterrupted());
+  ASSIGN_OR_RETURN(ImageResult result,
+                   WriteImage(base, config, new_layers, c.dests, progress));
+  PrintImageResult(result, c.common.json, out);
+  return absl::OkStatus();
+}
+
+}  // namespace cook::cli

@@ -1,0 +1,59 @@
+// `cook prepare` and `cook skeleton`: thin wrappers over chef/.
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "base/files.h"
+#include "base/status_macros.h"
+#include "builder/cli/commands.h"
+#include "chef/prepare.h"
+#include "chef/recipe.h"
+#include "chef/skeleton.h"
+#include "nlohmann/json.hpp"
+
+namespace cook::cli {
+
+absl::StatusOr<chef::Recipe> ReadRecipe(const std::string& path) {
+  ASSIGN_OR_RETURN(std::string json,
+                   Annotate(ReadFile(path), "reading the recipe"));
+  return chef::ParseRecipe(json, path);
+}
+
+absl::Status RunPrepare(const PrepareCommand& command, std::FILE* out) {
+  ASSIGN_OR_RETURN(chef::Recipe recipe,
+                   Annotate(chef::Prepare({command.manifest_path, command.bin}),
+                            "preparing the recipe"));
+  const std::string bytes = chef::SerializeRecipe(recipe);
+  const std::string digest = chef::RecipeDigest(bytes);
+  RETURN_IF_ERROR(Annotate(WriteFileAtomically(command.recipe_path, bytes),
+                           "writing the recipe"));
+  if (command.common.json) {
+    absl::FPrintF(out, "%s\n",
+                  nlohmann::json({{"recipe", command.recipe_path},
+                                  {"digest", digest}})
+                      .dump());
+  } else {
+    absl::FPrintF(out, "%s\n", digest);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RunSkeleton(const SkeletonCommand& command, std::FILE* out) {
+  ASSIGN_OR_RETURN(chef::Recipe recipe, ReadRecipe(command.recipe_path));
+  RETURN_IF_ERROR(Annotate(chef::WriteSkeleton(recipe, command.out_dir),
+                           absl::StrCat("writing the skeleton to ", command.out_dir)));
+  const std::string root =
+      chef::SkeletonWorkspaceRoot(recipe, command.out_dir).string();
+  if (command.common.json) {
+    absl::FPrintF(out, "%s\n",
+                  nlohmann::json({{"skeleton", command.out_dir},
+                                  {"workspace_root", root}})
+                      .dump());
+  } else {
+    absl::FPrintF(out, "%s\n", root);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace cook::cli

@@ -1,0 +1,117 @@
+// `cook restore`: put a cache image's target directory and cargo home back,
+// through the safe extractor.
+
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "base/files.h"
+#include "base/interrupt.h"
+#include "base/status_macros.h"
+#include "builder/cli/commands.h"
+#include "builder/cli/labels.h"
+#include "builder/oci/transport.h"
+#include "layers/extractor.h"
+#include "nlohmann/json.hpp"
+
+namespace cook::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Label(const oci::ImageConfig& config, const std::string& key) {
+  auto it = config.labels.find(key);
+  return it == config.labels.end() ? std::string() : it->second;
+}
+
+// "/build/target" -> "build/target": archive names are relative.
+std::string ArchivePrefix(std::string path) {
+  while (!path.empty() && path.front() == '/') path.erase(path.begin());
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  return path;
+}
+
+}  // namespace
+
+absl::Status RunRestore(const RestoreCommand& command, std::FILE* out,
+                        Progress& progress) {
+  const std::string context = absl::StrCat("restoring from ", command.from.ToString());
+  ASSIGN_OR_RETURN(std::unique_ptr<oci::ImageSource> source,
+                   Annotate(oci::OpenImageSource(command.from), context));
+  ASSIGN_OR_RETURN(
+      oci::RawManifest raw,
+      Annotate(source->GetManifest(command.platform.value_or(oci::HostPlatform())),
+               context));
+  ASSIGN_OR_RETURN(oci::Manifest manifest, Annotate(oci::ParseManifest(raw.bytes), context));
+  ASSIGN_OR_RETURN(std::string config_bytes,
+                   Annotate(oci::ReadSmallBlob(*source, manifest.config), context));
+  ASSIGN_OR_RETURN(oci::ImageConfig config, Annotate(oci::ParseConfig(config_bytes), context));
+  if (Label(config, kLabelRecipeDigest).empty() || Label(config, kLabelTargetDir).empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        context, ": not a cook cache image (no ", kLabelRecipeDigest, " label)",
+        "\nhint: make one with cook build"));
+  }
+  if (config.diff_ids.size() != manifest.layers.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(context, ": the config and the manifest list different layers"));
+  }
+
+  struct Part {
+    std::string what;
+    std::set<std::string> diff_ids;
+    std::string prefix;
+    fs::path dest;
+  };
+  std::vector<Part> parts;
+  auto add_part = [&](std::string what, const char* layers_label, const char* dir_label,
+                      const std::string& dest) {
+    Part part{std::move(what), {}, ArchivePrefix(Label(config, dir_label)), dest};
+    for (absl::string_view id : absl::StrSplit(Label(config, layers_label), ',', absl::SkipEmpty())) {
+      part.diff_ids.insert(std::string(id));
+    }
+    if (!part.diff_ids.empty()) parts.push_back(std::move(part));
+  };
+  add_part("target directory", kLabelTargetLayers, kLabelTargetDir, command.target_dir);
+  add_part("cargo home", kLabelCargoHomeLayers, kLabelCargoHome, command.cargo_home);
+
+  int restored = 0;
+  for (const Part& part : parts) {
+    std::error_code ec;
+    fs::create_directories(part.dest, ec);
+    if (ec) return FsError(ec, absl::StrCat(context, ": creating ", part.dest.string()));
+    for (size_t i = 0; i < manifest.layers.size(); ++i) {
+      if (!part.diff_ids.contains(config.diff_ids[i])) continue;
+      RETURN_IF_ERROR(CheckInterrupted());
+      const oci::Descriptor& layer = manifest.layers[i];
+      progress.Step(absl::StrFormat("restoring the %s from %s (%s) into %s", part.what,
+                                    layer.digest.substr(0, 19), HumanBytes(layer.size),
+                                    part.dest.string()));
+      ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> reader,
+                       Annotate(source->OpenBlob(layer), context));
+      layers::ExtractOptions options;
+      options.strip_prefix = part.prefix;
+      RETURN_IF_ERROR(Annotate(layers::ExtractLayer(*reader, part.dest, options),
+                               absl::StrCat(context, ": layer ", layer.digest)));
+      ++restored;
+    }
+  }
+  if (command.common.json) {
+    absl::FPrintF(out, "%s\n",
+                  nlohmann::json({{"image", raw.digest},
+                                  {"recipe", Label(config, kLabelRecipeDigest)},
+                                  {"cargo_options", Label(config, kLabelCargoOptions)},
+                                  {"target_dir", command.target_dir},
+                                  {"cargo_home", command.cargo_home},
+                                  {"layers", restored}})
+                      .dump());
+  }
+  progress.Step(absl::StrFormat("restored %d layers; build with: cargo build %s", restored,
+                                Label(config, kLabelCargoOptions)));
+  return absl::OkStatus();
+}
+
+}  // namespace cook::cli
