@@ -108,6 +108,7 @@ absl::StatusOr<Recipe> Prepare(const PrepareOptions& options) {
                    ReadCargoConfig(root_dir));
   WorkspaceOptions workspace_options;
   if (config) workspace_options.patch_dirs = config->patch_dirs;
+  workspace_options.root_manifest_path = root_manifest;
   ASSIGN_OR_RETURN(Workspace ws,
                    LoadWorkspace(manifest_path, workspace_options));
 

@@ -366,7 +366,11 @@ absl::StatusOr<Workspace> LoadWorkspace(const fs::path& manifest_path,
                                         const WorkspaceOptions& options) {
   const fs::path requested = manifest_path.lexically_normal();
   Workspace ws;
-  ASSIGN_OR_RETURN(ws.root_manifest_path, FindWorkspaceRoot(requested));
+  if (options.root_manifest_path.empty()) {
+    ASSIGN_OR_RETURN(ws.root_manifest_path, FindWorkspaceRoot(requested));
+  } else {
+    ws.root_manifest_path = options.root_manifest_path;
+  }
   Loader loader(ws);
   RETURN_IF_ERROR(loader.Load(ws.root_manifest_path).status());
   RETURN_IF_ERROR(loader.FindMembers());

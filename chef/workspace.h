@@ -64,6 +64,8 @@ struct WorkspaceOptions {
   // Extra package directories that substitute registry crates (the cargo
   // config's [patch] entries); loaded as patched local packages.
   std::vector<std::filesystem::path> patch_dirs;
+  // The root manifest, when the caller already ran FindWorkspaceRoot.
+  std::filesystem::path root_manifest_path;
 };
 
 // Finds the workspace root manifest for `manifest_path` (an absolute
