@@ -17,6 +17,12 @@ packages=(
   skopeo umoci podman busybox-static zstd tar coreutils python3 jq time
 )
 
+# cook drives the cargo it finds on PATH (rustup's or Debian's); bring Debian's
+# when there is none.
+if ! command -v cargo >/dev/null 2>&1 && ! [ -x "$HOME/.cargo/bin/cargo" ]; then
+  packages+=(cargo rustc)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)

@@ -109,7 +109,8 @@ absl::Status RunRestore(const RestoreCommand& command, std::FILE* out,
                                   {"layers", restored}})
                       .dump());
   }
-  progress.Step(absl::StrFormat("restored %d layers; build with: cargo build %s", restored,
+  progress.Step(absl::StrFormat("restored %d layer%s; build with: cargo build %s", restored,
+                                restored == 1 ? "" : "s",
                                 Label(config, kLabelCargoOptions)));
   return absl::OkStatus();
 }
