@@ -491,6 +491,9 @@ void KillTree(pid_t group) {
   const pid_t command = RawFork(0);
   if (command < 0) Fail(plan, Step::kFork, errno);
   if (command == 0) ExecCommand(plan);
+  // As the command does itself: whichever runs first, the group exists
+  // before anyone signals it.
+  ::setpgid(command, command);
 
   struct pollfd fds[2] = {{plan.control_fd, POLLIN, 0}, {signal_fd, POLLIN, 0}};
   int command_status = 0;
@@ -540,14 +543,20 @@ std::string UnescapeMountPath(std::string_view text) {
   return out;
 }
 
-// The distinct mount points of this mount namespace, in mount order.
+// The distinct mount points of this mount namespace, in mount order, but
+// for those that only hold autofs mounts: touching one would ask the host's
+// automounter to mount it (in its own namespace; with private propagation it
+// never appears in the sandbox).
 absl::StatusOr<std::vector<std::string>> MountPoints() {
   ASSIGN_OR_RETURN(std::string mountinfo, ReadFile("/proc/self/mountinfo"));
   std::vector<std::string> points;
   std::set<std::string> seen;
   for (absl::string_view line : absl::StrSplit(mountinfo, '\n')) {
+    // "ID PARENT MAJ:MIN ROOT POINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE ..."
     std::vector<absl::string_view> fields = absl::StrSplit(line, ' ');
     if (fields.size() < 5) continue;
+    const auto separator = std::find(fields.begin() + 5, fields.end(), "-");
+    if (fields.end() - separator > 1 && separator[1] == "autofs") continue;
     std::string point =
         UnescapeMountPath(std::string_view(fields[4].data(), fields[4].size()));
     if (seen.insert(point).second) points.push_back(std::move(point));

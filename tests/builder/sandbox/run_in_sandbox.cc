@@ -4,8 +4,9 @@
 //   run_in_sandbox MODE [--writable=PATH]... [--cwd=DIR] [--stdout=FILE]
 //                  [--pass-env=NAME]... -- PROGRAM [ARG]...
 //
-// Exits with the command's exit code; prints "warning: ..." for warnings and
-// exits 125 after "error: ..." when the runner fails.
+// Exits with the command's exit code, or 130 when interrupted (SIGINT,
+// SIGTERM); prints "warning: ..." for warnings and exits 125 after
+// "error: ..." when the runner fails.
 
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "base/interrupt.h"
 #include "builder/sandbox/sandbox.h"
 
 extern char** environ;
@@ -22,6 +24,7 @@ extern char** environ;
 namespace {
 
 constexpr int kRunnerFailed = 125;
+constexpr int kInterrupted = 130;
 
 int Usage() {
   std::fprintf(stderr,
@@ -41,6 +44,7 @@ bool TakeFlag(std::string_view arg, std::string_view name, std::string* value) {
 
 int main(int argc, char** argv) {
   using cook::sandbox::SandboxSpec;
+  cook::InstallInterruptHandlers();
   if (argc < 2) return Usage();
   absl::StatusOr<cook::sandbox::SandboxMode> mode =
       cook::sandbox::ParseSandboxMode(argv[1]);
@@ -84,6 +88,7 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "sandboxed: %s\n",
                (*runner)->sandboxed() ? "yes" : "no");
   absl::StatusOr<int> code = (*runner)->Run(spec);
+  if (absl::IsCancelled(code.status())) return kInterrupted;
   if (!code.ok()) {
     std::fprintf(stderr, "error: %s\n",
                  std::string(code.status().message()).c_str());
