@@ -66,9 +66,14 @@ absl::StatusOr<TomlTable> ParseToml(std::string_view text,
   toml::parse_result doc = toml::parse(text, std::string_view(path));
   if (!doc) {
     const toml::source_position& at = doc.error().source().begin;
+    std::string description(doc.error().description());
+    // TOML++ capitalises its messages; cook's are lowercase.
+    if (!description.empty() && description[0] >= 'A' &&
+        description[0] <= 'Z') {
+      description[0] = static_cast<char>(description[0] - 'A' + 'a');
+    }
     return absl::InvalidArgumentError(
-        absl::StrFormat("%s:%d:%d: %s", path, at.line, at.column,
-                        std::string(doc.error().description())));
+        absl::StrFormat("%s:%d:%d: %s", path, at.line, at.column, description));
   }
   return ConvertTable(doc.table());
 }

@@ -27,6 +27,16 @@ bool IsWithin(const fs::path& path, const fs::path& prefix) {
   return true;
 }
 
+// Adds `context` to a missing-file error, which alone would not say why the
+// file was wanted. Other errors already name the manifest at fault
+// (`path:line:column: message`).
+template <typename T>
+absl::StatusOr<T> AnnotateMissing(absl::StatusOr<T> value,
+                                  std::string_view context) {
+  if (value.ok() || !absl::IsNotFound(value.status())) return value;
+  return Annotate(value.status(), context);
+}
+
 const TomlTable* WorkspaceSubtable(const Manifest& manifest,
                                    std::string_view key) {
   const TomlTable* workspace = manifest.workspace();
@@ -112,21 +122,22 @@ class Loader {
       // then fails to load.
       if (dirs.empty()) dirs.push_back(JoinNormal(root_dir, pattern));
       for (const fs::path& dir : dirs) {
-        RETURN_IF_ERROR(Annotate(
-            FindPathDeps(dir / kManifestName, false),
-            absl::StrFormat("loading workspace member %s of %s", dir.string(),
-                            ws_.root_manifest_path.string())));
+        RETURN_IF_ERROR(
+            FindPathDeps(dir / kManifestName, ws_.root_manifest_path, false));
       }
     }
     if (root.package() != nullptr) {
-      RETURN_IF_ERROR(FindPathDeps(ws_.root_manifest_path, false));
+      RETURN_IF_ERROR(
+          FindPathDeps(ws_.root_manifest_path, ws_.root_manifest_path, false));
     }
     return absl::OkStatus();
   }
 
   // cargo's `find_path_deps`: adds a member and, recursively, its path
   // dependencies inside the root; others become outside candidates.
-  absl::Status FindPathDeps(const fs::path& manifest_path, bool is_path_dep) {
+  // `referrer` is the manifest that names `manifest_path`.
+  absl::Status FindPathDeps(const fs::path& manifest_path,
+                            const fs::path& referrer, bool is_path_dep) {
     if (members_.count(manifest_path)) return absl::OkStatus();
     const Manifest& root = ws_.root();
     if ((is_path_dep && !IsWithin(manifest_path.parent_path(), root.dir())) ||
@@ -134,12 +145,19 @@ class Loader {
       outside_.push_back(manifest_path);
       return absl::OkStatus();
     }
-    ASSIGN_OR_RETURN(Manifest * manifest, LoadPackage(manifest_path));
+    ASSIGN_OR_RETURN(
+        Manifest * manifest,
+        AnnotateMissing(
+            LoadPackage(manifest_path),
+            absl::StrFormat(
+                "loading %s %s of %s",
+                is_path_dep ? "path dependency" : "workspace member",
+                manifest_path.parent_path().string(), referrer.string())));
     members_.insert(manifest_path);
     RETURN_IF_ERROR(AddPackage(*manifest, true, ws_.root_manifest_path));
     for (const fs::path& dir :
          PathDeps(*manifest, true, ws_.workspace_dependencies())) {
-      RETURN_IF_ERROR(FindPathDeps(dir / kManifestName, true));
+      RETURN_IF_ERROR(FindPathDeps(dir / kManifestName, manifest_path, true));
     }
     return absl::OkStatus();
   }
@@ -159,9 +177,10 @@ class Loader {
       if (packages_.count(manifest_path)) continue;
       ASSIGN_OR_RETURN(
           Manifest * manifest,
-          Annotate(LoadPackage(manifest_path),
-                   absl::StrFormat("loading path dependency %s",
-                                   manifest_path.parent_path().string())));
+          AnnotateMissing(
+              LoadPackage(manifest_path),
+              absl::StrFormat("loading path dependency %s",
+                              manifest_path.parent_path().string())));
       fs::path inherits_from;
       if (UsesInheritance(*manifest)) {
         ASSIGN_OR_RETURN(inherits_from, FindWorkspaceRoot(manifest_path));

@@ -392,8 +392,22 @@ TEST_F(PrepareTest, TomlSyntaxErrorNamesPathLineAndColumn) {
       WriteFixture({{"other/Cargo.toml", "[dependencies]", "[dependencies"}});
   EXPECT_THAT(
       Prepare({dir, ""}),
-      StatusIs(absl::StatusCode::kInvalidArgument,
-               HasSubstr((dir / "other" / "Cargo.toml").string() + ":7:")));
+      StatusIs(
+          absl::StatusCode::kInvalidArgument,
+          AllOf(StartsWith((dir / "other" / "Cargo.toml").string() + ":7:"),
+                HasSubstr(": error while parsing"))));
+}
+
+TEST_F(PrepareTest, MissingPathDependencyNamesWhoWantsIt) {
+  const fs::path dir =
+      WriteFixture({{"app/Cargo.toml", "[dependencies]\n",
+                     "[dependencies]\ngone = { path = \"../gone\" }\n"}});
+  EXPECT_THAT(Prepare({dir, ""}),
+              StatusIs(absl::StatusCode::kNotFound,
+                       AllOf(HasSubstr("loading path dependency " +
+                                       (dir / "gone").string() + " of " +
+                                       (dir / "app" / "Cargo.toml").string()),
+                             HasSubstr("no such file"))));
 }
 
 TEST_F(PrepareTest, MissingMemberIsNotFound) {
