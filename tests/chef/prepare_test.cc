@@ -385,6 +385,25 @@ TEST_F(PrepareTest, RelativeDirectorySourceBecomesAbsolute) {
               HasSubstr("directory = \"" + (dir / "vendor").string() + "\""));
 }
 
+TEST_F(PrepareTest, ConfigPatchIsNeverMasked) {
+  const Recipe recipe =
+      PrepareFixture({{".cargo/config.toml", "",
+                       "[patch.crates-io]\nshared = { path = \"lib\" }\n"}});
+  for (const RecipePackage& package : recipe.packages) {
+    EXPECT_EQ(package.version_masked, package.name != "shared") << package.name;
+  }
+}
+
+TEST_F(PrepareTest, LegacyConfigAndToolchainNamesWin) {
+  const Recipe recipe =
+      PrepareFixture({{".cargo/config", "", "[build]\njobs = 1\n"},
+                      {"rust-toolchain", "", "1.79\n"}});
+  EXPECT_THAT(recipe.files.at(".cargo/config"), HasSubstr("jobs = 1"));
+  EXPECT_FALSE(recipe.files.count(".cargo/config.toml"));
+  EXPECT_EQ(recipe.toolchain_file, "rust-toolchain");
+  EXPECT_EQ(ToolchainFileContents(recipe), "1.79\n");
+}
+
 // Bad input: one clear error, the right code.
 
 TEST_F(PrepareTest, TomlSyntaxErrorNamesPathLineAndColumn) {
