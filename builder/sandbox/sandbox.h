@@ -5,8 +5,10 @@
 // of Linux namespaces in cook's own process: no setuid helper, no daemon.
 //
 // Inside the sandbox (SandboxMode::kOn, or kAuto where it works):
-//  * own user namespace: the caller's uid and gid map to the same ids, the
-//    command runs without capabilities and with no_new_privs;
+//  * own user namespace: the caller's uid and gid map to the same ids (other
+//    owners show as nobody); the command runs without capabilities and with
+//    no_new_privs, so even root inside writes only where plain owner/group/
+//    other permissions allow;
 //  * own mount namespace: every mount is read-only except the `writable`
 //    paths; /tmp is a private, empty tmpfs; /proc belongs to the sandbox's pid
 //    namespace; /dev is the host's (read-only, but device nodes such as
@@ -40,7 +42,10 @@ struct SandboxSpec {
   std::vector<std::string> env;   // the complete environment, KEY=VALUE
   std::filesystem::path cwd;      // absolute
   // Read-write inside the sandbox; everything else is read-only. Each must
-  // exist. A path under /tmp is bound into the private /tmp at the same place.
+  // exist. A path under /tmp is bound into the private /tmp at the same
+  // place; nothing else of the host's /tmp is visible, so `cwd` and the
+  // program must not lie under /tmp outside these paths. Mounts below a
+  // writable path stay read-only.
   std::vector<std::filesystem::path> writable;
   // The command's stdout goes here (created or truncated); without it, to
   // cook's stderr: cook's stdout is reserved for --json.

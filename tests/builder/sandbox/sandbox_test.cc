@@ -207,6 +207,14 @@ TEST(FilterEnvironmentTest, PassEnvBringsBackNamedVariablesOnly) {
                           "CARGO_REGISTRY_TOKEN=t"));
 }
 
+TEST_F(SandboxTest, AutoUsesTheSandboxWhereItWorksAndOffNever) {
+  RequireSandbox();
+  EXPECT_TRUE(Runner(SandboxMode::kAuto)->sandboxed());
+  EXPECT_TRUE(Runner(SandboxMode::kOn)->sandboxed());
+  EXPECT_FALSE(Runner(SandboxMode::kOff)->sandboxed());
+  EXPECT_THAT(warnings_, IsEmpty());
+}
+
 TEST_F(SandboxTest, WritesInWritableDirectoriesAreOwnedByTheCaller) {
   RequireSandbox();
   const fs::path target = root_ / "target";
