@@ -301,23 +301,31 @@ absl::Status AddKind(const Context& ctx, const KindInfo& info,
 }
 
 absl::Status AddBuildScript(const Context& ctx, std::vector<Target>& out) {
-  std::optional<fs::path> path;
+  std::vector<fs::path> paths;
   const TomlValue* build = ctx.package ? ctx.package->Find("build") : nullptr;
   if (build == nullptr) {
-    if (IsFile(ctx.dir / "build.rs")) path = ctx.dir / "build.rs";
+    if (IsFile(ctx.dir / "build.rs")) paths.push_back(ctx.dir / "build.rs");
   } else if (build->is_bool()) {
-    if (build->boolean()) path = ctx.dir / "build.rs";
+    if (build->boolean()) paths.push_back(ctx.dir / "build.rs");
   } else if (build->is_string()) {
-    path = JoinNormal(ctx.dir, build->string());
+    paths.push_back(JoinNormal(ctx.dir, build->string()));
+  } else if (auto several = ctx.package->FindStringArray("build")) {
+    // Several build scripts (unstable `multiple-build-scripts`).
+    for (const std::string& path : *several) {
+      paths.push_back(JoinNormal(ctx.dir, path));
+    }
   } else {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "reading %s: package.build must be a boolean or a path", ctx.manifest));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("reading %s: package.build must be a boolean, a path "
+                        "or a list of paths",
+                        ctx.manifest));
   }
-  if (path) {
+  for (const fs::path& path : paths) {
     Target script;
     script.kind = TargetKind::kBuildScript;
-    script.name = "build-script-build";
-    script.path = *path;
+    script.name = paths.size() == 1 ? "build-script-build"
+                                    : "build-script-" + path.stem().string();
+    script.path = path;
     out.push_back(std::move(script));
   }
   return absl::OkStatus();
