@@ -40,6 +40,10 @@ TEST_F(CorpusTest, SkeletonMetadataMatchesOriginal) {
     ASSERT_THAT(recipe, IsOk());
     const std::string bytes = SerializeRecipe(*recipe);
     ASSERT_THAT(ParseRecipe(bytes, "recipe.json"), IsOkAndHolds(*recipe));
+    // Same bytes for the read-only original at another path.
+    absl::StatusOr<Recipe> in_place = Prepare({entry.path(), ""});
+    ASSERT_THAT(in_place, IsOk());
+    EXPECT_EQ(SerializeRecipe(*in_place), bytes);
     const fs::path skeleton = root_ / "skeleton" / name;
     ASSERT_THAT(WriteSkeleton(*recipe, skeleton), IsOk());
     const auto want =
