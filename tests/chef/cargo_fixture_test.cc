@@ -2,8 +2,10 @@
 // described exactly as the original, must build, and must keep [patch]ed
 // local crates in use.
 
+#include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <random>
 #include <string>
 
 #include "base/files.h"
@@ -494,6 +496,103 @@ TEST_F(CargoFixtureTest, OutsideCrateInheritsFromItsOwnWorkspace) {
       *cargo_, SkeletonWorkspaceRoot(recipe, root_ / "skeleton"),
       root_ / "skeleton", root_);
   EXPECT_EQ(got.dump(1), want.dump(1));
+}
+
+// Target discovery against cargo on many generated layouts at once: every
+// combination of conventional files, auto* switches, editions, declared
+// targets with and without paths, custom build scripts.
+TEST_F(CargoFixtureTest, GeneratedTargetLayoutsMatchCargo) {
+  // COOK_TEST_SEED explores other layouts; the default keeps CI stable.
+  const char* seed = std::getenv("COOK_TEST_SEED");
+  std::mt19937 random(seed ? std::strtoul(seed, nullptr, 10) : 20260825);
+  auto chance = [&](int percent) {
+    return static_cast<int>(random() % 100) < percent;
+  };
+  std::map<std::string, std::string> files;
+  std::string members;
+  constexpr int kPackages = 48;
+  for (int i = 0; i < kPackages; ++i) {
+    const std::string name = "p" + std::to_string(i);
+    const std::string dir = "ws/" + name + "/";
+    members += "\"" + name + "\", ";
+    const char* editions[] = {"2015", "2018", "2021", "2024"};
+    std::string manifest = "[package]\nname = \"" + name +
+                           "\"\nversion = \"0.1.0\"\nedition = \"" +
+                           editions[random() % 4] + "\"\n";
+    auto flag = [&](const char* key) {
+      const int r = random() % 4;
+      if (r == 1) manifest += std::string(key) + " = true\n";
+      if (r == 2) manifest += std::string(key) + " = false\n";
+    };
+    for (const char* key :
+         {"autolib", "autobins", "autoexamples", "autotests", "autobenches"}) {
+      flag(key);
+    }
+    auto add = [&](const std::string& path) { files[dir + path] = ""; };
+    const bool lib = chance(50), main = chance(50);
+    if (lib) add("src/lib.rs");
+    if (main) add("src/main.rs");
+    const int bins = random() % 3;
+    for (int b = 0; b < bins; ++b) add("src/bin/x" + std::to_string(b) + ".rs");
+    if (chance(40)) add("src/bin/dir/main.rs");
+    if (chance(20)) add("src/bin/nomain/other.rs");
+    if (chance(40)) add("examples/e.rs");
+    if (chance(40)) add("examples/ed/main.rs");
+    const bool test_t = chance(50);
+    if (test_t) add("tests/t.rs");
+    if (chance(40)) add("tests/td/main.rs");
+    if (chance(40)) add("benches/b.rs");
+    const int build = random() % 4;
+    if (build == 0 || build == 1) add("build.rs");
+    if (build == 1) manifest += "build = false\n";
+    if (build == 2) {
+      manifest += "build = \"tools/gen.rs\"\n";
+      add("tools/gen.rs");
+    }
+    if (lib && chance(30))
+      manifest += "\n[lib]\nname = \"renamed_" + name + "\"\n";
+    if (bins > 0 && chance(50)) manifest += "\n[[bin]]\nname = \"x0\"\n";
+    if (main && chance(30)) manifest += "\n[[bin]]\nname = \"" + name + "\"\n";
+    if (chance(30)) {
+      manifest += "\n[[bin]]\nname = \"custom-bin\"\npath = \"other/cb.rs\"\n";
+      add("other/cb.rs");
+    }
+    if (chance(30)) {
+      manifest +=
+          "\n[[example]]\nname = \"custom\"\npath = \"demos/custom.rs\"\n"
+          "required-features = [\"f\"]\n";
+      add("demos/custom.rs");
+    }
+    if (test_t && chance(50))
+      manifest += "\n[[test]]\nname = \"t\"\nharness = false\n";
+    if (chance(30)) {
+      manifest +=
+          "\n[[bench]]\nname = \"declared\"\npath = \"perf/declared.rs\"\n";
+      add("perf/declared.rs");
+    }
+    // cargo refuses a package without a library or binary.
+    manifest += "\n[[bin]]\nname = \"always\"\npath = \"always.rs\"\n";
+    add("always.rs");
+    manifest += "\n[features]\nf = []\n";
+    files[dir + "Cargo.toml"] = manifest;
+  }
+  files["ws/Cargo.toml"] =
+      "[workspace]\nresolver = \"2\"\nmembers = [" + members + "]\n";
+  WriteTree(root_ / "original", files);
+  const fs::path ws = root_ / "original" / "ws";
+  const Recipe recipe = PrepareAndWrite(ws);
+  const Json want = testing::NormalizedMetadata(*cargo_, ws, ws, root_);
+  const Json got = testing::NormalizedMetadata(
+      *cargo_, SkeletonWorkspaceRoot(recipe, root_ / "skeleton"),
+      root_ / "skeleton", root_);
+  ASSERT_TRUE(want.is_object());
+  EXPECT_EQ(want["packages"].size(), static_cast<size_t>(kPackages));
+  if (got != want) {
+    for (size_t i = 0;
+         i < want["packages"].size() && i < got["packages"].size(); ++i) {
+      EXPECT_EQ(got["packages"][i].dump(1), want["packages"][i].dump(1));
+    }
+  }
 }
 
 }  // namespace
