@@ -23,7 +23,28 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// True when `path` is strictly below `dir` (both lexically normal); a string
+// test, as path arithmetic is the hot spot for workspaces with many targets.
+bool IsBelow(const fs::path& path, const fs::path& dir) {
+  const std::string& p = path.native();
+  const std::string& d = dir.native();
+  if (d == "/") return p.size() > 1 && p[0] == '/';
+  return p.size() > d.size() + 1 && p.compare(0, d.size(), d) == 0 &&
+         p[d.size()] == '/';
+}
+
+// `path` relative to `base`, '/'-separated; "." for `base` itself.
+std::string RelativeTo(const fs::path& path, const fs::path& base) {
+  if (IsBelow(path, base)) {
+    return path.native().substr(base.native().size() +
+                                (base.native() == "/" ? 0 : 1));
+  }
+  std::string out = path.lexically_relative(base).generic_string();
+  return out.empty() ? std::string(".") : out;
+}
+
 fs::path CommonAncestor(const fs::path& a, const fs::path& b) {
+  if (IsBelow(b, a) || a == b) return a;
   fs::path out;
   for (auto x = a.begin(), y = b.begin();
        x != a.end() && y != b.end() && *x == *y; ++x, ++y) {
@@ -75,7 +96,7 @@ RecipeTarget ToRecipeTarget(const Target& target, const fs::path& base) {
   out.name = target.name;
   out.kind = std::string(TargetKindName(target.kind));
   out.crate_types = target.crate_types;
-  out.path = target.path.lexically_relative(base).generic_string();
+  out.path = RelativeTo(target.path, base);
   out.required_features = target.required_features;
   out.stub = StubNeedsMain(target) ? StubKind::kMain : StubKind::kEmpty;
   return out;
@@ -140,17 +161,16 @@ absl::StatusOr<Recipe> Prepare(const PrepareOptions& options) {
     base = CommonAncestor(base, manifest.dir());
   for (const auto& [path, package_targets] : targets) {
     for (const Target& target : package_targets) {
-      base = CommonAncestor(base, target.path.parent_path());
+      if (!IsBelow(target.path, base)) {
+        base = CommonAncestor(base, target.path.parent_path());
+      }
     }
   }
   if (config) {
     for (const fs::path& dir : config->patch_dirs)
       base = CommonAncestor(base, dir);
   }
-  auto relative = [&](const fs::path& path) {
-    std::string out = path.lexically_relative(base).generic_string();
-    return out.empty() ? std::string(".") : out;
-  };
+  auto relative = [&](const fs::path& path) { return RelativeTo(path, base); };
 
   Recipe recipe;
   recipe.workspace_root = relative(root_dir);

@@ -1,6 +1,7 @@
 #include "chef/targets.h"
 
 #include <algorithm>
+#include <functional>
 #include <optional>
 #include <set>
 #include <system_error>
@@ -91,6 +92,7 @@ struct Declared {
   std::optional<std::string> name;
   std::optional<std::string> path;
   const TomlTable* table;
+  fs::path inferred_path;  // set for targets found by auto-discovery
 };
 
 struct Context {
@@ -142,14 +144,14 @@ std::vector<Declared> WithInferred(const Context& ctx,
                                    std::optional<bool> autodiscover) {
   std::vector<Declared> extra;
   std::set<std::string> names;
-  std::set<fs::path> paths;
+  std::set<std::string> paths;
   for (const Declared& d : declared) {
     names.insert(*d.name);
-    if (d.path) paths.insert(JoinNormal(ctx.dir, *d.path));
+    if (d.path) paths.insert(JoinNormal(ctx.dir, *d.path).native());
   }
   for (const auto& [name, path] : inferred) {
-    if (!names.count(name) && !paths.count(path)) {
-      extra.push_back({name, path.string(), nullptr});
+    if (!names.count(name) && !paths.count(path.native())) {
+      extra.push_back({name, std::nullopt, nullptr, path});
     }
   }
   const bool discover = any_declared ? autodiscover.value_or(!ctx.edition_2015)
@@ -162,18 +164,22 @@ std::vector<Declared> WithInferred(const Context& ctx,
 
 // cargo's `target_path`: the declared path, else the single inferred target
 // of that name, else the 2015 legacy location.
-absl::StatusOr<fs::path> TargetPath(const Context& ctx, const Declared& target,
-                                    const Inferred& inferred,
-                                    std::string_view human,
-                                    const std::optional<fs::path>& legacy,
-                                    std::string_view hint) {
+// `legacy` is only called for the 2015 edition.
+absl::StatusOr<fs::path> TargetPath(
+    const Context& ctx, const Declared& target, const Inferred& inferred,
+    std::string_view human,
+    const std::function<std::optional<fs::path>()>& legacy,
+    std::string_view hint) {
+  if (!target.inferred_path.empty()) return target.inferred_path;
   if (target.path) return JoinNormal(ctx.dir, *target.path);
   std::vector<fs::path> matching;
   for (const auto& [name, path] : inferred) {
     if (name == *target.name) matching.push_back(path);
   }
-  if (matching.size() == 1) return matching.front().lexically_normal();
-  if (ctx.edition_2015 && legacy) return legacy->lexically_normal();
+  if (matching.size() == 1) return matching.front();
+  if (ctx.edition_2015) {
+    if (std::optional<fs::path> path = legacy()) return *path;
+  }
   if (matching.empty()) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "reading %s: can't find `%s` %s at %s; hint: set its path",
@@ -272,26 +278,26 @@ absl::Status AddKind(const Context& ctx, const KindInfo& info,
       WithInferred(ctx, *std::move(declared), any_declared, inferred,
                    ctx.Auto(info.auto_key));
   for (const Declared& target : targets) {
-    std::optional<fs::path> legacy;
     const std::string& name = *target.name;
+    auto legacy = [&]() -> std::optional<fs::path> {
+      switch (info.kind) {
+        case TargetKind::kBin:
+          for (const fs::path& path :
+               {has_lib ? fs::path() : ctx.dir / "src" / (name + ".rs"),
+                ctx.dir / "src" / "main.rs",
+                ctx.dir / "src" / "bin" / "main.rs"}) {
+            if (!path.empty() && IsFile(path)) return path;
+          }
+          return std::nullopt;
+        case TargetKind::kBench:
+          if (name == "bench") return ctx.dir / "src" / "bench.rs";
+          return std::nullopt;
+        default:
+          return std::nullopt;
+      }
+    };
     const std::string hint = absl::StrFormat("%s/%s.rs or %s/%s/main.rs",
                                              info.dir, name, info.dir, name);
-    switch (info.kind) {
-      case TargetKind::kBin:
-        if (!has_lib && IsFile(ctx.dir / "src" / (name + ".rs"))) {
-          legacy = ctx.dir / "src" / (name + ".rs");
-        } else if (IsFile(ctx.dir / "src" / "main.rs")) {
-          legacy = ctx.dir / "src" / "main.rs";
-        } else if (IsFile(ctx.dir / "src" / "bin" / "main.rs")) {
-          legacy = ctx.dir / "src" / "bin" / "main.rs";
-        }
-        break;
-      case TargetKind::kBench:
-        if (name == "bench") legacy = ctx.dir / "src" / "bench.rs";
-        break;
-      default:
-        break;
-    }
     absl::StatusOr<fs::path> path =
         TargetPath(ctx, target, inferred, info.human, legacy, hint);
     if (!path.ok()) return path.status();
