@@ -51,8 +51,8 @@ run_plain() {
   rm -rf "$work/recipe.json" "$work/skeleton" "$work/plain-home" "$work/plain-image"
   local t0 t1 t2
   t0=$(now)
-  "$cook" prepare --quiet --manifest-path "$work/ws" --recipe-path "$work/recipe.json"
-  "$cook" skeleton --quiet --recipe-path "$work/recipe.json" --out "$work/skeleton"
+  "$cook" prepare --quiet --manifest-path "$work/ws" --recipe-path "$work/recipe.json" >/dev/null
+  "$cook" skeleton --quiet --recipe-path "$work/recipe.json" --out "$work/skeleton" >/dev/null
   t1=$(now)
   # The skeleton's workspace root is where its top-level Cargo.toml is.
   local root
@@ -70,10 +70,11 @@ run_plain() {
 cook_times=(); plain_times=(); skeleton_times=()
 for round in $(seq 1 "$runs"); do
   if [ $((round % 2)) -eq 1 ]; then
-    c=$(run_cook); read -r s p < <(run_plain)
+    c=$(run_cook); run_plain >"$work/plain.times"
   else
-    read -r s p < <(run_plain); c=$(run_cook)
+    run_plain >"$work/plain.times"; c=$(run_cook)
   fi
+  read -r s p <"$work/plain.times"
   cook_times+=("$c"); plain_times+=("$p"); skeleton_times+=("$s")
   echo "round $round: cook build ${c}s, cargo build + cook assemble ${p}s (skeleton ${s}s)" >&2
 done

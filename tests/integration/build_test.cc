@@ -303,6 +303,24 @@ TEST_F(BakeryDev, SecondBuildToTheSameDestinationsIsUpToDate) {
   EXPECT_EQ(fs::last_write_time(archive), archive_time);
 }
 
+// DESIGN.md: same inputs, same bytes. Disabled: the dependency build runs in
+// a fresh mkdtemp work area (cook-build-XXXXXX), and that path ends up in the
+// target directory (build/*/root-output, build-script dep-info, the debug
+// info's comp_dir), so every build's layer, and image, differ.
+TEST_F(BakeryDev, DISABLED_RebuildGivesTheSameImage) {
+  const Cooked& c = cooked();
+  const fs::path again = root_ / "again";
+  RunResult r = RunCook({"build", "--manifest-path", c.workspace.string(), "--sandbox", "auto",
+                         "--dest", absl::StrCat("oci:", again.string(), ":cache")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto manifest_digest = [](const fs::path& layout) {
+    const std::string index = ReadAll(layout / "index.json");
+    const size_t at = index.find("\"digest\":\"");
+    return at == std::string::npos ? index : index.substr(at + 10, 71);
+  };
+  EXPECT_EQ(manifest_digest(again), manifest_digest(c.dir / "layout"));
+}
+
 class BakeryRelease : public CookedTest {
  public:
   static void SetUpTestSuite() { CookSuite("BakeryRelease", kBakery, {"--release"}, false); }
@@ -541,6 +559,26 @@ TEST_F(SandboxProbe, OffLetsTheProbeConnectAndWrite) {
   EXPECT_EQ(ReadAll(Outside("off")), "written by probe-sys's build script\n");
   // Without the sandbox cargo still gets the allow-listed environment.
   EXPECT_EQ(probe.at("secret"), "absent");
+}
+
+// A workspace under /tmp whose crates come from a directory source beside it
+// (what `cargo vendor` produces). Disabled: the sandbox replaces /tmp with an
+// empty tmpfs and `cook build` binds only the skeleton, target dir and cargo
+// home into it, so cargo fails with "failed to read root of directory source:
+// /tmp/.../vendor". Enable once build.cc makes the recipe's directory sources
+// visible in the sandbox.
+TEST_F(SandboxProbe, DISABLED_OnReadsVendoredSourcesOfAWorkspaceUnderTmp) {
+  std::string pattern = "/tmp/cook-build-test-XXXXXX";
+  ASSERT_NE(::mkdtemp(pattern.data()), nullptr) << std::strerror(errno);
+  const fs::path dir = pattern;
+  CopyWorkspace(workspace_, dir / "probe");
+  RunResult r = RunCook({"build", "--manifest-path", (dir / "probe").string(), "--dest",
+                         absl::StrCat("oci:", (dir / "image").string()), "--sandbox", "on"});
+  fs::remove_all(dir);
+  if (r.exit_code != 0 && absl::StrContains(r.err, "the sandbox is unavailable")) {
+    GTEST_SKIP() << "no user namespaces here: " << r.err;
+  }
+  EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
 // ---------------------------------------------------------------------------
