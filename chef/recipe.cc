@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
+#include "chef/internal/json_writer.h"
 #include "chef/internal/sha256.h"
 #include "nlohmann/json.hpp"
 
@@ -20,15 +21,6 @@ constexpr char kFormatName[] = "cook-recipe";
 
 std::string_view StubName(StubKind stub) {
   return stub == StubKind::kMain ? "main" : "empty";
-}
-
-Json TargetJson(const RecipeTarget& target) {
-  return Json{{"name", target.name},
-              {"kind", target.kind},
-              {"crate_types", target.crate_types},
-              {"path", target.path},
-              {"required_features", target.required_features},
-              {"stub", std::string(StubName(target.stub))}};
 }
 
 bool TargetLess(const RecipeTarget& a, const RecipeTarget& b) {
@@ -144,40 +136,93 @@ absl::StatusOr<RecipePackage> ParsePackage(const Reader& reader,
 }  // namespace
 
 std::string SerializeRecipe(const Recipe& recipe) {
-  Json packages = Json::array();
-  std::vector<const RecipePackage*> sorted;
-  for (const RecipePackage& package : recipe.packages)
-    sorted.push_back(&package);
-  std::sort(sorted.begin(), sorted.end(),
+  std::vector<const RecipePackage*> packages;
+  packages.reserve(recipe.packages.size());
+  for (const RecipePackage& package : recipe.packages) {
+    packages.push_back(&package);
+  }
+  std::sort(packages.begin(), packages.end(),
             [](const RecipePackage* a, const RecipePackage* b) {
               return a->manifest_path < b->manifest_path;
             });
-  for (const RecipePackage* package : sorted) {
-    std::vector<RecipeTarget> targets = package->targets;
-    std::sort(targets.begin(), targets.end(), TargetLess);
-    Json targets_json = Json::array();
-    for (const RecipeTarget& target : targets)
-      targets_json.push_back(TargetJson(target));
-    packages.push_back(Json{{"name", package->name},
-                            {"version", package->version},
-                            {"manifest_path", package->manifest_path},
-                            {"member", package->member},
-                            {"version_masked", package->version_masked},
-                            {"targets", std::move(targets_json)}});
-  }
   std::vector<std::string> sources = recipe.directory_sources;
   std::sort(sources.begin(), sources.end());
-  Json files = Json::object();
-  for (const auto& [path, contents] : recipe.files) files[path] = contents;
-  const Json json{{"format", kFormatName},
-                  {"format_version", kRecipeFormatVersion},
-                  {"workspace_root", recipe.workspace_root},
-                  {"files", std::move(files)},
-                  {"packages", std::move(packages)},
-                  {"directory_sources", sources},
-                  {"toolchain_file", recipe.toolchain_file},
-                  {"bin", recipe.bin}};
-  return json.dump(1, ' ', false, Json::error_handler_t::replace) + "\n";
+  auto strings = [](internal::JsonWriter& json,
+                    const std::vector<std::string>& values) {
+    json.BeginArray();
+    for (const std::string& value : values) json.String(value);
+    json.EndArray();
+  };
+
+  // Keys in sorted order at every level.
+  internal::JsonWriter json;
+  json.BeginObject();
+  json.Key("bin");
+  json.String(recipe.bin);
+  json.Key("directory_sources");
+  strings(json, sources);
+  json.Key("files");
+  json.BeginObject();
+  for (const auto& [path, contents] : recipe.files) {
+    json.Key(path);
+    json.String(contents);
+  }
+  json.EndObject();
+  json.Key("format");
+  json.String(kFormatName);
+  json.Key("format_version");
+  json.Int(kRecipeFormatVersion);
+  json.Key("packages");
+  json.BeginArray();
+  for (const RecipePackage* package : packages) {
+    std::vector<const RecipeTarget*> targets;
+    targets.reserve(package->targets.size());
+    for (const RecipeTarget& target : package->targets) {
+      targets.push_back(&target);
+    }
+    std::sort(targets.begin(), targets.end(),
+              [](const RecipeTarget* a, const RecipeTarget* b) {
+                return TargetLess(*a, *b);
+              });
+    json.BeginObject();
+    json.Key("manifest_path");
+    json.String(package->manifest_path);
+    json.Key("member");
+    json.Bool(package->member);
+    json.Key("name");
+    json.String(package->name);
+    json.Key("targets");
+    json.BeginArray();
+    for (const RecipeTarget* target : targets) {
+      json.BeginObject();
+      json.Key("crate_types");
+      strings(json, target->crate_types);
+      json.Key("kind");
+      json.String(target->kind);
+      json.Key("name");
+      json.String(target->name);
+      json.Key("path");
+      json.String(target->path);
+      json.Key("required_features");
+      strings(json, target->required_features);
+      json.Key("stub");
+      json.String(StubName(target->stub));
+      json.EndObject();
+    }
+    json.EndArray();
+    json.Key("version");
+    json.String(package->version);
+    json.Key("version_masked");
+    json.Bool(package->version_masked);
+    json.EndObject();
+  }
+  json.EndArray();
+  json.Key("toolchain_file");
+  json.String(recipe.toolchain_file);
+  json.Key("workspace_root");
+  json.String(recipe.workspace_root);
+  json.EndObject();
+  return std::move(json).Finish();
 }
 
 std::string RecipeDigest(std::string_view serialized) {

@@ -50,6 +50,40 @@ TEST(RecipeTest, RoundTripsThroughCanonicalJson) {
   EXPECT_EQ(ToolchainFileContents(*parsed), "stable\n");
 }
 
+TEST(RecipeTest, BytesAreNlohmannDumpOfTheSortedDocument) {
+  const Recipe recipe = SampleRecipe();
+  Json packages = Json::array();
+  for (const RecipePackage* p : {&recipe.packages[1], &recipe.packages[0]}) {
+    Json targets = Json::array();
+    for (const RecipeTarget& t : p->targets) {
+      targets.push_back(
+          {{"name", t.name},
+           {"kind", t.kind},
+           {"crate_types", t.crate_types},
+           {"path", t.path},
+           {"required_features", t.required_features},
+           {"stub", t.stub == StubKind::kMain ? "main" : "empty"}});
+    }
+    packages.push_back({{"name", p->name},
+                        {"version", p->version},
+                        {"manifest_path", p->manifest_path},
+                        {"member", p->member},
+                        {"version_masked", p->version_masked},
+                        {"targets", targets}});
+  }
+  // Sorted by manifest path (outside/ first); app's targets are already in
+  // (kind, name, path) order.
+  const Json json = {{"format", "cook-recipe"},
+                     {"format_version", kRecipeFormatVersion},
+                     {"workspace_root", recipe.workspace_root},
+                     {"files", recipe.files},
+                     {"packages", packages},
+                     {"directory_sources", recipe.directory_sources},
+                     {"toolchain_file", recipe.toolchain_file},
+                     {"bin", recipe.bin}};
+  EXPECT_EQ(SerializeRecipe(recipe), json.dump(1) + "\n");
+}
+
 TEST(RecipeTest, OrderDoesNotChangeTheBytes) {
   Recipe a = SampleRecipe();
   Recipe b = a;
