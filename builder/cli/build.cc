@@ -1,11 +1,15 @@
 // `cook build`: prepare, skeleton, fetch, sandboxed cargo build, drop local
 // units, snapshot, assemble.
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -143,6 +147,65 @@ void TidyCargoHome(const fs::path& cargo_home) {
   }
 }
 
+// The work area of a build: skeleton, cargo home and target directory. Its
+// path ends up inside the artifacts (debug info's comp_dir, dep-info,
+// build-script output), so it depends only on the recipe: the same recipe
+// gives the same bytes on any machine. A lock file keeps two concurrent
+// builds of one recipe apart; the second gets a private name and says that
+// its image will not be byte-identical.
+class WorkArea {
+ public:
+  static absl::StatusOr<WorkArea> Claim(const std::string& recipe_digest,
+                                        Progress& progress) {
+    const fs::path parent = StagingParent({});
+    const std::string name =
+        absl::StrCat("cook-build-", recipe_digest.substr(recipe_digest.find(':') + 1, 16));
+    const fs::path lock_path = parent / (name + ".lock");
+    int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+      const fs::path path = parent / name;
+      std::error_code ec;
+      fs::remove_all(path, ec);  // left by a build that was killed
+      if (!ec && fs::create_directory(path, ec) && !ec) return WorkArea(path, fd, lock_path);
+      if (ec) {
+        ::close(fd);
+        return FsError(ec, absl::StrCat("creating the work area ", path.string()));
+      }
+    }
+    if (fd >= 0) ::close(fd);
+    progress.Warn(absl::StrCat(
+        "another cook build of this recipe is running; this one uses a private "
+        "work area, so its layers will not be byte-identical"));
+    ASSIGN_OR_RETURN(StagingDir dir, StagingDir::Create(parent, name + "-"));
+    return WorkArea(std::move(dir));
+  }
+  WorkArea(WorkArea&& other) noexcept
+      : path_(std::move(other.path_)),
+        lock_fd_(std::exchange(other.lock_fd_, -1)),
+        lock_path_(std::move(other.lock_path_)),
+        fallback_(std::move(other.fallback_)) {
+    other.path_.clear();
+  }
+  WorkArea(const WorkArea&) = delete;
+  ~WorkArea() {
+    if (lock_fd_ < 0) return;
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+    fs::remove(lock_path_, ec);
+    ::close(lock_fd_);
+  }
+  const fs::path& path() const { return fallback_ ? fallback_->path() : path_; }
+
+ private:
+  WorkArea(fs::path path, int fd, fs::path lock_path)
+      : path_(std::move(path)), lock_fd_(fd), lock_path_(std::move(lock_path)) {}
+  explicit WorkArea(StagingDir dir) : fallback_(std::move(dir)) {}
+  fs::path path_;
+  int lock_fd_ = -1;
+  fs::path lock_path_;
+  std::optional<StagingDir> fallback_;
+};
+
 bool HasEntries(const fs::path& dir) {
   std::error_code ec;
   return fs::is_directory(dir, ec) && !fs::is_empty(dir, ec);
@@ -181,8 +244,7 @@ absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress)
   }
 
   // 3. A private work area: skeleton, cargo home, target directory.
-  ASSIGN_OR_RETURN(StagingDir work,
-                   StagingDir::Create(StagingParent({}), "cook-build-"));
+  ASSIGN_OR_RETURN(WorkArea work, WorkArea::Claim(recipe_digest, progress));
   const fs::path skeleton = work.path() / "skeleton";
   RETURN_IF_ERROR(Annotate(chef::WriteSkeleton(recipe, skeleton), "writing the skeleton"));
   const fs::path workspace = chef::SkeletonWorkspaceRoot(recipe, skeleton);
@@ -253,6 +315,7 @@ absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress)
   for (const std::string& a : c.cargo.ToArgs()) {
     if (a != "--offline") spec.argv.push_back(a);
   }
+  if (c.common.quiet) spec.argv.push_back("--quiet");
   progress.Step(absl::StrCat("building dependencies",
                              runner->sandboxed() ? " in the sandbox" : "", ": ",
                              absl::StrJoin(spec.argv.begin() + 1, spec.argv.end(), " ")));
