@@ -289,8 +289,8 @@ absl::StatusOr<Recipe> ParseRecipe(std::string_view text,
 }
 
 absl::Status ValidateRecipe(const Recipe& recipe) {
-  auto error = [](std::string message) {
-    return absl::InvalidArgumentError(std::move(message));
+  auto error = [](const std::string& message) {
+    return absl::InvalidArgumentError(message);
   };
   if (recipe.workspace_root != "." && !IsSafeRelative(recipe.workspace_root)) {
     return error(
