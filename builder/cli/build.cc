@@ -277,6 +277,7 @@ absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress)
   spec.env = env;
   spec.cwd = workspace;
   spec.writable = {skeleton, cargo_home, target_dir};
+  for (const std::string& dir : recipe.directory_sources) spec.visible.push_back(dir);
 
   ASSIGN_OR_RETURN(std::string rustc_version,
                    Annotate(Capture(*direct, spec, work.path(), {rustc, "-vV"}),

@@ -47,6 +47,9 @@ struct SandboxSpec {
   // program must not lie under /tmp outside these paths. Mounts below a
   // writable path stay read-only.
   std::vector<std::filesystem::path> writable;
+  // Read-only inside, and kept visible even under /tmp (which is private):
+  // e.g. vendored crate directories of a workspace checked out in /tmp.
+  std::vector<std::filesystem::path> visible;
   // The command's stdout goes here (created or truncated); without it, to
   // cook's stderr: cook's stdout is reserved for --json.
   std::optional<std::filesystem::path> stdout_file;

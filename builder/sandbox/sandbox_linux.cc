@@ -147,6 +147,7 @@ struct Plan {
   std::vector<std::string> mount_points;
   std::vector<std::string> writable;  // canonical, parents before children
   std::vector<char> writable_is_dir;
+  std::vector<char> writable_read_only;  // a SandboxSpec::visible path
   std::vector<int> writable_fds;  // filled in by the supervisor
 };
 
@@ -304,8 +305,11 @@ void BindWritable(Plan& plan, int index) {
   if (::statfs(target, &sfs) != 0) {
     Fail(plan, Step::kRemountWritable, index, errno);
   }
+  const unsigned long read_only =
+      plan.writable_read_only[index] ? MS_RDONLY : 0;
   if (::mount(nullptr, target, nullptr,
-              MS_REMOUNT | MS_BIND | KeptFlags(sfs.f_flags), nullptr) != 0) {
+              MS_REMOUNT | MS_BIND | read_only | KeptFlags(sfs.f_flags),
+              nullptr) != 0) {
     Fail(plan, Step::kRemountWritable, index, errno);
   }
 }
@@ -849,7 +853,7 @@ absl::StatusOr<Plan> ProcessRunner::MakePlan(const SandboxSpec& spec) const {
   plan.envp.push_back(nullptr);
   plan.cwd = spec.cwd.string();
 
-  std::set<std::string> writable;
+  std::set<std::string> writable, visible;
   for (const fs::path& path : spec.writable) {
     std::error_code ec;
     fs::path canonical = fs::canonical(path, ec);
@@ -859,6 +863,20 @@ absl::StatusOr<Plan> ProcessRunner::MakePlan(const SandboxSpec& spec) const {
     }
     writable.insert(canonical.string());
   }
+  // Only what the private /tmp would hide needs a (read-only) bind; the rest
+  // of the file system is visible read-only anyway.
+  for (const fs::path& path : spec.visible) {
+    std::error_code ec;
+    fs::path canonical = fs::canonical(path, ec);
+    if (ec) {
+      return FsError(ec, absl::StrFormat("making %s visible in the sandbox",
+                                         path.string()));
+    }
+    if (canonical.string().starts_with("/tmp/") && !writable.contains(canonical.string())) {
+      visible.insert(canonical.string());
+    }
+  }
+  writable.insert(visible.begin(), visible.end());
   // Parents before children, so that a child's bind lands on its parent's.
   plan.writable.assign(writable.begin(), writable.end());
   std::stable_sort(plan.writable.begin(), plan.writable.end(),
@@ -868,6 +886,7 @@ absl::StatusOr<Plan> ProcessRunner::MakePlan(const SandboxSpec& spec) const {
   for (const std::string& path : plan.writable) {
     std::error_code ec;
     plan.writable_is_dir.push_back(fs::is_directory(path, ec) ? 1 : 0);
+    plan.writable_read_only.push_back(visible.contains(path) ? 1 : 0);
   }
   plan.writable_fds.assign(plan.writable.size(), -1);
   if (isolate_) RETURN_IF_ERROR(PlanNamespaces(plan));
