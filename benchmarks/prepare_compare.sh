@@ -30,18 +30,16 @@ if "$bin/builder/cook" --help 2>/dev/null | grep -qE '^ +prepare( |$)'; then
   label="cook prepare"
   prepare=("$bin/builder/cook" prepare --manifest-path "$work/ws" --recipe-path "$work/recipe.json")
 else
-  label="chef::Prepare (prepare_benchmark --once; cook prepare not wired yet)"
+  label="prepare_benchmark --once (no cook prepare)"
   prepare=("$bin/benchmarks/prepare_benchmark/prepare_benchmark" --once "$work/ws" "$work/recipe.json")
 fi
 metadata=("$cargo" metadata --no-deps --offline --format-version 1 --manifest-path "$work/ws/Cargo.toml")
 
-# Prints the wall time of one run in microseconds.
+# Prints "wall_us cpu_us" (user + system) of one run, from bash's `time`.
 time_us() {
-  local start end
-  start=$(date +%s%N)
-  "$@" >/dev/null 2>"$work/stderr" || { cat "$work/stderr" >&2; exit 1; }
-  end=$(date +%s%N)
-  echo $(((end - start) / 1000))
+  local TIMEFORMAT='%3R %3U %3S' t
+  t=$( { time "$@" >/dev/null 2>"$work/stderr"; } 2>&1 ) || { cat "$work/stderr" >&2; exit 1; }
+  awk '{printf "%d %d\n", $1 * 1e6, ($2 + $3) * 1e6}' <<<"$t"
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
@@ -55,12 +53,17 @@ for ((i = 0; i < runs; i++)); do
   time_us "${prepare[@]}" >>"$work/cook.times"
   time_us "${metadata[@]}" >>"$work/cargo.times"
 done
-cook_us=$(median <"$work/cook.times")
-cargo_us=$(median <"$work/cargo.times")
+cook_wall=$(cut -d' ' -f1 "$work/cook.times" | median)
+cook_cpu=$(cut -d' ' -f2 "$work/cook.times" | median)
+cargo_wall=$(cut -d' ' -f1 "$work/cargo.times" | median)
+cargo_cpu=$(cut -d' ' -f2 "$work/cargo.times" | median)
 members=$(find "$work/ws" -name Cargo.toml | wc -l)
 
-printf 'workspace: %s (%s manifests), %s runs each, median wall time\n' "$source_ws" "$members" "$runs"
-printf '%-70s %10.2f ms\n' "$label" "$(awk "BEGIN{print $cook_us / 1000}")"
-printf '%-70s %10.2f ms\n' "cargo metadata --no-deps --offline" "$(awk "BEGIN{print $cargo_us / 1000}")"
-printf 'ratio: cook is %.1fx faster than cargo metadata (goal: >= 3x)\n' \
-  "$(awk "BEGIN{print $cargo_us / $cook_us}")"
+ms() { awk "BEGIN{printf \"%.1f\", $1 / 1000}"; }
+printf 'workspace: %s (%s manifests), %s alternating runs each, medians; load average: %s\n' \
+  "$source_ws" "$members" "$runs" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-44s %10s %10s\n' "" "wall ms" "cpu ms"
+printf '%-44s %10s %10s\n' "$label" "$(ms "$cook_wall")" "$(ms "$cook_cpu")"
+printf '%-44s %10s %10s\n' "cargo metadata --no-deps --offline" "$(ms "$cargo_wall")" "$(ms "$cargo_cpu")"
+printf 'ratio: cook prepare is %.1fx faster in wall time, %.1fx in CPU time (goal: >= 3x)\n' \
+  "$(awk "BEGIN{print $cargo_wall / $cook_wall}")" "$(awk "BEGIN{print $cargo_cpu / $cook_cpu}")"
