@@ -113,12 +113,28 @@ TEST_F(SkeletonTest, RefusesANonEmptyDirectoryAndTouchesNothing) {
 
 TEST_F(SkeletonTest, LeavesNothingBehindOnError) {
   Recipe recipe = SampleRecipe();
-  // Not a recipe ParseRecipe accepts: a file that is also a directory.
-  recipe.files["ws/app/src/main.rs/inner"] = "";
-  EXPECT_THAT(WriteSkeleton(recipe, root_ / "out"), ::testing::Not(IsOk()));
+  // Valid, but the file system refuses a name this long half-way through.
+  recipe.files["ws/zz/" + std::string(300, 'x')] = "";
+  EXPECT_THAT(
+      WriteSkeleton(recipe, root_ / "out"),
+      StatusIs(absl::StatusCode::kUnknown, HasSubstr("writing the skeleton")));
   EXPECT_EQ(
       std::distance(fs::directory_iterator(root_), fs::directory_iterator()),
       0);
+}
+
+TEST_F(SkeletonTest, RefusesAnInvalidRecipe) {
+  Recipe recipe = SampleRecipe();
+  recipe.files["ws/app/src/main.rs/inner"] = "";
+  EXPECT_THAT(WriteSkeleton(recipe, root_ / "out"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("both a file and a directory")));
+  recipe = SampleRecipe();
+  recipe.files["../../escape"] = "";
+  EXPECT_THAT(WriteSkeleton(recipe, root_ / "out"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("unsafe path ../../escape")));
+  EXPECT_FALSE(fs::exists(root_ / "out"));
 }
 
 }  // namespace
