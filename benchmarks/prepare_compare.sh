@@ -5,11 +5,11 @@
 # //benchmarks/prepare_benchmark stands in for it (said so in the output).
 #
 # usage: benchmarks/prepare_compare.sh [RUNS] [WORKSPACE_DIR]
-#        (defaults: 15, ../shared/corpus/tokio)
+#        (defaults: 31, ../shared/corpus/tokio)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-runs=${1:-15}
+runs=${1:-31}
 source_ws=${2:-../shared/corpus/tokio}
 [ -f "$source_ws/Cargo.toml" ] || { echo "no Cargo.toml in $source_ws" >&2; exit 2; }
 cargo=$(command -v cargo || echo "$HOME/.cargo/bin/cargo")
@@ -43,6 +43,9 @@ time_us() {
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+# CPU time is accounted in scheduler ticks: a mean over many runs is fair
+# where a median of tick-rounded values is not.
+mean() { awk '{s += $1} END {print s / NR}'; }
 
 # One warm-up each (page cache, rustup), then alternate.
 time_us "${prepare[@]}" >/dev/null
@@ -54,13 +57,13 @@ for ((i = 0; i < runs; i++)); do
   time_us "${metadata[@]}" >>"$work/cargo.times"
 done
 cook_wall=$(cut -d' ' -f1 "$work/cook.times" | median)
-cook_cpu=$(cut -d' ' -f2 "$work/cook.times" | median)
+cook_cpu=$(cut -d' ' -f2 "$work/cook.times" | mean)
 cargo_wall=$(cut -d' ' -f1 "$work/cargo.times" | median)
-cargo_cpu=$(cut -d' ' -f2 "$work/cargo.times" | median)
+cargo_cpu=$(cut -d' ' -f2 "$work/cargo.times" | mean)
 members=$(find "$work/ws" -name Cargo.toml | wc -l)
 
 ms() { awk "BEGIN{printf \"%.1f\", $1 / 1000}"; }
-printf 'workspace: %s (%s manifests), %s alternating runs each, medians; load average: %s\n' \
+printf 'workspace: %s (%s manifests), %s alternating runs each (wall: median, cpu: mean); load average: %s\n' \
   "$source_ws" "$members" "$runs" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-44s %10s %10s\n' "" "wall ms" "cpu ms"
 printf '%-44s %10s %10s\n' "$label" "$(ms "$cook_wall")" "$(ms "$cook_cpu")"
