@@ -4,7 +4,7 @@
 # ratio. Before the `prepare` subcommand exists, the one-shot mode of
 # //benchmarks/prepare_benchmark stands in for it (said so in the output).
 #
-# usage: benchmarks/prepare_compare.sh [RUNS] [WORKSPACE_DIR]
+# usage: [PREPARE_STANDIN=1] benchmarks/prepare_compare.sh [RUNS] [WORKSPACE_DIR]
 #        (defaults: 31, ../shared/corpus/tokio)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,11 +26,14 @@ cp -r "$source_ws" "$work/ws"
 chmod -R u+w "$work/ws"
 export CARGO_HOME="$work/cargo-home" RUSTUP_TOOLCHAIN="${RUSTUP_TOOLCHAIN:-stable}"
 
-if "$bin/builder/cook" --help 2>/dev/null | grep -qE '^ +prepare( |$)'; then
+# PREPARE_STANDIN=1 measures chef alone (a small binary, no CLI), for
+# comparison with the full `cook prepare`.
+if [ "${PREPARE_STANDIN:-0}" != 1 ] &&
+  "$bin/builder/cook" --help 2>/dev/null | grep -qE '^ +prepare( |$)'; then
   label="cook prepare"
   prepare=("$bin/builder/cook" prepare --manifest-path "$work/ws" --recipe-path "$work/recipe.json")
 else
-  label="prepare_benchmark --once (no cook prepare)"
+  label="chef::Prepare alone (prepare_benchmark --once)"
   prepare=("$bin/benchmarks/prepare_benchmark/prepare_benchmark" --once "$work/ws" "$work/recipe.json")
 fi
 metadata=("$cargo" metadata --no-deps --offline --format-version 1 --manifest-path "$work/ws/Cargo.toml")
