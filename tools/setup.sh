@@ -12,7 +12,7 @@ packages=(
   # Rust crates for examples/ and the tests, from Debian (a cargo directory source
   # at /usr/share/cargo/registry): no crates.io needed
   librust-serde-dev librust-serde-derive-dev librust-serde-json-dev librust-anyhow-dev
-  librust-thiserror-dev librust-regex-dev
+  librust-thiserror-dev librust-regex-dev librust-log-dev
   # tests and benchmarks: real clients and tools that read what cook writes
   skopeo umoci podman busybox-static zstd tar coreutils python3 jq time
 )

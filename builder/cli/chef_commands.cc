@@ -41,8 +41,8 @@ absl::Status RunPrepare(const PrepareCommand& command, std::FILE* out) {
 
 absl::Status RunSkeleton(const SkeletonCommand& command, std::FILE* out) {
   ASSIGN_OR_RETURN(chef::Recipe recipe, ReadRecipe(command.recipe_path));
-  RETURN_IF_ERROR(Annotate(chef::WriteSkeleton(recipe, command.out_dir),
-                           absl::StrCat("writing the skeleton to ", command.out_dir)));
+  // chef's errors already say "writing the skeleton to DIR: ...".
+  RETURN_IF_ERROR(chef::WriteSkeleton(recipe, command.out_dir));
   const std::string root =
       chef::SkeletonWorkspaceRoot(recipe, command.out_dir).string();
   if (command.common.json) {
