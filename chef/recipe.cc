@@ -8,7 +8,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
-#include "chef/internal/json_writer.h"
 #include "chef/internal/sha256.h"
 #include "nlohmann/json.hpp"
 
@@ -136,45 +135,17 @@ absl::StatusOr<RecipePackage> ParsePackage(const Reader& reader,
 }  // namespace
 
 std::string SerializeRecipe(const Recipe& recipe) {
-  std::vector<const RecipePackage*> packages;
-  packages.reserve(recipe.packages.size());
+  std::vector<const RecipePackage*> sorted;
+  sorted.reserve(recipe.packages.size());
   for (const RecipePackage& package : recipe.packages) {
-    packages.push_back(&package);
+    sorted.push_back(&package);
   }
-  std::sort(packages.begin(), packages.end(),
+  std::sort(sorted.begin(), sorted.end(),
             [](const RecipePackage* a, const RecipePackage* b) {
               return a->manifest_path < b->manifest_path;
             });
-  std::vector<std::string> sources = recipe.directory_sources;
-  std::sort(sources.begin(), sources.end());
-  auto strings = [](internal::JsonWriter& json,
-                    const std::vector<std::string>& values) {
-    json.BeginArray();
-    for (const std::string& value : values) json.String(value);
-    json.EndArray();
-  };
-
-  // Keys in sorted order at every level.
-  internal::JsonWriter json;
-  json.BeginObject();
-  json.Key("bin");
-  json.String(recipe.bin);
-  json.Key("directory_sources");
-  strings(json, sources);
-  json.Key("files");
-  json.BeginObject();
-  for (const auto& [path, contents] : recipe.files) {
-    json.Key(path);
-    json.String(contents);
-  }
-  json.EndObject();
-  json.Key("format");
-  json.String(kFormatName);
-  json.Key("format_version");
-  json.Int(kRecipeFormatVersion);
-  json.Key("packages");
-  json.BeginArray();
-  for (const RecipePackage* package : packages) {
+  Json packages = Json::array();
+  for (const RecipePackage* package : sorted) {
     std::vector<const RecipeTarget*> targets;
     targets.reserve(package->targets.size());
     for (const RecipeTarget& target : package->targets) {
@@ -184,45 +155,40 @@ std::string SerializeRecipe(const Recipe& recipe) {
               [](const RecipeTarget* a, const RecipeTarget* b) {
                 return TargetLess(*a, *b);
               });
-    json.BeginObject();
-    json.Key("manifest_path");
-    json.String(package->manifest_path);
-    json.Key("member");
-    json.Bool(package->member);
-    json.Key("name");
-    json.String(package->name);
-    json.Key("targets");
-    json.BeginArray();
+    Json targets_json = Json::array();
     for (const RecipeTarget* target : targets) {
-      json.BeginObject();
-      json.Key("crate_types");
-      strings(json, target->crate_types);
-      json.Key("kind");
-      json.String(target->kind);
-      json.Key("name");
-      json.String(target->name);
-      json.Key("path");
-      json.String(target->path);
-      json.Key("required_features");
-      strings(json, target->required_features);
-      json.Key("stub");
-      json.String(StubName(target->stub));
-      json.EndObject();
+      targets_json.push_back(
+          Json{{"name", target->name},
+               {"kind", target->kind},
+               {"crate_types", target->crate_types},
+               {"path", target->path},
+               {"required_features", target->required_features},
+               {"stub", std::string(StubName(target->stub))}});
     }
-    json.EndArray();
-    json.Key("version");
-    json.String(package->version);
-    json.Key("version_masked");
-    json.Bool(package->version_masked);
-    json.EndObject();
+    packages.push_back(Json{{"name", package->name},
+                            {"version", package->version},
+                            {"manifest_path", package->manifest_path},
+                            {"member", package->member},
+                            {"version_masked", package->version_masked},
+                            {"targets", std::move(targets_json)}});
   }
-  json.EndArray();
-  json.Key("toolchain_file");
-  json.String(recipe.toolchain_file);
-  json.Key("workspace_root");
-  json.String(recipe.workspace_root);
-  json.EndObject();
-  return std::move(json).Finish();
+  std::vector<std::string> sources = recipe.directory_sources;
+  std::sort(sources.begin(), sources.end());
+  // nlohmann::json objects are std::maps: keys come out sorted at every level,
+  // so the bytes are canonical. Prepare() refuses files that are not UTF-8;
+  // anything malformed that still gets here becomes U+FFFD instead of
+  // throwing.
+  const Json json{{"format", kFormatName},
+                  {"format_version", kRecipeFormatVersion},
+                  {"workspace_root", recipe.workspace_root},
+                  {"files", recipe.files},
+                  {"packages", std::move(packages)},
+                  {"directory_sources", std::move(sources)},
+                  {"toolchain_file", recipe.toolchain_file},
+                  {"bin", recipe.bin}};
+  return json.dump(1, ' ', /*ensure_ascii=*/false,
+                   Json::error_handler_t::replace) +
+         "\n";
 }
 
 std::string RecipeDigest(std::string_view serialized) {

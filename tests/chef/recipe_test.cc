@@ -84,6 +84,16 @@ TEST(RecipeTest, BytesAreNlohmannDumpOfTheSortedDocument) {
   EXPECT_EQ(SerializeRecipe(recipe), json.dump(1) + "\n");
 }
 
+TEST(RecipeTest, InvalidUtf8BecomesTheReplacementCharacter) {
+  Recipe recipe = SampleRecipe();
+  recipe.files["ws/rust-toolchain"] = "stable\xff\n";
+  const std::string bytes = SerializeRecipe(recipe);
+  EXPECT_THAT(bytes, HasSubstr("\"stable\xef\xbf\xbd\\n\""));
+  absl::StatusOr<Recipe> parsed = ParseRecipe(bytes, "recipe.json");
+  ASSERT_THAT(parsed, IsOk());
+  EXPECT_EQ(ToolchainFileContents(*parsed), "stable\xef\xbf\xbd\n");
+}
+
 TEST(RecipeTest, OrderDoesNotChangeTheBytes) {
   Recipe a = SampleRecipe();
   Recipe b = a;
