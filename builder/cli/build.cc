@@ -109,7 +109,8 @@ std::string OptionsLabel(const CargoOptions& cargo) {
 
 // True when `dest` already holds an image of this recipe and these options.
 bool UpToDate(const oci::ImageReference& dest, const std::string& recipe_digest,
-              const std::string& options, const oci::Platform& platform) {
+              const std::string& options, const std::string& rustc,
+              const oci::Platform& platform) {
   auto source = oci::OpenImageSource(dest);
   if (!source.ok()) return false;
   auto raw = (*source)->GetManifest(platform);
@@ -125,7 +126,7 @@ bool UpToDate(const oci::ImageReference& dest, const std::string& recipe_digest,
     return it == config->labels.end() ? std::string() : it->second;
   };
   return label(kLabelRecipeDigest) == recipe_digest &&
-         label(kLabelCargoOptions) == options;
+         label(kLabelCargoOptions) == options && label(kLabelRustcVersion) == rustc;
 }
 
 std::vector<LocalCrate> LocalCrates(const chef::Recipe& recipe) {
@@ -227,23 +228,7 @@ absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress)
   const oci::Platform platform = c.platform.value_or(oci::HostPlatform());
   progress.Step(absl::StrCat("recipe ", recipe_digest));
 
-  // 2. Nothing to do when every destination already has this cache.
-  bool all_current = !c.dests.empty();
-  for (const oci::ImageReference& dest : c.dests) {
-    all_current = all_current && UpToDate(dest, recipe_digest, options, platform);
-  }
-  if (all_current) {
-    progress.Step("every destination is up to date: nothing to build");
-    if (c.common.json) {
-      std::vector<std::string> names;
-      for (const auto& d : c.dests) names.push_back(d.ToString());
-      absl::FPrintF(out, "{\"up_to_date\":true,\"recipe\":\"%s\",\"destinations\":[\"%s\"]}\n",
-                    recipe_digest, absl::StrJoin(names, "\",\""));
-    }
-    return absl::OkStatus();
-  }
-
-  // 3. A private work area: skeleton, cargo home, target directory.
+  // 2. A private work area: skeleton, cargo home, target directory.
   ASSIGN_OR_RETURN(WorkArea work, WorkArea::Claim(recipe_digest, progress));
   const fs::path skeleton = work.path() / "skeleton";
   RETURN_IF_ERROR(Annotate(chef::WriteSkeleton(recipe, skeleton), "writing the skeleton"));
@@ -291,6 +276,26 @@ absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress)
   }
   const std::string triples =
       c.cargo.targets.empty() ? host : absl::StrJoin(c.cargo.targets, ",");
+  const std::string rustc_label(absl::StripTrailingAsciiWhitespace(rustc_version));
+
+  // 3. Nothing to do when every destination already has this cache, made
+  // by this toolchain (the toolchain file decides it, so ask rustc in the
+  // skeleton).
+  bool all_current = !c.dests.empty();
+  for (const oci::ImageReference& dest : c.dests) {
+    all_current = all_current && UpToDate(dest, recipe_digest, options, rustc_label, platform);
+  }
+  if (all_current) {
+    progress.Step("every destination is up to date: nothing to build");
+    if (c.common.json) {
+      std::vector<std::string> names;
+      for (const auto& d : c.dests) names.push_back(d.ToString());
+      absl::FPrintF(out, "{\"up_to_date\":true,\"recipe\":\"%s\",\"destinations\":[\"%s\"]}\n",
+                    recipe_digest, absl::StrJoin(names, "\",\""));
+    }
+    return absl::OkStatus();
+  }
+
 
   // 4. Fetch (the network is allowed here unless cargo is told otherwise),
   // then build in the sandbox, where there is no network at all.
@@ -391,7 +396,7 @@ absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress)
 
   config.labels[kLabelRecipeDigest] = recipe_digest;
   config.labels[kLabelCargoOptions] = options;
-  config.labels[kLabelRustcVersion] = std::string(absl::StripTrailingAsciiWhitespace(rustc_version));
+  config.labels[kLabelRustcVersion] = rustc_label;
   config.labels[kLabelCargoVersion] = std::string(absl::StripTrailingAsciiWhitespace(cargo_version));
   config.labels[kLabelTargets] = triples;
   config.labels[kLabelTargetDir] = image_target;

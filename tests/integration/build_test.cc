@@ -303,11 +303,10 @@ TEST_F(BakeryDev, SecondBuildToTheSameDestinationsIsUpToDate) {
   EXPECT_EQ(fs::last_write_time(archive), archive_time);
 }
 
-// DESIGN.md: same inputs, same bytes. Disabled: the dependency build runs in
-// a fresh mkdtemp work area (cook-build-XXXXXX), and that path ends up in the
+// DESIGN.md: same inputs, same bytes. The work area's path ends up in the
 // target directory (build/*/root-output, build-script dep-info, the debug
-// info's comp_dir), so every build's layer, and image, differ.
-TEST_F(BakeryDev, DISABLED_RebuildGivesTheSameImage) {
+// info's comp_dir), so it must depend on the recipe alone.
+TEST_F(BakeryDev, RebuildGivesTheSameImage) {
   const Cooked& c = cooked();
   const fs::path again = root_ / "again";
   RunResult r = RunCook({"build", "--manifest-path", c.workspace.string(), "--sandbox", "auto",
@@ -562,12 +561,9 @@ TEST_F(SandboxProbe, OffLetsTheProbeConnectAndWrite) {
 }
 
 // A workspace under /tmp whose crates come from a directory source beside it
-// (what `cargo vendor` produces). Disabled: the sandbox replaces /tmp with an
-// empty tmpfs and `cook build` binds only the skeleton, target dir and cargo
-// home into it, so cargo fails with "failed to read root of directory source:
-// /tmp/.../vendor". Enable once build.cc makes the recipe's directory sources
-// visible in the sandbox.
-TEST_F(SandboxProbe, DISABLED_OnReadsVendoredSourcesOfAWorkspaceUnderTmp) {
+// (what `cargo vendor` produces). The sandbox replaces /tmp with an empty
+// tmpfs, so the recipe's directory sources must be bound into it.
+TEST_F(SandboxProbe, OnReadsVendoredSourcesOfAWorkspaceUnderTmp) {
   std::string pattern = "/tmp/cook-build-test-XXXXXX";
   ASSERT_NE(::mkdtemp(pattern.data()), nullptr) << std::strerror(errno);
   const fs::path dir = pattern;
