@@ -16,6 +16,7 @@
 #include "chef/masking.h"
 #include "chef/prune.h"
 #include "chef/targets.h"
+#include "chef/toml_parser.h"
 #include "chef/workspace.h"
 
 namespace cook::chef {

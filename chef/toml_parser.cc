@@ -3,6 +3,7 @@
 #include <sstream>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_format.h"
 #include "toml++/toml.h"
@@ -59,6 +60,96 @@ TomlTable ConvertTable(const toml::table& table) {
   return out;
 }
 
+// TomlTable -> toml::table, for toml_formatter.
+
+toml::table ToToml(const TomlTable& table, bool is_inline);
+
+// `version.workspace = true` (or `[dependencies.x]` holding only
+// `workspace = true`) is written `version = { workspace = true }`: on its
+// key's line, as manifests spell it, rather than as a section of its own.
+// TOML++ writes no dotted keys.
+bool IsInheritance(const TomlTable& table) {
+  if (table.entries().size() != 1) return false;
+  const TomlValue* workspace = table.Find("workspace");
+  return workspace != nullptr && !workspace->is_table() &&
+         !workspace->is_array();
+}
+
+// Calls `put` with the TOML++ value for a date, time or date-time literal:
+// ConvertNode() kept TOML++'s own text, which TOML++ reads back.
+template <typename Put>
+void PutDateTime(const std::string& literal, Put&& put) {
+  toml::parse_result doc = toml::parse("v = " + literal);
+  if (doc) {
+    const toml::node* node = doc.table().get("v");
+    if (const auto* date = node->as_date()) return put(date->get());
+    if (const auto* time = node->as_time()) return put(time->get());
+    if (const auto* date_time = node->as_date_time()) {
+      return put(date_time->get());
+    }
+  }
+  put(literal);  // Not a date or time after all: keep the text.
+}
+
+toml::array ToToml(const std::vector<TomlValue>& elements);
+
+// Calls `put` with the TOML++ node for `value`, a table's entry or an array
+// element.
+template <typename Put>
+void PutNode(const TomlValue& value, Put&& put) {
+  switch (value.kind()) {
+    case TomlValue::Kind::kString:
+      return put(value.string());
+    case TomlValue::Kind::kInteger:
+      return put(value.integer());
+    case TomlValue::Kind::kFloat:
+      return put(value.floating());
+    case TomlValue::Kind::kBoolean:
+      return put(value.boolean());
+    case TomlValue::Kind::kDateTime:
+      return PutDateTime(value.date_time(), put);
+    case TomlValue::Kind::kArray:
+      return put(ToToml(value.array()));
+    case TomlValue::Kind::kTable:
+      return put(ToToml(value.table(), value.table().is_inline() ||
+                                           IsInheritance(value.table())));
+  }
+}
+
+toml::array ToToml(const std::vector<TomlValue>& elements) {
+  // `[[key]]` sections only when every element is a standard table; else the
+  // whole array is inline (toml_formatter looks at the first element alone).
+  bool sections = !elements.empty();
+  for (const TomlValue& element : elements) {
+    sections = sections && element.is_table() && !element.table().is_inline();
+  }
+  toml::array out;
+  out.reserve(elements.size());
+  for (const TomlValue& element : elements) {
+    if (element.is_table()) {
+      out.push_back(ToToml(element.table(), !sections));
+    } else {
+      PutNode(element, [&](auto&& node) {
+        out.push_back(std::forward<decltype(node)>(node));
+      });
+    }
+  }
+  return out;
+}
+
+toml::table ToToml(const TomlTable& table, bool is_inline) {
+  toml::table out;
+  out.is_inline(is_inline);
+  for (const auto& entry : table.entries()) {
+    // Not a structured binding: clang cannot capture one in the lambda.
+    const std::string& key = entry.first;
+    PutNode(entry.second, [&](auto&& node) {
+      out.insert(key, std::forward<decltype(node)>(node));
+    });
+  }
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<TomlTable> ParseToml(std::string_view text,
@@ -76,6 +167,20 @@ absl::StatusOr<TomlTable> ParseToml(std::string_view text,
         absl::StrFormat("%s:%d:%d: %s", path, at.line, at.column, description));
   }
   return ConvertTable(doc.table());
+}
+
+std::string FormatToml(const TomlTable& root) {
+  const toml::table table = ToToml(root, /*is_inline=*/false);
+  // Of the default flags, Unicode strings and indented elements of arrays
+  // long enough to be wrapped; none of: literal or multi-line strings, real
+  // tabs, binary/octal/hex integers, indented sub-tables.
+  std::ostringstream out;
+  out << toml::toml_formatter(table,
+                              toml::format_flags::allow_unicode_strings |
+                                  toml::format_flags::indent_array_elements);
+  std::string text = std::move(out).str();
+  if (!text.empty()) text += '\n';
+  return text;
 }
 
 }  // namespace cook::chef

@@ -1,9 +1,9 @@
 #ifndef COOK_CHEF_TOML_VALUE_H_
 #define COOK_CHEF_TOML_VALUE_H_
 
-// A plain TOML document tree and its canonical serialisation. The parser
-// (chef/toml_parser.h) is the only code that sees TOML++; everything else in
-// chef/ edits this tree, so a manifest keeps every key it had.
+// A plain TOML document tree. The parser and formatter (chef/toml_parser.h,
+// ParseToml() and FormatToml()) are the only code that sees TOML++; everything
+// else in chef/ edits this tree, so a manifest keeps every key it had.
 //
 // Keys are kept sorted, not in document order: TOML++ does not keep the order
 // either, and sorted keys make FormatToml() canonical (comments, whitespace and
@@ -111,14 +111,6 @@ class TomlValue {
   std::vector<TomlValue> array_;
   TomlTable table_;
 };
-
-// Writes `root` as a TOML document: standard tables as `[a.b]` headers, arrays
-// of standard tables as `[[a]]`, inline tables and other arrays inline. Empty
-// tables keep their header (`[workspace]` alone makes a workspace root).
-std::string FormatToml(const TomlTable& root);
-
-// A key as TOML writes it: bare when it can be, else a quoted string.
-std::string FormatTomlKey(std::string_view key);
 
 }  // namespace cook::chef
 

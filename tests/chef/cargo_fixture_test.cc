@@ -38,7 +38,8 @@ void WriteTree(const fs::path& root,
 // Glob members, exclude, default-members, nested bins, custom paths, renamed
 // dependencies (also through [workspace.dependencies]), target-specific
 // tables, inheritance, an excluded path dependency, a path dependency
-// outside the workspace root, the 2015 edition rules, a nested workspace.
+// outside the workspace root, the 2015 edition rules, a nested workspace,
+// and package metadata with every kind of TOML value.
 const std::map<std::string, std::string> kTricky = {
     {"ws/Cargo.toml", R"(
 [workspace]
@@ -99,6 +100,10 @@ crate-type = ["rlib", "cdylib"]
 default = []
 fast = []
 slow = ["fast"]
+a-feature-with-a-rather-long-name = []
+another-feature-with-a-long-name = []
+yet-another-feature-with-a-long-name = []
+and-one-more-feature-with-a-long-name = []
 
 [dependencies]
 util = { workspace = true, optional = true }
@@ -169,6 +174,29 @@ deep = { package = "deeper", path = "../../../deeper" }
 name = "app-two"
 version = "0.2.0"
 autoexamples = false
+
+# Long enough for TOML++ to wrap the array inside the inline table.
+[dependencies]
+long-features = { package = "core-lib", path = "../../crates/core", features = ["a-feature-with-a-rather-long-name", "another-feature-with-a-long-name", "yet-another-feature-with-a-long-name", "and-one-more-feature-with-a-long-name"] }
+
+# cargo metadata reports this table as it reads it.
+[package.metadata.formatting]
+day = 1979-05-27
+floats = [2.5, -0.0, 1e300, 0.1, 3.0]
+integers = [0, -7, 0xff, 9223372036854775807]
+text = "tab\there \"quoted\" back\\slash 'single' ünïcode 🦀 \u0001"
+multi = """
+two
+lines"""
+when = 1979-05-27T07:32:00Z
+"not bare.key" = { list = ["a rather long string to push the line", "past the 120 columns where TOML++ wraps", "even inside an inline table"], flag = true }
+
+[[package.metadata.formatting.sections]]
+name = "one"
+
+[[package.metadata.formatting.sections]]
+name = "two"
+deep = { a = { b = 1 } }
 
 [[bin]]
 name = "two-main"

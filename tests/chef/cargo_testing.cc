@@ -110,6 +110,7 @@ Json NormalizedMetadata(const std::string& cargo, const fs::path& dir,
     p["features"] = package["features"];
     p["edition"] = package["edition"];
     p["links"] = package["links"];
+    p["metadata"] = package["metadata"];
     Json targets = Json::array();
     for (const Json& target : package["targets"]) {
       Json t;

@@ -27,7 +27,8 @@ cook::testing::RunResult RunCargo(const std::string& cargo,
 
 // `cargo metadata --no-deps --offline --format-version 1` in `dir`, reduced
 // to what a skeleton must keep: packages by name with targets (name, kind,
-// crate types, required features, source path), features, dependencies
+// crate types, required features, source path), features, `metadata`
+// (the [package.metadata] table as cargo read it), dependencies
 // (without `req` of path dependencies), workspace members and default
 // members; every path made relative to `base` and versions of path packages
 // dropped. Fails the test on a cargo error.

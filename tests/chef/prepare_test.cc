@@ -257,7 +257,8 @@ TEST_F(PrepareTest, MasksLocalVersionsConsistently) {
   EXPECT_THAT(
       recipe.files.at("app/Cargo.toml"),
       AllOf(HasSubstr("renamed = { package = \"shared\", path = \"../lib\" }"),
-            HasSubstr("version.workspace = true"), Not(HasSubstr("lints"))));
+            HasSubstr("version = { workspace = true }"),
+            Not(HasSubstr("lints"))));
   EXPECT_THAT(recipe.files.at("other/Cargo.toml"),
               HasSubstr("version = \"0.0.1\""));
   const std::string& lock = recipe.files.at("Cargo.lock");
@@ -325,7 +326,7 @@ TEST_F(PrepareTest, BinKeepsOnlyWhatThePackageNeeds) {
     EXPECT_FALSE(recipe.files.count("other/Cargo.toml"));
     const std::string& root = recipe.files.at("Cargo.toml");
     EXPECT_THAT(
-        root, AllOf(HasSubstr("members = [\"app\", \"lib\"]"),
+        root, AllOf(HasSubstr("members = [ \"app\", \"lib\" ]"),
                     Not(HasSubstr("only-other")), HasSubstr("serde = \"1\"")));
     EXPECT_THAT(recipe.files.at("Cargo.lock"),
                 AllOf(Not(HasSubstr("\"other\"")), Not(HasSubstr("only-other")),

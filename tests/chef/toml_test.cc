@@ -89,7 +89,7 @@ TEST(TomlTest, InlineTablesStayInlineAndSectionsStaySections) {
       "[dependencies.log]\nversion = \"0.4\"\n"));
   EXPECT_THAT(
       formatted,
-      HasSubstr("serde = { features = [\"derive\"], version = \"1\" }"));
+      HasSubstr("serde = { features = [ \"derive\" ], version = \"1\" }"));
   EXPECT_THAT(formatted, HasSubstr("[dependencies.log]\nversion = \"0.4\"\n"));
 }
 
@@ -101,11 +101,69 @@ TEST(TomlTest, FormattingIgnoresCommentsWhitespaceAndKeyOrder) {
 }
 
 TEST(TomlTest, QuotesKeysThatAreNotBare) {
-  EXPECT_EQ(FormatTomlKey("serde_json-1"), "serde_json-1");
-  EXPECT_EQ(FormatTomlKey("cfg(unix)"), "\"cfg(unix)\"");
-  EXPECT_EQ(FormatTomlKey(""), "\"\"");
-  EXPECT_EQ(FormatTomlKey("a.b"), "\"a.b\"");
+  const std::string formatted = FormatToml(
+      Parse("[target.'cfg(unix)'.dependencies]\nserde_json-1 = \"1\"\n"
+            "\"a.b\" = 1\n\"\" = 2\n"));
+  EXPECT_EQ(formatted,
+            "[target.\"cfg(unix)\".dependencies]\n\"\" = 2\n\"a.b\" = 1\n"
+            "serde_json-1 = \"1\"\n");
 }
+
+TEST(TomlTest, ScalarsRoundTrip) {
+  ExpectRoundTrip(R"(
+integers = [0, -1, 9223372036854775807, -9223372036854775807, 0xff, 0o17, 0b11]
+floats = [0.1, -2.5, 1e300, 5e-324, 3.0, -0.0, inf, -inf]
+not-a-number = nan
+strings = ["", "it's", 'lit\eral', "\"q\" \\ \b\f\n\r\t\u0000\u007f", "🦀 é"]
+multi = """
+a
+b"""
+dates = [1979-05-27, 07:32:00, 07:32:00.999, 1979-05-27T07:32:00,
+         1979-05-27T00:32:00.999999-07:00, 1979-05-27T07:32:00Z]
+)");
+  // Integers in decimal, strings basic and single-line, dates unquoted.
+  EXPECT_EQ(FormatToml(Parse("a = 0xff\nb = 'x\\y'\nc = \"\"\"\n1\n2\"\"\"\n"
+                             "d = 1979-05-27\n")),
+            "a = 255\nb = \"x\\\\y\"\nc = \"1\\n2\"\nd = 1979-05-27\n");
+}
+
+TEST(TomlTest, ArraysOfTablesAndInlineTables) {
+  ExpectRoundTrip(R"(
+points = [{ x = 1 }, { y = [{ z = true }] }]
+empty = []
+empty-inline = {}
+[[bin]]
+[[bin]]
+name = "two"
+[[bin.nested]]
+deep = { a = { b = 1 } }
+[bin.meta]
+)");
+  // An array mixing standard and inline tables is written inline.
+  TomlTable standard;
+  standard.Set("a", TomlValue::Integer(1));
+  TomlTable inline_table;
+  inline_table.set_inline(true);
+  inline_table.Set("b", TomlValue::Integer(2));
+  TomlTable doc;
+  doc.Set("mixed", TomlValue::Array({TomlValue::Table(standard),
+                                     TomlValue::Table(inline_table)}));
+  EXPECT_EQ(FormatToml(doc), "mixed = [ { a = 1 }, { b = 2 } ]\n");
+}
+
+TEST(TomlTest, WorkspaceInheritanceStaysOnItsKeysLine) {
+  const std::string formatted = FormatToml(
+      Parse("[package]\nname = \"a\"\nversion.workspace = true\n"
+            "[dependencies.serde]\nworkspace = true\n[lints]\nworkspace = "
+            "true\n"));
+  EXPECT_EQ(formatted,
+            "lints = { workspace = true }\n\n[dependencies]\nserde = { "
+            "workspace = true }\n\n[package]\nname = \"a\"\nversion = { "
+            "workspace = true }\n");
+  EXPECT_EQ(FormatToml(Parse(formatted)), formatted);
+}
+
+TEST(TomlTest, EmptyDocument) { EXPECT_EQ(FormatToml(TomlTable()), ""); }
 
 TEST(TomlTest, SyntaxErrorNamesPathLineAndColumn) {
   EXPECT_THAT(ParseToml("[package]\nname = \n", "/ws/Cargo.toml"),
