@@ -19,7 +19,6 @@
 #include "builder/cli/image_io.h"
 #include "layers/digest.h"
 #include "layers/layer_writer.h"
-#include "nlohmann/json.hpp"
 
 namespace cook::cli {
 namespace {
@@ -34,14 +33,6 @@ absl::Status CheckSource(const AddSpec& add) {
     return FsError(ec, absl::StrCat("adding ", add.source));
   }
   return absl::OkStatus();
-}
-
-std::string HistoryEntry(const std::string& created, const std::string& dest) {
-  nlohmann::json entry = {
-      {"created", created},
-      {"created_by", absl::StrCat("cook assemble --add :", dest)},
-  };
-  return entry.dump();
 }
 
 }  // namespace
@@ -91,7 +82,8 @@ absl::Status RunAssemble(const AssembleOptions& options, std::FILE* out,
                  absl::StrCat("adding ", add.source)));
     if (begun) progress.End();
     config.diff_ids.push_back(blob.diff_id);
-    config.history_json.push_back(HistoryEntry(config.created, add.dest));
+    config.history_json.push_back(
+        HistoryEntry(config.created, absl::StrCat("cook assemble --add :", add.dest)));
     new_layers.push_back(NewLayer{blob, LayerDescriptor(blob)});
   }
   RETURN_IF_ERROR(CheckInterrupted());

@@ -31,6 +31,7 @@
 #include "chef/recipe.h"
 #include "chef/skeleton.h"
 #include "layers/layer_writer.h"
+#include "nlohmann/json.hpp"
 
 extern char** environ;
 
@@ -237,9 +238,10 @@ absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress)
   const fs::path target_dir =
       c.target_dir.empty() ? work.path() / "target" : fs::path(c.target_dir);
   std::error_code ec;
-  fs::create_directories(cargo_home, ec);
-  fs::create_directories(target_dir, ec);
-  if (ec) return FsError(ec, absl::StrCat("creating ", target_dir.string()));
+  for (const fs::path& dir : {cargo_home, target_dir}) {
+    fs::create_directories(dir, ec);
+    if (ec) return FsError(ec, absl::StrCat("creating ", dir.string()));
+  }
 
   std::vector<std::string> env =
       sandbox::FilterEnvironment(CurrentEnvironment(), c.pass_env);
@@ -290,12 +292,14 @@ absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress)
     if (c.common.json) {
       std::vector<std::string> names;
       for (const auto& d : c.dests) names.push_back(d.ToString());
-      absl::FPrintF(out, "{\"up_to_date\":true,\"recipe\":\"%s\",\"destinations\":[\"%s\"]}\n",
-                    recipe_digest, absl::StrJoin(names, "\",\""));
+      absl::FPrintF(out, "%s\n",
+                    nlohmann::json({{"up_to_date", true},
+                                    {"recipe", recipe_digest},
+                                    {"destinations", names}})
+                        .dump());
     }
     return absl::OkStatus();
   }
-
 
   // 4. Fetch (the network is allowed here unless cargo is told otherwise),
   // then build in the sandbox, where there is no network at all.
@@ -383,8 +387,8 @@ absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress)
                  absl::StrCat("snapshotting ", what)));
     if (begun) progress.End();
     config.diff_ids.push_back(blob.diff_id);
-    config.history_json.push_back(absl::StrFormat(
-        R"({"created":"%s","created_by":"cook build: %s"})", config.created, what));
+    config.history_json.push_back(
+        HistoryEntry(config.created, absl::StrCat("cook build: ", what)));
     diff_ids->push_back(blob.diff_id);
     new_layers.push_back(NewLayer{blob, LayerDescriptor(blob)});
     return absl::OkStatus();

@@ -90,6 +90,10 @@ StagingDir::~StagingDir() {
   fs::remove_all(path_, ec);
 }
 
+std::string HistoryEntry(const std::string& created, const std::string& created_by) {
+  return nlohmann::json({{"created", created}, {"created_by", created_by}}).dump();
+}
+
 oci::Descriptor LayerDescriptor(const layers::LayerBlob& blob) {
   oci::Descriptor d;
   switch (blob.compression) {

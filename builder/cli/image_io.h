@@ -59,6 +59,9 @@ class StagingDir {
 // they can be renamed into place; else the system's temporary directory.
 std::filesystem::path StagingParent(const std::vector<oci::ImageReference>& dests);
 
+// A history entry for the image config, as canonical JSON.
+std::string HistoryEntry(const std::string& created, const std::string& created_by);
+
 struct NewLayer {
   layers::LayerBlob blob;
   oci::Descriptor descriptor;
