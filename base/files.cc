@@ -70,7 +70,8 @@ std::filesystem::path TempSibling(const std::filesystem::path& path) {
 }
 
 absl::Status WriteFileAtomically(const std::filesystem::path& path,
-                                 std::string_view contents) {
+                                 std::string_view contents,
+                                 Durability durability) {
   const std::filesystem::path tmp = TempSibling(path);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoError(errno, absl::StrCat("writing ", path.string()));
@@ -88,7 +89,7 @@ absl::Status WriteFileAtomically(const std::filesystem::path& path,
     }
     done += static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+  if ((durability == Durability::kSync && ::fsync(fd) != 0) || ::close(fd) != 0) {
     fd = -1;
     return ErrnoError(errno, absl::StrCat("writing ", path.string()));
   }

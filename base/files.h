@@ -21,10 +21,17 @@ absl::Status FsError(const std::error_code& ec, std::string_view context);
 
 absl::StatusOr<std::string> ReadFile(const std::filesystem::path& path);
 
-// Writes `contents` to a temporary file beside `path`, fsyncs it and renames
-// it over `path`: readers see the old file or the new one, never a part.
+enum class Durability {
+  kSync,     // fsync before the rename: survives a power loss
+  kNoSync,   // rename only: survives an interrupted process, which is all a
+             // file that is cheap to make again needs
+};
+
+// Writes `contents` to a temporary file beside `path` and renames it over
+// `path`: readers see the old file or the new one, never a part.
 absl::Status WriteFileAtomically(const std::filesystem::path& path,
-                                 std::string_view contents);
+                                 std::string_view contents,
+                                 Durability durability = Durability::kSync);
 
 // A unique, not yet existing sibling path of `path`, for write-then-rename.
 std::filesystem::path TempSibling(const std::filesystem::path& path);
