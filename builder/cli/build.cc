@@ -112,22 +112,13 @@ std::string OptionsLabel(const CargoOptions& cargo) {
 bool UpToDate(const oci::ImageReference& dest, const std::string& recipe_digest,
               const std::string& options, const std::string& rustc,
               const oci::Platform& platform) {
-  auto source = oci::OpenImageSource(dest);
-  if (!source.ok()) return false;
-  auto raw = (*source)->GetManifest(platform);
-  if (!raw.ok()) return false;
-  auto manifest = oci::ParseManifest(raw->bytes);
-  if (!manifest.ok()) return false;
-  auto config_bytes = oci::ReadSmallBlob(**source, manifest->config);
-  if (!config_bytes.ok()) return false;
-  auto config = oci::ParseConfig(*config_bytes);
-  if (!config.ok()) return false;
-  auto label = [&](const std::string& key) {
-    auto it = config->labels.find(key);
-    return it == config->labels.end() ? std::string() : it->second;
-  };
-  return label(kLabelRecipeDigest) == recipe_digest &&
-         label(kLabelCargoOptions) == options && label(kLabelRustcVersion) == rustc;
+  // Any failure to read the destination just means there is work to do.
+  auto image = OpenImage(dest, platform, "");
+  if (!image.ok()) return false;
+  const oci::ImageConfig& config = image->config;
+  return Label(config, kLabelRecipeDigest) == recipe_digest &&
+         Label(config, kLabelCargoOptions) == options &&
+         Label(config, kLabelRustcVersion) == rustc;
 }
 
 std::vector<LocalCrate> LocalCrates(const chef::Recipe& recipe) {

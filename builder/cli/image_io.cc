@@ -25,6 +25,25 @@ std::string OciLayerType(const std::string& media_type) {
 
 }  // namespace
 
+absl::StatusOr<OpenedImage> OpenImage(const oci::ImageReference& ref,
+                                      const oci::Platform& platform,
+                                      const std::string& context) {
+  OpenedImage image;
+  ASSIGN_OR_RETURN(image.source, Annotate(oci::OpenImageSource(ref), context));
+  ASSIGN_OR_RETURN(image.raw, Annotate(image.source->GetManifest(platform), context));
+  ASSIGN_OR_RETURN(image.manifest, Annotate(oci::ParseManifest(image.raw.bytes), context));
+  ASSIGN_OR_RETURN(std::string config_bytes,
+                   Annotate(oci::ReadSmallBlob(*image.source, image.manifest.config),
+                            context));
+  ASSIGN_OR_RETURN(image.config, Annotate(oci::ParseConfig(config_bytes), context));
+  return image;
+}
+
+std::string Label(const oci::ImageConfig& config, const std::string& key) {
+  auto it = config.labels.find(key);
+  return it == config.labels.end() ? std::string() : it->second;
+}
+
 absl::StatusOr<BaseImage> LoadBase(const oci::ImageReference& ref,
                                    const std::optional<oci::Platform>& platform) {
   BaseImage base;
@@ -35,23 +54,15 @@ absl::StatusOr<BaseImage> LoadBase(const oci::ImageReference& ref,
     return base;
   }
   const std::string context = absl::StrCat("reading base image ", ref.ToString());
-  ASSIGN_OR_RETURN(base.source,
-                   Annotate(oci::OpenImageSource(ref), context));
-  ASSIGN_OR_RETURN(oci::RawManifest raw,
-                   Annotate(base.source->GetManifest(wanted), context));
-  ASSIGN_OR_RETURN(oci::Manifest manifest,
-                   Annotate(oci::ParseManifest(raw.bytes), context));
-  ASSIGN_OR_RETURN(std::string config_bytes,
-                   Annotate(oci::ReadSmallBlob(*base.source, manifest.config),
-                            context));
-  ASSIGN_OR_RETURN(base.config,
-                   Annotate(oci::ParseConfig(config_bytes), context));
-  if (base.config.diff_ids.size() != manifest.layers.size()) {
+  ASSIGN_OR_RETURN(OpenedImage image, OpenImage(ref, wanted, context));
+  if (image.config.diff_ids.size() != image.manifest.layers.size()) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "%s: the config lists %d layers but the manifest %d", context,
-        base.config.diff_ids.size(), manifest.layers.size()));
+        image.config.diff_ids.size(), image.manifest.layers.size()));
   }
-  for (oci::Descriptor layer : manifest.layers) {
+  base.source = std::move(image.source);
+  base.config = std::move(image.config);
+  for (oci::Descriptor layer : image.manifest.layers) {
     layer.media_type = OciLayerType(layer.media_type);
     base.layers.push_back(std::move(layer));
   }

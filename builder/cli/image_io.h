@@ -22,6 +22,23 @@
 
 namespace cook::cli {
 
+// An image opened for reading: its manifest (digest verified) and config.
+struct OpenedImage {
+  std::unique_ptr<oci::ImageSource> source;
+  oci::RawManifest raw;
+  oci::Manifest manifest;
+  oci::ImageConfig config;
+};
+
+// Opens `ref` and reads the manifest for `platform` and the config. Errors
+// are annotated with `context`.
+absl::StatusOr<OpenedImage> OpenImage(const oci::ImageReference& ref,
+                                      const oci::Platform& platform,
+                                      const std::string& context);
+
+// The label's value, or "" when the config has no such label.
+std::string Label(const oci::ImageConfig& config, const std::string& key);
+
 struct BaseImage {
   oci::ImageReference ref;
   std::unique_ptr<oci::ImageSource> source;  // null for scratch

@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "base/status_macros.h"
 #include "builder/cli/commands.h"
+#include "builder/cli/image_io.h"
 #include "builder/cli/progress.h"
 #include "builder/oci/transport.h"
 #include "nlohmann/json.hpp"
@@ -24,18 +25,12 @@ std::string Quoted(const std::vector<std::string>& args) {
 
 absl::Status RunInspect(const InspectOptions& options, std::FILE* out) {
   const std::string context = absl::StrCat("inspecting ", options.ref.ToString());
-  ASSIGN_OR_RETURN(std::unique_ptr<oci::ImageSource> source,
-                   Annotate(oci::OpenImageSource(options.ref), context));
-  ASSIGN_OR_RETURN(
-      oci::RawManifest raw,
-      Annotate(source->GetManifest(options.platform.value_or(oci::HostPlatform())),
-               context));
-  ASSIGN_OR_RETURN(oci::Manifest manifest,
-                   Annotate(oci::ParseManifest(raw.bytes), context));
-  ASSIGN_OR_RETURN(std::string config_bytes,
-                   Annotate(oci::ReadSmallBlob(*source, manifest.config), context));
-  ASSIGN_OR_RETURN(oci::ImageConfig config,
-                   Annotate(oci::ParseConfig(config_bytes), context));
+  ASSIGN_OR_RETURN(OpenedImage image,
+                   OpenImage(options.ref, options.platform.value_or(oci::HostPlatform()),
+                             context));
+  const oci::RawManifest& raw = image.raw;
+  const oci::Manifest& manifest = image.manifest;
+  const oci::ImageConfig& config = image.config;
 
   if (options.common.json) {
     nlohmann::json layers = nlohmann::json::array();

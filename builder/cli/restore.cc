@@ -13,6 +13,7 @@
 #include "base/interrupt.h"
 #include "base/status_macros.h"
 #include "builder/cli/commands.h"
+#include "builder/cli/image_io.h"
 #include "builder/cli/labels.h"
 #include "builder/oci/transport.h"
 #include "layers/extractor.h"
@@ -22,11 +23,6 @@ namespace cook::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string Label(const oci::ImageConfig& config, const std::string& key) {
-  auto it = config.labels.find(key);
-  return it == config.labels.end() ? std::string() : it->second;
-}
 
 // "/build/target" -> "build/target": archive names are relative.
 std::string ArchivePrefix(std::string path) {
@@ -40,16 +36,13 @@ std::string ArchivePrefix(std::string path) {
 absl::Status RunRestore(const RestoreCommand& command, std::FILE* out,
                         Progress& progress) {
   const std::string context = absl::StrCat("restoring from ", command.from.ToString());
-  ASSIGN_OR_RETURN(std::unique_ptr<oci::ImageSource> source,
-                   Annotate(oci::OpenImageSource(command.from), context));
   ASSIGN_OR_RETURN(
-      oci::RawManifest raw,
-      Annotate(source->GetManifest(command.platform.value_or(oci::HostPlatform())),
-               context));
-  ASSIGN_OR_RETURN(oci::Manifest manifest, Annotate(oci::ParseManifest(raw.bytes), context));
-  ASSIGN_OR_RETURN(std::string config_bytes,
-                   Annotate(oci::ReadSmallBlob(*source, manifest.config), context));
-  ASSIGN_OR_RETURN(oci::ImageConfig config, Annotate(oci::ParseConfig(config_bytes), context));
+      OpenedImage image,
+      OpenImage(command.from, command.platform.value_or(oci::HostPlatform()), context));
+  oci::ImageSource* source = image.source.get();
+  const oci::RawManifest& raw = image.raw;
+  const oci::Manifest& manifest = image.manifest;
+  const oci::ImageConfig& config = image.config;
   if (Label(config, kLabelRecipeDigest).empty() || Label(config, kLabelTargetDir).empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         context, ": not a cook cache image (no ", kLabelRecipeDigest, " label)",
