@@ -207,6 +207,11 @@ bool HasEntries(const fs::path& dir) {
 }  // namespace
 
 absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress) {
+  if (c.cache_from.has_value()) {
+    return absl::UnimplementedError(
+        "--cache-from: incremental builds are not supported yet\n"
+        "hint: drop --cache-from for a full build");
+  }
   // 1. The recipe.
   chef::Recipe recipe;
   if (!c.recipe_path.empty()) {
