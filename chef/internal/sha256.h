@@ -2,7 +2,7 @@
 #define COOK_CHEF_INTERNAL_SHA256_H_
 
 // SHA-256 for the recipe digest. chef may not use layers/digest, so this is
-// a private wrapper around OpenSSL's EVP interface.
+// a private wrapper around OpenSSL (its low-level functions: see the .cc).
 
 #include <string>
 #include <string_view>
