@@ -31,6 +31,9 @@ cook::cli::Environment ReadEnvironment() {
   if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH")) {
     env.source_date_epoch = epoch;
   }
+  if (const char* file = std::getenv("REGISTRY_AUTH_FILE")) env.registry_auth_file = file;
+  if (const char* dir = std::getenv("DOCKER_CONFIG")) env.docker_config = dir;
+  if (const char* home = std::getenv("HOME")) env.home = home;
   return env;
 }
 

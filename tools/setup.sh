@@ -17,6 +17,9 @@ packages=(
   librust-thiserror-dev librust-regex-dev librust-log-dev
   # tests and benchmarks: real clients and tools that read what cook writes
   skopeo umoci podman busybox-static zstd tar coreutils python3 jq time
+  # tests: real registries on loopback (tests/testing/registry_server.h): the CNCF
+  # distribution server, bcrypt htpasswd, a throw-away CA, signed Bearer tokens
+  docker-registry apache2-utils openssl python3-jwt python3-cryptography
 )
 
 # cook drives the cargo it finds on PATH (rustup's or Debian's); bring Debian's

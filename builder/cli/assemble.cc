@@ -38,10 +38,10 @@ absl::Status CheckSource(const AddSpec& add) {
 }  // namespace
 
 absl::Status RunAssemble(const AssembleOptions& options, std::FILE* out,
-                         Progress& progress) {
+                         Progress& progress, registry::RegistrySession& registries) {
   for (const AddSpec& add : options.adds) RETURN_IF_ERROR(CheckSource(add));
 
-  ASSIGN_OR_RETURN(BaseImage base, LoadBase(options.base, options.platform));
+  ASSIGN_OR_RETURN(BaseImage base, LoadBase(options.base, options.platform, registries));
   oci::ImageConfig config = base.config;
   config.created = FormatCreated(options.epoch);
   if (options.platform.has_value()) config.platform = *options.platform;
@@ -89,7 +89,7 @@ absl::Status RunAssemble(const AssembleOptions& options, std::FILE* out,
   RETURN_IF_ERROR(CheckInterrupted());
 
   ASSIGN_OR_RETURN(ImageResult result,
-                   WriteImage(base, config, new_layers, options.dests, progress));
+                   WriteImage(base, config, new_layers, options.dests, progress, registries));
   PrintImageResult(result, options.common.json, out);
   return absl::OkStatus();
 }

@@ -109,12 +109,23 @@ std::string OptionsLabel(const CargoOptions& cargo) {
 }
 
 // True when `dest` already holds an image of this recipe and these options.
-bool UpToDate(const oci::ImageReference& dest, const std::string& recipe_digest,
-              const std::string& options, const std::string& rustc,
-              const oci::Platform& platform) {
-  // Any failure to read the destination just means there is work to do.
-  auto image = OpenImage(dest, platform, "");
-  if (!image.ok()) return false;
+absl::StatusOr<bool> UpToDate(const oci::ImageReference& dest,
+                              const std::string& recipe_digest,
+                              const std::string& options, const std::string& rustc,
+                              const oci::Platform& platform,
+                              registry::RegistrySession& registries) {
+  const std::string context = absl::StrCat("checking ", dest.ToString());
+  absl::StatusOr<OpenedImage> image = OpenImage(dest, platform, context, registries);
+  if (!image.ok()) {
+    // A missing or unreadable local image just means there is work to do. A
+    // registry that refuses us (credentials, certificates) would refuse the
+    // push too: better to say so before a long build.
+    if (dest.transport == oci::Transport::kDocker &&
+        !absl::IsNotFound(image.status())) {
+      return image.status();
+    }
+    return false;
+  }
   const oci::ImageConfig& config = image->config;
   return Label(config, kLabelRecipeDigest) == recipe_digest &&
          Label(config, kLabelCargoOptions) == options &&
@@ -206,7 +217,8 @@ bool HasEntries(const fs::path& dir) {
 
 }  // namespace
 
-absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress) {
+absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress,
+                      registry::RegistrySession& registries) {
   if (c.cache_from.has_value()) {
     return absl::UnimplementedError(
         "--cache-from: incremental builds are not supported yet\n"
@@ -281,7 +293,9 @@ absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress)
   // skeleton).
   bool all_current = !c.dests.empty();
   for (const oci::ImageReference& dest : c.dests) {
-    all_current = all_current && UpToDate(dest, recipe_digest, options, rustc_label, platform);
+    ASSIGN_OR_RETURN(bool current, UpToDate(dest, recipe_digest, options, rustc_label,
+                                            platform, registries));
+    all_current = all_current && current;
   }
   if (all_current) {
     progress.Step("every destination is up to date: nothing to build");
@@ -296,6 +310,9 @@ absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress)
     }
     return absl::OkStatus();
   }
+  // The base image is read before the long build, so that a wrong name or
+  // missing credentials fail at once.
+  ASSIGN_OR_RETURN(BaseImage base, LoadBase(c.base, c.platform, registries));
 
   // 4. Fetch (the network is allowed here unless cargo is told otherwise),
   // then build in the sandbox, where there is no network at all.
@@ -343,7 +360,6 @@ absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress)
   ASSIGN_OR_RETURN(absl::Time newest, NewestSourceTime(target_dir, skeleton));
   const absl::Time epoch = std::max(c.epoch, newest);
 
-  ASSIGN_OR_RETURN(BaseImage base, LoadBase(c.base, c.platform));
   oci::ImageConfig config = base.config;
   const std::string image_root = fs::path(c.image_root).lexically_normal().string();
   const std::string image_target = (fs::path(image_root) / "target").string();
@@ -407,7 +423,7 @@ absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress)
 
   RETURN_IF_ERROR(CheckInterrupted());
   ASSIGN_OR_RETURN(ImageResult result,
-                   WriteImage(base, config, new_layers, c.dests, progress));
+                   WriteImage(base, config, new_layers, c.dests, progress, registries));
   PrintImageResult(result, c.common.json, out);
   return absl::OkStatus();
 }

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -72,6 +73,55 @@ void AddCommon(CLI::App* app, CommonOptions* common) {
   app->add_flag("--json", common->json,
                 "Print the result as one JSON object on stdout");
   app->add_flag("-q,--quiet", common->quiet, "Silence progress output");
+}
+
+// The registry options every command that may touch docker:// accepts,
+// before validation.
+struct RegistryFlags {
+  std::string creds;
+  std::string authfile;
+  std::string tls_verify = "true";
+  std::string cert_dir;
+  bool creds_given = false;
+};
+
+void AddRegistry(CLI::App* app, RegistryFlags* flags) {
+  app->add_option("--creds", flags->creds, "USER[:PASSWORD] for the registry");
+  app->add_option("--authfile", flags->authfile,
+                  "A docker config.json / containers auth.json with credentials");
+  app->add_option("--tls-verify", flags->tls_verify,
+                  "true (default) or false: false skips certificate checks and "
+                  "allows plain HTTP");
+  app->add_option("--cert-dir", flags->cert_dir,
+                  "A directory of extra CA certificates (*.crt) to trust");
+}
+
+absl::StatusOr<registry::RegistryOptions> RegistryFrom(const CLI::App* app,
+                                                       const RegistryFlags& flags,
+                                                       const Environment& env) {
+  registry::RegistryOptions out;
+  if (app->count("--creds") > 0) {
+    if (flags.creds.empty() || flags.creds.front() == ':') {
+      return absl::InvalidArgumentError(
+          "--creds: expected USER[:PASSWORD] with a non-empty user");
+    }
+    out.auth.creds = flags.creds;
+  }
+  if (!flags.authfile.empty()) out.auth.authfile = Absolute(flags.authfile, env);
+  out.auth.registry_auth_file = env.registry_auth_file;
+  out.auth.docker_config = env.docker_config;
+  out.auth.home = env.home;
+  const std::string verify = absl::AsciiStrToLower(flags.tls_verify);
+  if (verify == "true" || verify == "1") {
+    out.tls_verify = true;
+  } else if (verify == "false" || verify == "0") {
+    out.tls_verify = false;
+  } else {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "--tls-verify=%s: expected true or false", flags.tls_verify));
+  }
+  if (!flags.cert_dir.empty()) out.cert_dir = Absolute(flags.cert_dir, env);
+  return out;
 }
 
 // CLI11 reports through exceptions; they stop here.
@@ -154,6 +204,8 @@ absl::StatusOr<Command> Parse(int argc, const char* const* argv,
       ->check(CLI::IsMember({"zstd", "gzip"}));
   assemble->add_option("--compression-level", level, "Compression level");
   AddCommon(assemble, &assemble_common);
+  RegistryFlags assemble_registry;
+  AddRegistry(assemble, &assemble_registry);
 
   // inspect
   CLI::App* inspect =
@@ -163,6 +215,8 @@ absl::StatusOr<Command> Parse(int argc, const char* const* argv,
   inspect->add_option("REF", inspect_ref, "Image reference")->required();
   inspect->add_option("--platform", inspect_platform, "OS/ARCH[/VARIANT]");
   AddCommon(inspect, &inspect_common);
+  RegistryFlags inspect_registry;
+  AddRegistry(inspect, &inspect_registry);
 
   // prepare
   CLI::App* prepare = app.add_subcommand(
@@ -238,6 +292,8 @@ absl::StatusOr<Command> Parse(int argc, const char* const* argv,
   build->add_option("--env", build_envs, "KEY=VALUE for the image config");
   build->add_option("--platform", build_platform, "OS/ARCH[/VARIANT]");
   AddCommon(build, &build_cmd.common);
+  RegistryFlags build_registry;
+  AddRegistry(build, &build_registry);
 
   // restore
   CLI::App* restore = app.add_subcommand(
@@ -252,6 +308,21 @@ absl::StatusOr<Command> Parse(int argc, const char* const* argv,
                       "Cargo home (default $CARGO_HOME or ~/.cargo)");
   restore->add_option("--platform", restore_platform, "OS/ARCH[/VARIANT]");
   AddCommon(restore, &restore_cmd.common);
+  RegistryFlags restore_registry;
+  AddRegistry(restore, &restore_registry);
+
+  // copy
+  CLI::App* copy = app.add_subcommand(
+      "copy", "Copy an image between any two references, keeping its digest");
+  CopyCommand copy_cmd;
+  std::string copy_source, copy_dest, copy_platform;
+  copy->add_option("SRC", copy_source, "Image to copy")->required();
+  copy->add_option("DEST", copy_dest, "Where to copy it")->required();
+  copy->add_option("--platform", copy_platform,
+                   "OS/ARCH[/VARIANT] to pick from a multi-platform source");
+  AddCommon(copy, &copy_cmd.common);
+  RegistryFlags copy_registry;
+  AddRegistry(copy, &copy_registry);
 
   for (CLI::App* sub : app.get_subcommands({})) {
     sub->fallthrough(false);
@@ -272,6 +343,7 @@ absl::StatusOr<Command> Parse(int argc, const char* const* argv,
   if (assemble->parsed()) {
     AssembleOptions o;
     o.common = assemble_common;
+    ASSIGN_OR_RETURN(o.common.registry, RegistryFrom(assemble, assemble_registry, env));
     ASSIGN_OR_RETURN(o.base, ParseRef(base_text, env));
     for (const auto& a : adds) {
       ASSIGN_OR_RETURN(AddSpec spec, ParseAdd(a, env));
@@ -310,6 +382,8 @@ absl::StatusOr<Command> Parse(int argc, const char* const* argv,
     return skeleton_cmd;
   }
   if (build->parsed()) {
+    ASSIGN_OR_RETURN(build_cmd.common.registry,
+                     RegistryFrom(build, build_registry, env));
     if (!build_recipe.empty()) {
       build_cmd.recipe_path = Absolute(build_recipe, env);
     } else {
@@ -357,6 +431,8 @@ absl::StatusOr<Command> Parse(int argc, const char* const* argv,
     return build_cmd;
   }
   if (restore->parsed()) {
+    ASSIGN_OR_RETURN(restore_cmd.common.registry,
+                     RegistryFrom(restore, restore_registry, env));
     ASSIGN_OR_RETURN(restore_cmd.from, ParseRef(restore_from, env));
     if (restore_cmd.from.transport == oci::Transport::kScratch) {
       return absl::InvalidArgumentError("--from scratch: scratch holds no cache");
@@ -369,8 +445,23 @@ absl::StatusOr<Command> Parse(int argc, const char* const* argv,
     }
     return restore_cmd;
   }
+  if (copy->parsed()) {
+    ASSIGN_OR_RETURN(copy_cmd.common.registry, RegistryFrom(copy, copy_registry, env));
+    ASSIGN_OR_RETURN(copy_cmd.source, ParseRef(copy_source, env));
+    ASSIGN_OR_RETURN(copy_cmd.dest, ParseRef(copy_dest, env));
+    if (copy_cmd.source.transport == oci::Transport::kScratch ||
+        copy_cmd.dest.transport == oci::Transport::kScratch) {
+      return absl::InvalidArgumentError(
+          "copy scratch: scratch can only be a base image");
+    }
+    if (!copy_platform.empty()) {
+      ASSIGN_OR_RETURN(copy_cmd.platform, oci::ParsePlatform(copy_platform));
+    }
+    return copy_cmd;
+  }
   InspectOptions o;
   o.common = inspect_common;
+  ASSIGN_OR_RETURN(o.common.registry, RegistryFrom(inspect, inspect_registry, env));
   ASSIGN_OR_RETURN(o.ref, ParseRef(inspect_ref, env));
   if (o.ref.transport == oci::Transport::kScratch) {
     return absl::InvalidArgumentError("inspect scratch: scratch is not an image");

@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "builder/oci/image.h"
 #include "builder/oci/reference.h"
+#include "builder/registry/session.h"
 #include "layers/compressor.h"
 
 namespace cook::cli {
@@ -27,11 +28,19 @@ struct Environment {
   std::optional<std::string> source_date_epoch;
   // The default cargo home for `cook restore`: $CARGO_HOME, else ~/.cargo.
   std::string cargo_home;
+  // Where registry credentials are looked up: $REGISTRY_AUTH_FILE,
+  // $DOCKER_CONFIG, $HOME.
+  std::string registry_auth_file;
+  std::string docker_config;
+  std::string home;
 };
 
 struct CommonOptions {
   bool json = false;
   bool quiet = false;
+  // The registry options (--creds, --authfile, --tls-verify, --cert-dir) of
+  // commands that may read or write docker://.
+  registry::RegistryOptions registry;
 };
 
 struct AddSpec {
@@ -128,6 +137,13 @@ struct RestoreCommand {
   std::optional<oci::Platform> platform;
 };
 
+struct CopyCommand {
+  CommonOptions common;
+  oci::ImageReference source;
+  oci::ImageReference dest;
+  std::optional<oci::Platform> platform;
+};
+
 // `--help`: print `text` to stdout and exit 0.
 struct HelpRequest {
   std::string text;
@@ -135,7 +151,7 @@ struct HelpRequest {
 
 using Command =
     std::variant<HelpRequest, AssembleOptions, InspectOptions, PrepareCommand,
-                 SkeletonCommand, BuildCommand, RestoreCommand>;
+                 SkeletonCommand, BuildCommand, RestoreCommand, CopyCommand>;
 
 // Parses and validates argv. Every error is a usage error (exit 2).
 absl::StatusOr<Command> Parse(int argc, const char* const* argv,

@@ -9,18 +9,22 @@
 #include "absl/status/status.h"
 #include "builder/cli/command.h"
 #include "builder/cli/progress.h"
+#include "builder/registry/session.h"
 
 namespace cook::cli {
 
 absl::Status RunAssemble(const AssembleOptions& options, std::FILE* out,
-                         Progress& progress);
-absl::Status RunInspect(const InspectOptions& options, std::FILE* out);
+                         Progress& progress, registry::RegistrySession& registries);
+absl::Status RunInspect(const InspectOptions& options, std::FILE* out,
+                        registry::RegistrySession& registries);
 absl::Status RunPrepare(const PrepareCommand& command, std::FILE* out);
 absl::Status RunSkeleton(const SkeletonCommand& command, std::FILE* out);
 absl::Status RunBuild(const BuildCommand& command, std::FILE* out,
-                      Progress& progress);
+                      Progress& progress, registry::RegistrySession& registries);
 absl::Status RunRestore(const RestoreCommand& command, std::FILE* out,
-                        Progress& progress);
+                        Progress& progress, registry::RegistrySession& registries);
+absl::Status RunCopy(const CopyCommand& command, std::FILE* out, Progress& progress,
+                     registry::RegistrySession& registries);
 
 // Runs whichever command `command` holds.
 absl::Status Run(const Command& command, std::FILE* out, std::FILE* err);

@@ -2,6 +2,8 @@
 
 #include <stdlib.h>
 
+#include <memory>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/files.h"
@@ -27,9 +29,11 @@ std::string OciLayerType(const std::string& media_type) {
 
 absl::StatusOr<OpenedImage> OpenImage(const oci::ImageReference& ref,
                                       const oci::Platform& platform,
-                                      const std::string& context) {
+                                      const std::string& context,
+                                      registry::RegistrySession& registries) {
   OpenedImage image;
-  ASSIGN_OR_RETURN(image.source, Annotate(oci::OpenImageSource(ref), context));
+  ASSIGN_OR_RETURN(image.source,
+                   Annotate(oci::OpenImageSource(ref, &registries), context));
   ASSIGN_OR_RETURN(image.raw, Annotate(image.source->GetManifest(platform), context));
   ASSIGN_OR_RETURN(image.manifest, Annotate(oci::ParseManifest(image.raw.bytes), context));
   ASSIGN_OR_RETURN(std::string config_bytes,
@@ -45,7 +49,8 @@ std::string Label(const oci::ImageConfig& config, const std::string& key) {
 }
 
 absl::StatusOr<BaseImage> LoadBase(const oci::ImageReference& ref,
-                                   const std::optional<oci::Platform>& platform) {
+                                   const std::optional<oci::Platform>& platform,
+                                   registry::RegistrySession& registries) {
   BaseImage base;
   base.ref = ref;
   const oci::Platform wanted = platform.value_or(oci::HostPlatform());
@@ -54,7 +59,7 @@ absl::StatusOr<BaseImage> LoadBase(const oci::ImageReference& ref,
     return base;
   }
   const std::string context = absl::StrCat("reading base image ", ref.ToString());
-  ASSIGN_OR_RETURN(OpenedImage image, OpenImage(ref, wanted, context));
+  ASSIGN_OR_RETURN(OpenedImage image, OpenImage(ref, wanted, context, registries));
   if (image.config.diff_ids.size() != image.manifest.layers.size()) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "%s: the config lists %d layers but the manifest %d", context,
@@ -126,7 +131,9 @@ oci::Descriptor LayerDescriptor(const layers::LayerBlob& blob) {
 absl::StatusOr<ImageResult> WriteImage(
     BaseImage& base, const oci::ImageConfig& config,
     const std::vector<NewLayer>& new_layers,
-    const std::vector<oci::ImageReference>& dests, Progress& progress) {
+    const std::vector<oci::ImageReference>& dests, Progress& progress,
+    registry::RegistrySession& registries,
+    const std::optional<oci::ImageReference>& mount_from) {
   const std::string config_bytes = oci::SerializeConfig(config);
   oci::Manifest manifest;
   manifest.config.media_type = std::string(oci::kOciConfig);
@@ -149,28 +156,35 @@ absl::StatusOr<ImageResult> WriteImage(
     const std::string context = absl::StrCat("writing ", dest.ToString());
     RETURN_IF_ERROR(CheckInterrupted());
     ASSIGN_OR_RETURN(std::unique_ptr<oci::ImageDestination> out,
-                     Annotate(oci::OpenImageDestination(dest), context));
+                     Annotate(oci::OpenImageDestination(dest, &registries), context));
+    std::vector<oci::BlobToPut> blobs;
     for (const oci::Descriptor& layer : base.layers) {
-      RETURN_IF_ERROR(CheckInterrupted());
-      ASSIGN_OR_RETURN(bool has, Annotate(out->HasBlob(layer), context));
-      if (has) continue;
-      ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> reader,
-                       Annotate(base.source->OpenBlob(layer), context));
-      RETURN_IF_ERROR(Annotate(out->PutBlob(layer, *reader), context));
+      oci::BlobToPut blob;
+      blob.descriptor = layer;
+      blob.open = [&base, &layer] { return base.source->OpenBlob(layer); };
+      blobs.push_back(std::move(blob));
     }
     for (const NewLayer& layer : new_layers) {
-      RETURN_IF_ERROR(CheckInterrupted());
-      ASSIGN_OR_RETURN(bool has, Annotate(out->HasBlob(layer.descriptor), context));
-      if (has) continue;
-      RETURN_IF_ERROR(Annotate(
-          out->PutBlobFile(layer.descriptor, layer.blob.path, /*take=*/last),
-          absl::StrCat(context, ": layer ", layer.descriptor.digest)));
+      oci::BlobToPut blob;
+      blob.descriptor = layer.descriptor;
+      blob.file = layer.blob.path;
+      blob.take_file = last;
+      blobs.push_back(std::move(blob));
     }
-    StringSource config_source(config_bytes);
-    ASSIGN_OR_RETURN(bool has_config, Annotate(out->HasBlob(manifest.config), context));
-    if (!has_config) {
-      RETURN_IF_ERROR(Annotate(out->PutBlob(manifest.config, config_source), context));
+    oci::BlobToPut config_blob;
+    config_blob.descriptor = manifest.config;
+    config_blob.open = [&config_bytes]() -> absl::StatusOr<std::unique_ptr<ByteSource>> {
+      return std::make_unique<StringSource>(config_bytes);
+    };
+    blobs.push_back(std::move(config_blob));
+    oci::PutBlobsOptions put_options =
+        BlobProgress(progress, dest.ToString(), blobs.size());
+    if (mount_from.has_value()) {
+      put_options.mount_from = mount_from;
+    } else if (base.ref.transport == oci::Transport::kDocker) {
+      put_options.mount_from = base.ref;
     }
+    RETURN_IF_ERROR(Annotate(oci::PutBlobs(*out, blobs, put_options), context));
     RETURN_IF_ERROR(Annotate(out->PutManifest(raw), context));
     RETURN_IF_ERROR(CheckInterrupted());
     RETURN_IF_ERROR(Annotate(out->Commit(), context));
@@ -178,6 +192,31 @@ absl::StatusOr<ImageResult> WriteImage(
     result.destinations.push_back(dest.ToString());
   }
   return result;
+}
+
+oci::PutBlobsOptions BlobProgress(Progress& progress, const std::string& where,
+                                  size_t total) {
+  auto done = std::make_shared<size_t>(0);
+  oci::PutBlobsOptions options;
+  // Called serialised by PutBlobs.
+  options.on_blob = [&progress, where, total, done](const oci::Descriptor& d,
+                                                     oci::BlobOutcome outcome) {
+    ++*done;
+    if (outcome == oci::BlobOutcome::kPresent) return;
+    progress.Step(absl::StrFormat(
+        "%s %s (%s) %s %s [%d/%d]",
+        outcome == oci::BlobOutcome::kMounted ? "mounted" : "copied", d.digest,
+        HumanBytes(static_cast<uint64_t>(d.size)),
+        outcome == oci::BlobOutcome::kMounted ? "into" : "to", where, *done, total));
+  };
+  return options;
+}
+
+std::unique_ptr<registry::RegistrySession> NewRegistrySession(
+    const registry::RegistryOptions& options, Progress& progress) {
+  registry::RegistryOptions with_log = options;
+  with_log.log = [&progress](const std::string& line) { progress.Step(line); };
+  return std::make_unique<registry::RegistrySession>(std::move(with_log));
 }
 
 void PrintImageResult(const ImageResult& result, bool json, std::FILE* out) {

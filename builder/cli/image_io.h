@@ -18,6 +18,7 @@
 #include "builder/oci/image.h"
 #include "builder/oci/reference.h"
 #include "builder/oci/transport.h"
+#include "builder/registry/session.h"
 #include "layers/layer_writer.h"
 
 namespace cook::cli {
@@ -34,7 +35,8 @@ struct OpenedImage {
 // are annotated with `context`.
 absl::StatusOr<OpenedImage> OpenImage(const oci::ImageReference& ref,
                                       const oci::Platform& platform,
-                                      const std::string& context);
+                                      const std::string& context,
+                                      registry::RegistrySession& registries);
 
 // The label's value, or "" when the config has no such label.
 std::string Label(const oci::ImageConfig& config, const std::string& key);
@@ -49,7 +51,8 @@ struct BaseImage {
 // Opens the base (scratch gives an empty linux config for the host or
 // `platform`) and reads its manifest and config.
 absl::StatusOr<BaseImage> LoadBase(const oci::ImageReference& ref,
-                                   const std::optional<oci::Platform>& platform);
+                                   const std::optional<oci::Platform>& platform,
+                                   registry::RegistrySession& registries);
 
 // RFC 3339 in UTC, second precision: "1970-01-01T00:00:01Z".
 std::string FormatCreated(absl::Time t);
@@ -94,11 +97,24 @@ struct ImageResult {
 };
 
 // Writes the image (base layers, then `new_layers`, with `config`) to every
-// destination, copying only the blobs a destination lacks.
+// destination, copying only the blobs a destination lacks (mounting them
+// from `mount_from` when it is in the same registry).
 absl::StatusOr<ImageResult> WriteImage(
     BaseImage& base, const oci::ImageConfig& config,
     const std::vector<NewLayer>& new_layers,
-    const std::vector<oci::ImageReference>& dests, Progress& progress);
+    const std::vector<oci::ImageReference>& dests, Progress& progress,
+    registry::RegistrySession& registries,
+    const std::optional<oci::ImageReference>& mount_from = std::nullopt);
+
+// Blob transfer reporting for PutBlobs: one line per blob that was mounted
+// or put (plain mode), a running count on a terminal.
+oci::PutBlobsOptions BlobProgress(Progress& progress, const std::string& where,
+                                  size_t total);
+
+// A registry session for a command: its options, with retries and other
+// events reported through `progress`.
+std::unique_ptr<registry::RegistrySession> NewRegistrySession(
+    const registry::RegistryOptions& options, Progress& progress);
 
 // The digest on a line of its own, or with `json` one JSON object.
 void PrintImageResult(const ImageResult& result, bool json, std::FILE* out);

@@ -23,11 +23,12 @@ std::string Quoted(const std::vector<std::string>& args) {
 
 }  // namespace
 
-absl::Status RunInspect(const InspectOptions& options, std::FILE* out) {
+absl::Status RunInspect(const InspectOptions& options, std::FILE* out,
+                        registry::RegistrySession& registries) {
   const std::string context = absl::StrCat("inspecting ", options.ref.ToString());
   ASSIGN_OR_RETURN(OpenedImage image,
                    OpenImage(options.ref, options.platform.value_or(oci::HostPlatform()),
-                             context));
+                             context, registries));
   const oci::RawManifest& raw = image.raw;
   const oci::Manifest& manifest = image.manifest;
   const oci::ImageConfig& config = image.config;

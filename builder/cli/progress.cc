@@ -23,6 +23,7 @@ Progress::Progress(std::FILE* out, bool quiet)
     : out_(out), quiet_(quiet), interactive_(::isatty(::fileno(out)) == 1) {}
 
 void Progress::Step(std::string_view message) {
+  std::lock_guard<std::mutex> lock(mu_);
   if (quiet_) return;
   if (line_open_) std::fputs("\n", out_);
   line_open_ = false;
@@ -31,6 +32,7 @@ void Progress::Step(std::string_view message) {
 }
 
 void Progress::Warn(std::string_view message) {
+  std::lock_guard<std::mutex> lock(mu_);
   if (line_open_) std::fputs("\n", out_);
   line_open_ = false;
   absl::FPrintF(out_, "cook: warning: %s\n", message);
@@ -38,6 +40,7 @@ void Progress::Warn(std::string_view message) {
 }
 
 void Progress::Begin(std::string_view task, uint64_t total_bytes) {
+  std::lock_guard<std::mutex> lock(mu_);
   task_ = std::string(task);
   total_ = total_bytes;
   done_ = 0;
@@ -50,6 +53,7 @@ void Progress::Begin(std::string_view task, uint64_t total_bytes) {
 }
 
 void Progress::Update(uint64_t done_bytes) {
+  std::lock_guard<std::mutex> lock(mu_);
   done_ = done_bytes;
   if (quiet_ || !interactive_) return;
   const absl::Time now = absl::Now();
@@ -69,6 +73,7 @@ void Progress::Update(uint64_t done_bytes) {
 }
 
 void Progress::End() {
+  std::lock_guard<std::mutex> lock(mu_);
   if (quiet_) return;
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start_);
   if (interactive_) std::fputs("\r\033[K", out_);

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,7 @@
 
 namespace cook::cli {
 
+// Thread-safe: parallel blob transfers report through one Progress.
 class Progress {
  public:
   // `out` is usually stderr. `quiet` silences everything but Warn().
@@ -33,6 +35,7 @@ class Progress {
   bool interactive() const { return interactive_; }
 
  private:
+  std::mutex mu_;
   std::FILE* out_;
   bool quiet_;
   bool interactive_;

@@ -34,11 +34,12 @@ std::string ArchivePrefix(std::string path) {
 }  // namespace
 
 absl::Status RunRestore(const RestoreCommand& command, std::FILE* out,
-                        Progress& progress) {
+                        Progress& progress, registry::RegistrySession& registries) {
   const std::string context = absl::StrCat("restoring from ", command.from.ToString());
   ASSIGN_OR_RETURN(
       OpenedImage image,
-      OpenImage(command.from, command.platform.value_or(oci::HostPlatform()), context));
+      OpenImage(command.from, command.platform.value_or(oci::HostPlatform()), context,
+                registries));
   oci::ImageSource* source = image.source.get();
   const oci::RawManifest& raw = image.raw;
   const oci::Manifest& manifest = image.manifest;

@@ -1,13 +1,19 @@
 #include "builder/oci/transport.h"
 
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
+#include "base/interrupt.h"
 #include "base/status_macros.h"
 #include "builder/oci/docker_archive.h"
 #include "builder/oci/oci_layout.h"
+#include "builder/oci/registry_transport.h"
 #include "layers/digest.h"
 
 namespace cook::oci {
@@ -15,17 +21,49 @@ namespace {
 
 constexpr int64_t kMaxSmallBlob = 64 << 20;
 
+absl::Status NoRegistries(const ImageReference& ref) {
+  return absl::FailedPreconditionError(absl::StrFormat(
+      "opening %s: no registry session was given (a bug in the caller)",
+      ref.ToString()));
+}
+
+absl::Status PutOneBlob(ImageDestination& destination, const BlobToPut& blob,
+                        const PutBlobsOptions& options, BlobOutcome* outcome) {
+  const Descriptor& d = blob.descriptor;
+  const std::string context = absl::StrFormat("blob %s", d.digest);
+  ASSIGN_OR_RETURN(bool present, Annotate(destination.HasBlob(d), context));
+  if (present) {
+    *outcome = BlobOutcome::kPresent;
+    return absl::OkStatus();
+  }
+  if (options.mount_from.has_value()) {
+    ASSIGN_OR_RETURN(bool mounted,
+                     Annotate(destination.MountBlob(d, *options.mount_from), context));
+    if (mounted) {
+      *outcome = BlobOutcome::kMounted;
+      return absl::OkStatus();
+    }
+  }
+  *outcome = BlobOutcome::kPut;
+  if (!blob.file.empty()) {
+    return Annotate(destination.PutBlobFile(d, blob.file, blob.take_file), context);
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> data, Annotate(blob.open(), context));
+  return Annotate(destination.PutBlob(d, *data), context);
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ImageSource>> OpenImageSource(
-    const ImageReference& ref) {
+    const ImageReference& ref, registry::RegistrySession* registries) {
   switch (ref.transport) {
     case Transport::kOci:
       return internal::OpenOciLayoutSource(ref.path, ref.tag);
     case Transport::kDockerArchive:
       return internal::OpenDockerArchiveSource(ref.path, ref.archive_name);
     case Transport::kDocker:
-      return absl::UnimplementedError("docker:// is not supported yet");
+      if (registries == nullptr) return NoRegistries(ref);
+      return internal::OpenRegistrySource(ref, *registries);
     case Transport::kScratch:
       break;
   }
@@ -35,14 +73,15 @@ absl::StatusOr<std::unique_ptr<ImageSource>> OpenImageSource(
 }
 
 absl::StatusOr<std::unique_ptr<ImageDestination>> OpenImageDestination(
-    const ImageReference& ref) {
+    const ImageReference& ref, registry::RegistrySession* registries) {
   switch (ref.transport) {
     case Transport::kOci:
       return internal::OpenOciLayoutDestination(ref.path, ref.tag);
     case Transport::kDockerArchive:
       return internal::OpenDockerArchiveDestination(ref.path, ref.archive_name);
     case Transport::kDocker:
-      return absl::UnimplementedError("docker:// is not supported yet");
+      if (registries == nullptr) return NoRegistries(ref);
+      return internal::OpenRegistryDestination(ref, *registries);
     case Transport::kScratch:
       break;
   }
@@ -83,21 +122,60 @@ RawManifest MakeRawManifest(const Manifest& manifest) {
   return raw;
 }
 
+absl::Status PutBlobs(ImageDestination& destination,
+                      const std::vector<BlobToPut>& blobs,
+                      const PutBlobsOptions& options) {
+  const int workers = std::max(
+      1, std::min<int>(destination.MaxParallelBlobs(), static_cast<int>(blobs.size())));
+  std::mutex mu;
+  absl::Status first_error;
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (;;) {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (!first_error.ok()) return;
+      }
+      const size_t i = next.fetch_add(1);
+      if (i >= blobs.size()) return;
+      absl::Status status = CheckInterrupted();
+      BlobOutcome outcome = BlobOutcome::kPut;
+      if (status.ok()) status = PutOneBlob(destination, blobs[i], options, &outcome);
+      std::lock_guard<std::mutex> lock(mu);
+      if (!status.ok()) {
+        if (first_error.ok()) first_error = status;
+        return;
+      }
+      if (options.on_blob) options.on_blob(blobs[i].descriptor, outcome);
+    }
+  };
+  if (workers == 1) {
+    work();
+  } else {
+    std::vector<std::thread> threads;
+    threads.reserve(workers);
+    for (int i = 0; i < workers; ++i) threads.emplace_back(work);
+    for (std::thread& t : threads) t.join();
+  }
+  return first_error;
+}
+
 absl::StatusOr<RawManifest> CopyImage(ImageSource& source,
                                       ImageDestination& destination,
-                                      const Platform& platform) {
+                                      const Platform& platform,
+                                      const PutBlobsOptions& options) {
   ASSIGN_OR_RETURN(RawManifest raw, source.GetManifest(platform));
   ASSIGN_OR_RETURN(Manifest manifest, ParseManifest(raw.bytes));
-  std::vector<const Descriptor*> blobs = {&manifest.config};
-  for (const Descriptor& layer : manifest.layers) blobs.push_back(&layer);
-  for (const Descriptor* d : blobs) {
-    const std::string context = absl::StrFormat("copying blob %s", d->digest);
-    ASSIGN_OR_RETURN(bool present, Annotate(destination.HasBlob(*d), context));
-    if (present) continue;
-    ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> data,
-                     Annotate(source.OpenBlob(*d), context));
-    RETURN_IF_ERROR(Annotate(destination.PutBlob(*d, *data), context));
+  std::vector<BlobToPut> blobs;
+  std::vector<const Descriptor*> descriptors = {&manifest.config};
+  for (const Descriptor& layer : manifest.layers) descriptors.push_back(&layer);
+  for (const Descriptor* d : descriptors) {
+    BlobToPut blob;
+    blob.descriptor = *d;
+    blob.open = [&source, d] { return source.OpenBlob(*d); };
+    blobs.push_back(std::move(blob));
   }
+  RETURN_IF_ERROR(Annotate(PutBlobs(destination, blobs, options), "copying"));
   RETURN_IF_ERROR(destination.PutManifest(raw));
   RETURN_IF_ERROR(destination.Commit());
   return raw;

@@ -7,13 +7,20 @@
 // on Commit().
 
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "base/io.h"
 #include "builder/oci/image.h"
 #include "builder/oci/reference.h"
+
+namespace cook::registry {
+class RegistrySession;
+}  // namespace cook::registry
 
 namespace cook::oci {
 
@@ -53,16 +60,52 @@ class ImageDestination {
   virtual absl::Status PutBlobFile(const Descriptor& descriptor,
                                    const std::filesystem::path& file,
                                    bool take) = 0;
+  // Makes the blob available by reference to `from`, an image in the same
+  // store (a registry's cross-repository mount). False when that is not
+  // possible; nothing was stored then.
+  virtual absl::StatusOr<bool> MountBlob(const Descriptor& descriptor,
+                                         const ImageReference& from) {
+    return false;
+  }
+  // How many blobs may be checked and put at once from different threads
+  // (HasBlob, MountBlob, PutBlob and PutBlobFile are thread-safe when > 1).
+  virtual int MaxParallelBlobs() const { return 1; }
   // Records the image manifest (its config and layers must have been put).
   virtual absl::Status PutManifest(const RawManifest& manifest) = 0;
   // Makes the image visible under the reference, atomically.
   virtual absl::Status Commit() = 0;
 };
 
+// docker:// references need `registries` (the run's registry options and
+// connections); without one they fail with FailedPrecondition.
 absl::StatusOr<std::unique_ptr<ImageSource>> OpenImageSource(
-    const ImageReference& ref);
+    const ImageReference& ref, registry::RegistrySession* registries = nullptr);
 absl::StatusOr<std::unique_ptr<ImageDestination>> OpenImageDestination(
-    const ImageReference& ref);
+    const ImageReference& ref, registry::RegistrySession* registries = nullptr);
+
+// One blob for PutBlobs: a local file, or a source opened on demand.
+struct BlobToPut {
+  Descriptor descriptor;
+  std::filesystem::path file;  // when set, put with PutBlobFile
+  bool take_file = false;
+  std::function<absl::StatusOr<std::unique_ptr<ByteSource>>()> open;
+};
+
+enum class BlobOutcome { kPresent, kMounted, kPut };
+
+struct PutBlobsOptions {
+  // Tried (MountBlob) before uploading a blob the destination lacks.
+  std::optional<ImageReference> mount_from;
+  // Called after each blob, from the thread that put it (serialised).
+  std::function<void(const Descriptor&, BlobOutcome)> on_blob;
+};
+
+// Puts every blob the destination lacks, up to
+// destination.MaxParallelBlobs() at a time. Stops at the first error (blobs
+// in flight finish or fail first) and returns it.
+absl::Status PutBlobs(ImageDestination& destination,
+                      const std::vector<BlobToPut>& blobs,
+                      const PutBlobsOptions& options = {});
 
 // Reads the whole blob into memory (for configs and manifests only), its
 // digest and size verified. Blobs over 64 MiB are refused (InvalidArgument).
@@ -74,11 +117,12 @@ absl::StatusOr<std::string> ReadSmallBlob(ImageSource& source,
 RawManifest MakeRawManifest(const Manifest& manifest);
 
 // Copies the image for `platform` from `source` to `destination`: the blobs
-// the destination lacks, then the manifest as stored (so the digest is
-// kept), then Commit(). Returns the manifest copied.
+// the destination lacks (PutBlobs), then the manifest as stored (so the
+// digest is kept), then Commit(). Returns the manifest copied.
 absl::StatusOr<RawManifest> CopyImage(ImageSource& source,
                                       ImageDestination& destination,
-                                      const Platform& platform);
+                                      const Platform& platform,
+                                      const PutBlobsOptions& options = {});
 
 }  // namespace cook::oci
 

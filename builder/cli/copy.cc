@@ -1,0 +1,51 @@
+// cook copy SRC DEST: any transport to any transport, digests kept.
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "base/status_macros.h"
+#include "builder/cli/commands.h"
+#include "builder/cli/image_io.h"
+#include "builder/oci/transport.h"
+#include "nlohmann/json.hpp"
+
+namespace cook::cli {
+
+absl::Status RunCopy(const CopyCommand& command, std::FILE* out, Progress& progress,
+                     registry::RegistrySession& registries) {
+  const std::string context = absl::StrFormat(
+      "copying %s to %s", command.source.ToString(), command.dest.ToString());
+  ASSIGN_OR_RETURN(std::unique_ptr<oci::ImageSource> source,
+                   Annotate(oci::OpenImageSource(command.source, &registries), context));
+  ASSIGN_OR_RETURN(std::unique_ptr<oci::ImageDestination> dest,
+                   Annotate(oci::OpenImageDestination(command.dest, &registries), context));
+  const oci::Platform platform = command.platform.value_or(oci::HostPlatform());
+  // The blob count is known only once the manifest is read; the progress
+  // lines count from the manifest's config and layers.
+  ASSIGN_OR_RETURN(oci::RawManifest raw,
+                   Annotate(source->GetManifest(platform), context));
+  ASSIGN_OR_RETURN(oci::Manifest manifest,
+                   Annotate(oci::ParseManifest(raw.bytes), context));
+  oci::PutBlobsOptions options =
+      BlobProgress(progress, command.dest.ToString(), manifest.layers.size() + 1);
+  if (command.source.transport == oci::Transport::kDocker) {
+    options.mount_from = command.source;
+  }
+  ASSIGN_OR_RETURN(oci::RawManifest copied,
+                   Annotate(oci::CopyImage(*source, *dest, platform, options), context));
+  progress.Step(absl::StrCat("wrote ", command.dest.ToString(), " ", copied.digest));
+  if (command.common.json) {
+    absl::FPrintF(out, "%s\n",
+                  nlohmann::json({{"digest", copied.digest},
+                                  {"source", command.source.ToString()},
+                                  {"destination", command.dest.ToString()}})
+                      .dump());
+  } else {
+    absl::FPrintF(out, "%s\n", copied.digest);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace cook::cli
