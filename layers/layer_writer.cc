@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstddef>
 #include <map>
 #include <string>
@@ -302,10 +303,13 @@ absl::Status WriteEntries(const std::vector<WalkEntry>& entries,
 
 }  // namespace
 
-absl::StatusOr<LayerBlob> WriteLayer(const LayerInput& input,
-                                     const std::filesystem::path& blob_path,
-                                     const LayerOptions& options,
-                                     const ProgressFn& progress) {
+namespace {
+
+// Writes `entries` as a compressed layer blob at `blob_path`.
+absl::StatusOr<LayerBlob> WriteEntriesToBlob(std::vector<WalkEntry> entries,
+                                             const std::filesystem::path& blob_path,
+                                             const LayerOptions& options,
+                                             const ProgressFn& progress) {
   const std::string context =
       absl::StrFormat("writing layer %s", blob_path.string());
   const CompressorOptions& compressor_options = options.compressor;
@@ -324,9 +328,6 @@ absl::StatusOr<LayerBlob> WriteLayer(const LayerInput& input,
         absl::StrFormat("%s: it already exists", context));
   }
   if (errno != ENOENT) return ErrnoError(errno, context);
-
-  ASSIGN_OR_RETURN(std::vector<WalkEntry> entries,
-                   Annotate(Walk(input), context));
   MarkHardlinks(entries);
 
   // tar -> [diff_id] -> compressor -> [digest] -> temporary file, renamed to
@@ -364,6 +365,116 @@ absl::StatusOr<LayerBlob> WriteLayer(const LayerInput& input,
   blob.uncompressed_size = tar_tee.bytes();
   blob.compression = compressor_options.compression;
   return blob;
+}
+
+}  // namespace
+
+absl::StatusOr<LayerBlob> WriteLayer(const LayerInput& input,
+                                     const std::filesystem::path& blob_path,
+                                     const LayerOptions& options,
+                                     const ProgressFn& progress) {
+  ASSIGN_OR_RETURN(
+      std::vector<WalkEntry> entries,
+      Annotate(Walk(input), absl::StrFormat("writing layer %s", blob_path.string())));
+  return WriteEntriesToBlob(std::move(entries), blob_path, options, progress);
+}
+
+namespace internal {
+struct PlannedEntries {
+  std::vector<WalkEntry> entries;
+};
+}  // namespace internal
+
+absl::StatusOr<std::vector<LayerPlan>> PlanLayers(const LayerInput& input,
+                                                  const GroupFn& group_of,
+                                                  uint64_t max_tar_bytes) {
+  const std::string context =
+      absl::StrFormat("planning layers of %s", input.source.string());
+  ASSIGN_OR_RETURN(std::vector<WalkEntry> all, Annotate(Walk(input), context));
+  ASSIGN_OR_RETURN(std::vector<std::string> dest, DestComponents(input.dest));
+  const std::string prefix = absl::StrJoin(dest, "/");
+  // Entries up to and including `dest` itself are in every layer.
+  const size_t fixed = std::min(all.size(), dest.size());
+
+  // The parent of each entry (an index into `all`), from the walk's
+  // depth-first order.
+  std::vector<size_t> parent(all.size(), SIZE_MAX);
+  std::map<std::string, size_t> dir_index;
+  for (size_t i = 0; i < all.size(); ++i) {
+    const std::string& name = all[i].name;
+    const size_t slash = name.rfind('/');
+    if (slash != std::string::npos) {
+      auto it = dir_index.find(name.substr(0, slash));
+      if (it != dir_index.end()) parent[i] = it->second;
+    }
+    if (all[i].kind == WalkEntry::Kind::kDirectory) dir_index[name] = i;
+  }
+
+  // Group members, in archive order.
+  std::map<std::string, std::vector<size_t>> groups;
+  for (size_t i = fixed; i < all.size(); ++i) {
+    std::string_view relative = all[i].name;
+    if (!prefix.empty()) relative.remove_prefix(std::min(relative.size(), prefix.size() + 1));
+    groups[group_of(relative)].push_back(i);
+  }
+
+  std::vector<WalkEntry> one(1);
+  auto entry_bytes = [&](size_t i) {
+    one[0] = all[i];
+    return EstimateTarBytes(one) - 2 * kTarBlock;
+  };
+  std::vector<LayerPlan> plans;
+  for (const auto& [group, members] : groups) {
+    // Split into parts under the limit.
+    std::vector<std::vector<size_t>> parts(1);
+    uint64_t part_bytes = 0;
+    for (size_t i : members) {
+      const uint64_t bytes = entry_bytes(i);
+      if (max_tar_bytes > 0 && !parts.back().empty() &&
+          part_bytes + bytes > max_tar_bytes) {
+        parts.emplace_back();
+        part_bytes = 0;
+      }
+      parts.back().push_back(i);
+      part_bytes += bytes;
+    }
+    for (size_t p = 0; p < parts.size(); ++p) {
+      // The members, their ancestor directories and the fixed head, in
+      // archive order.
+      std::vector<bool> take(all.size(), false);
+      for (size_t i = 0; i < fixed; ++i) take[i] = true;
+      for (size_t i : parts[p]) {
+        for (size_t j = i; j != SIZE_MAX && !take[j]; j = parent[j]) take[j] = true;
+      }
+      auto planned = std::make_shared<internal::PlannedEntries>();
+      for (size_t i = 0; i < all.size(); ++i) {
+        if (take[i]) planned->entries.push_back(all[i]);
+      }
+      LayerPlan plan;
+      plan.group = parts.size() == 1 ? group : absl::StrFormat("%s#%d", group, p);
+      plan.tar_bytes = EstimateTarBytes(planned->entries);
+      plan.entries = std::move(planned);
+      plans.push_back(std::move(plan));
+    }
+  }
+  return plans;
+}
+
+absl::StatusOr<std::string> PlannedDiffId(const LayerPlan& plan, absl::Time epoch) {
+  std::vector<WalkEntry> entries = plan.entries->entries;
+  MarkHardlinks(entries);
+  Sha256 diff_id;
+  ASSIGN_OR_RETURN(TarWriter tar, TarWriter::Create(&diff_id, epoch));
+  RETURN_IF_ERROR(Annotate(WriteEntries(entries, tar),
+                           absl::StrFormat("hashing layer %s", plan.group)));
+  return diff_id.Finish();
+}
+
+absl::StatusOr<LayerBlob> WritePlannedLayer(const LayerPlan& plan,
+                                            const std::filesystem::path& blob_path,
+                                            const LayerOptions& options,
+                                            const ProgressFn& progress) {
+  return WriteEntriesToBlob(plan.entries->entries, blob_path, options, progress);
 }
 
 }  // namespace cook::layers

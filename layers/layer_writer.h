@@ -8,7 +8,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -52,6 +55,48 @@ absl::StatusOr<LayerBlob> WriteLayer(const LayerInput& input,
                                      const std::filesystem::path& blob_path,
                                      const LayerOptions& options,
                                      const ProgressFn& progress = nullptr);
+
+// Splitting one tree into several layers (a cache by crate, so that a change
+// to one crate changes few layers).
+
+namespace internal {
+struct PlannedEntries;  // the entries of one planned layer, in archive order
+}  // namespace internal
+
+struct LayerPlan {
+  // The group's name; a group too large for one layer is split into parts
+  // named "<group>#0", "<group>#1", ...
+  std::string group;
+  uint64_t tar_bytes = 0;  // the predicted size of its tar
+  std::shared_ptr<const internal::PlannedEntries> entries;
+};
+
+// The group of an entry, from its path relative to the source directory
+// ("debug/deps/libserde-0123456789abcdef.rlib").
+using GroupFn = std::function<std::string(std::string_view relative)>;
+
+// Walks the directory `input.source` once and splits its entries by
+// `group_of` into layers, ordered by group name. Each layer also holds the
+// parents of `input.dest` and every directory on the way to its entries (with
+// their modes), so that it extracts on its own and layers stack in any order.
+// A group whose tar would pass `max_tar_bytes` (0: no limit) is split, in
+// archive order, into parts that stay under it (a single file larger than
+// the limit gets a part of its own). The same tree and the same function
+// give the same plans on any machine.
+absl::StatusOr<std::vector<LayerPlan>> PlanLayers(const LayerInput& input,
+                                                  const GroupFn& group_of,
+                                                  uint64_t max_tar_bytes);
+
+// The diff_id the planned layer has with `epoch`: the tar is made and
+// hashed, but not compressed or stored (about ten times as fast as writing
+// it), so that a layer an earlier image already holds can be reused.
+absl::StatusOr<std::string> PlannedDiffId(const LayerPlan& plan, absl::Time epoch);
+
+// Writes the planned layer to `blob_path` as WriteLayer does.
+absl::StatusOr<LayerBlob> WritePlannedLayer(const LayerPlan& plan,
+                                            const std::filesystem::path& blob_path,
+                                            const LayerOptions& options,
+                                            const ProgressFn& progress = nullptr);
 
 }  // namespace cook::layers
 

@@ -5,7 +5,13 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <filesystem>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -44,6 +50,11 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr absl::string_view kDefaultCargoHome = "/usr/local/cargo";
+// Buckets the crates of a target directory and of a cargo home go to: well
+// under the ~127 layers overlay file systems stack, fine enough that one
+// changed crate rewrites a small part of the cache.
+constexpr int kTargetBuckets = 16;
+constexpr int kCargoHomeBuckets = 4;
 
 std::vector<std::string> CurrentEnvironment() {
   std::vector<std::string> out;
@@ -219,11 +230,6 @@ bool HasEntries(const fs::path& dir) {
 
 absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress,
                       registry::RegistrySession& registries) {
-  if (c.cache_from.has_value()) {
-    return absl::UnimplementedError(
-        "--cache-from: incremental builds are not supported yet\n"
-        "hint: drop --cache-from for a full build");
-  }
   // 1. The recipe.
   chef::Recipe recipe;
   if (!c.recipe_path.empty()) {
@@ -314,6 +320,25 @@ absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress,
   // missing credentials fail at once.
   ASSIGN_OR_RETURN(BaseImage base, LoadBase(c.base, c.platform, registries));
 
+  // An earlier cache image: its target directory and cargo home go back
+  // first, so that cargo rebuilds only what changed, and its layers are
+  // reused where this build's come out the same.
+  std::optional<OpenedImage> cache;
+  absl::Time cache_epoch = absl::InfinitePast();
+  if (c.cache_from.has_value()) {
+    const std::string context = absl::StrCat("reading --cache-from ", c.cache_from->ToString());
+    ASSIGN_OR_RETURN(cache, OpenImage(*c.cache_from, platform, context, registries));
+    ASSIGN_OR_RETURN(int restored,
+                     ExtractCache(*cache, target_dir, cargo_home, progress, context));
+    progress.Step(absl::StrFormat("restored %d layers of %s", restored,
+                                  c.cache_from->ToString()));
+    absl::Time created;
+    std::string error;
+    if (absl::ParseTime(absl::RFC3339_full, cache->config.created, &created, &error)) {
+      cache_epoch = created;
+    }
+  }
+
   // 4. Fetch (the network is allowed here unless cargo is told otherwise),
   // then build in the sandbox, where there is no network at all.
   std::vector<std::string> fetch = {cargo, "fetch"};
@@ -334,7 +359,11 @@ absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress,
   ASSIGN_OR_RETURN(std::unique_ptr<sandbox::SandboxRunner> runner,
                    sandbox::NewSandboxRunner(
                        mode, [&](std::string_view w) { progress.Warn(w); }));
-  spec.argv = {cargo, "build", "--offline", "--target-dir", target_dir.string()};
+  // cargo's JSON messages name every unit the build used, fresh or not: what
+  // the garbage collection below keeps.
+  const fs::path messages = work.path() / "cargo-messages.json";
+  spec.argv = {cargo, "build", "--offline", "--target-dir", target_dir.string(),
+               "--message-format=json-render-diagnostics"};
   for (const std::string& a : c.cargo.ToArgs()) {
     if (a != "--offline") spec.argv.push_back(a);
   }
@@ -342,7 +371,9 @@ absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress,
   progress.Step(absl::StrCat("building dependencies",
                              runner->sandboxed() ? " in the sandbox" : "", ": ",
                              absl::StrJoin(spec.argv.begin() + 1, spec.argv.end(), " ")));
+  spec.stdout_file = messages;
   ASSIGN_OR_RETURN(int build_code, runner->Run(spec));
+  spec.stdout_file.reset();
   if (build_code != 0) {
     return absl::FailedPreconditionError(absl::StrFormat(
         "building dependencies: cargo build exited with status %d", build_code));
@@ -353,12 +384,31 @@ absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress,
   ASSIGN_OR_RETURN(int dropped, Annotate(DropLocalUnits(target_dir, LocalCrates(recipe)),
                                          "dropping the workspace's own units"));
   progress.Step(absl::StrCat("dropped ", dropped, " units of local crates"));
+  // Units this build did not use (left by --cache-from, or by earlier builds
+  // in this work area with other options) go.
+  ASSIGN_OR_RETURN(std::string message_text,
+                   Annotate(ReadFile(messages), "reading cargo's messages"));
+  ASSIGN_OR_RETURN(std::set<std::string> used, UsedUnitHashes(message_text));
+  ASSIGN_OR_RETURN(int collected, Annotate(CollectGarbage(target_dir, used),
+                                           "removing units the build did not use"));
+  progress.Step(absl::StrCat("removed ", collected, " unused units"));
+  // cargo's cache of `rustc -vV` and `--print` answers is a hash map it
+  // writes in random order: the same build gives different bytes (and
+  // images) half the time. cargo writes it again on its next run.
+  std::error_code rustc_info_ec;
+  fs::remove(target_dir / ".rustc_info.json", rustc_info_ec);
+  if (rustc_info_ec) {
+    return FsError(rustc_info_ec,
+                   absl::StrCat("removing ", (target_dir / ".rustc_info.json").string()));
+  }
   TidyCargoHome(cargo_home);
 
   // 6. Snapshot and assemble. The layer time must be no older than any
   // source a dependency build read, or cargo sees stale units after restore.
   ASSIGN_OR_RETURN(absl::Time newest, NewestSourceTime(target_dir, skeleton));
-  const absl::Time epoch = std::max(c.epoch, newest);
+  // The --cache-from image's time is kept while no source is newer, so that
+  // layers whose units did not change come out byte for byte the same.
+  const absl::Time epoch = std::max({c.epoch, newest, cache_epoch});
 
   oci::ImageConfig config = base.config;
   const std::string image_root = fs::path(c.image_root).lexically_normal().string();
@@ -380,34 +430,116 @@ absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress,
   layer_options.compressor.level = c.compression_level;
   layer_options.epoch = epoch;
 
-  std::vector<NewLayer> new_layers;
-  std::vector<std::string> target_layers, cargo_home_layers;
-  auto snapshot = [&](const fs::path& source, const std::string& dest,
-                      const std::string& what,
-                      std::vector<std::string>* diff_ids) -> absl::Status {
-    bool begun = false;
-    ASSIGN_OR_RETURN(
-        layers::LayerBlob blob,
-        Annotate(layers::WriteLayer({source, dest},
-                                    staging.path() / absl::StrCat("layer-", new_layers.size()),
-                                    layer_options,
-                                    [&](uint64_t done, uint64_t total) {
-                                      if (!begun) progress.Begin(absl::StrCat("snapshot of ", what), total);
-                                      begun = true;
-                                      progress.Update(done);
-                                    }),
-                 absl::StrCat("snapshotting ", what)));
-    if (begun) progress.End();
-    config.diff_ids.push_back(blob.diff_id);
-    config.history_json.push_back(
-        HistoryEntry(config.created, absl::StrCat("cook build: ", what)));
-    diff_ids->push_back(blob.diff_id);
-    new_layers.push_back(NewLayer{blob, LayerDescriptor(blob)});
+  // Layers by crate: each crate's units go to one of a fixed number of
+  // buckets (by name, the same on every machine), so that a change to a
+  // few crates changes a few layers; what belongs to no crate goes to a
+  // shared layer. A layer the --cache-from image holds byte for byte is
+  // taken from it as it is.
+  std::map<std::string, oci::Descriptor> cached_layers;  // by diff_id
+  if (cache.has_value()) {
+    for (size_t i = 0; i < cache->manifest.layers.size(); ++i) {
+      cached_layers.emplace(cache->config.diff_ids[i], cache->manifest.layers[i]);
+    }
+  }
+  const std::string layer_media_type = LayerDescriptor(layers::LayerBlob{
+      .compression = c.compression}).media_type;
+  struct Planned {
+    layers::LayerPlan plan;
+    std::string what;
+    bool target = false;
+  };
+  std::vector<Planned> planned;
+  auto plan = [&](const fs::path& source, const std::string& dest, bool target) -> absl::Status {
+    const int buckets = target ? kTargetBuckets : kCargoHomeBuckets;
+    const std::string prefix = target ? "target" : "cargo home";
+    auto group_of = [&](std::string_view relative) -> std::string {
+      const std::string crate =
+          target ? TargetEntryCrate(relative) : CargoHomeEntryCrate(relative);
+      if (crate.empty()) return "shared";
+      return absl::StrFormat("crates-%02d", CrateBucket(crate, buckets));
+    };
+    ASSIGN_OR_RETURN(std::vector<layers::LayerPlan> plans,
+                     Annotate(layers::PlanLayers({source, dest}, group_of, c.max_layer_bytes),
+                              absl::StrCat("planning the layers of the ", prefix)));
+    for (layers::LayerPlan& p : plans) {
+      std::string what = absl::StrCat(prefix, " (", p.group, ")");
+      planned.push_back(Planned{std::move(p), std::move(what), target});
+    }
     return absl::OkStatus();
   };
-  RETURN_IF_ERROR(snapshot(target_dir, image_target, "the target directory", &target_layers));
-  if (HasEntries(cargo_home)) {
-    RETURN_IF_ERROR(snapshot(cargo_home, image_cargo_home, "the cargo home", &cargo_home_layers));
+  RETURN_IF_ERROR(plan(target_dir, image_target, true));
+  if (HasEntries(cargo_home)) RETURN_IF_ERROR(plan(cargo_home, image_cargo_home, false));
+
+  // Hash or write the layers, a few at a time.
+  std::vector<NewLayer> new_layers(planned.size());
+  std::vector<absl::Status> results(planned.size());
+  std::atomic<size_t> next{0};
+  std::atomic<uint64_t> compressed_bytes{0};
+  int64_t reused_count = 0;
+  std::mutex reused_mu;
+  uint64_t tar_total = 0;
+  for (const Planned& p : planned) tar_total += p.plan.tar_bytes;
+  std::atomic<uint64_t> tar_done{0};
+  auto snapshot_one = [&] {
+    for (size_t i = next.fetch_add(1); i < planned.size(); i = next.fetch_add(1)) {
+      const Planned& p = planned[i];
+      if (!cached_layers.empty()) {
+        absl::StatusOr<std::string> diff_id = layers::PlannedDiffId(p.plan, epoch);
+        if (!diff_id.ok()) {
+          results[i] = diff_id.status();
+          continue;
+        }
+        auto it = cached_layers.find(*diff_id);
+        if (it != cached_layers.end() && it->second.media_type == layer_media_type) {
+          NewLayer& layer = new_layers[i];
+          layer.descriptor = it->second;
+          layer.blob.diff_id = *diff_id;
+          layer.blob.digest = it->second.digest;
+          layer.blob.size = static_cast<uint64_t>(it->second.size);
+          const oci::Descriptor descriptor = it->second;
+          oci::ImageSource* source = cache->source.get();
+          layer.open = [source, descriptor] { return source->OpenBlob(descriptor); };
+          std::lock_guard<std::mutex> lock(reused_mu);
+          ++reused_count;
+          continue;
+        }
+      }
+      uint64_t reported = 0;
+      absl::StatusOr<layers::LayerBlob> blob = layers::WritePlannedLayer(
+          p.plan, staging.path() / absl::StrCat("layer-", i), layer_options,
+          [&](uint64_t done, uint64_t) {
+            progress.Update(tar_done.fetch_add(done - reported) + done - reported);
+            reported = done;
+          });
+      if (!blob.ok()) {
+        results[i] = Annotate(blob.status(), absl::StrCat("snapshotting the ", p.what));
+        continue;
+      }
+      compressed_bytes += blob->uncompressed_size;
+      new_layers[i] = NewLayer{*blob, LayerDescriptor(*blob), nullptr};
+    }
+  };
+  progress.Begin(absl::StrFormat("snapshot in %d layers", planned.size()), tar_total);
+  {
+    const int threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), 4));
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) pool.emplace_back(snapshot_one);
+    for (std::thread& t : pool) t.join();
+  }
+  progress.End();
+  for (const absl::Status& status : results) RETURN_IF_ERROR(status);
+  RETURN_IF_ERROR(CheckInterrupted());
+  progress.Step(absl::StrFormat("%d layers: %d reused from the cache image, %d written (%s of tar)",
+                                planned.size(), reused_count,
+                                planned.size() - reused_count,
+                                HumanBytes(compressed_bytes.load())));
+  std::vector<std::string> target_layers, cargo_home_layers;
+  for (size_t i = 0; i < planned.size(); ++i) {
+    config.diff_ids.push_back(new_layers[i].blob.diff_id);
+    config.history_json.push_back(
+        HistoryEntry(config.created, absl::StrCat("cook build: ", planned[i].what)));
+    (planned[i].target ? target_layers : cargo_home_layers)
+        .push_back(new_layers[i].blob.diff_id);
   }
 
   config.labels[kLabelRecipeDigest] = recipe_digest;
@@ -423,7 +555,11 @@ absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress,
 
   RETURN_IF_ERROR(CheckInterrupted());
   ASSIGN_OR_RETURN(ImageResult result,
-                   WriteImage(base, config, new_layers, c.dests, progress, registries));
+                   WriteImage(base, config, new_layers, c.dests, progress, registries,
+                              c.cache_from.has_value() &&
+                                      c.cache_from->transport == oci::Transport::kDocker
+                                  ? c.cache_from
+                                  : std::nullopt));
   PrintImageResult(result, c.common.json, out);
   return absl::OkStatus();
 }

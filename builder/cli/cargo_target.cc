@@ -2,14 +2,18 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <fstream>
 #include <regex>
 #include <set>
+#include <system_error>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "base/files.h"
 #include "base/status_macros.h"
+#include "nlohmann/json.hpp"
 
 namespace cook::cli {
 namespace {
@@ -37,16 +41,140 @@ std::string RegexQuote(const std::string& s) {
   return std::regex_replace(s, special, R"(\$&)");
 }
 
-std::string CrateName(const std::string& name) {
-  return absl::StrReplaceAll(name, {{"-", "_"}});
-}
-
 absl::Status Remove(const fs::path& path, int* removed) {
   std::error_code ec;
   const auto n = fs::remove_all(path, ec);
   if (ec) return FsError(ec, absl::StrCat("removing ", path.string()));
   if (n > 0) ++*removed;
   return absl::OkStatus();
+}
+
+// The subdirectories of a profile directory whose entries are units.
+constexpr const char* kUnitDirs[] = {"deps", "examples", "build", ".fingerprint",
+                                     "incremental"};
+
+bool IsUnitHash(std::string_view s) {
+  if (s.size() != 16) return false;
+  for (const char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+// Splits a unit entry's name, "[lib]<name>-<hash>[.<ext>...]", into its
+// name and hash. Crate and package names never contain '.', so the hash ends
+// the part before the first dot. Returns false for names without a hash.
+bool SplitUnitName(std::string_view entry, std::string_view* name,
+                   std::string_view* hash) {
+  const std::string_view stem = entry.substr(0, entry.find('.'));
+  if (stem.size() < 18 || stem[stem.size() - 17] != '-') return false;
+  if (!IsUnitHash(stem.substr(stem.size() - 16))) return false;
+  *name = stem.substr(0, stem.size() - 17);
+  *hash = stem.substr(stem.size() - 16);
+  return true;
+}
+
+std::string_view UnitHashOf(std::string_view entry) {
+  std::string_view name, hash;
+  return SplitUnitName(entry, &name, &hash) ? hash : std::string_view();
+}
+
+// The non-empty pieces of `s` between `sep`s. (Debian's absl::StrSplit
+// takes no std::string_view.)
+std::vector<std::string_view> Split(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  while (!s.empty()) {
+    const size_t end = std::min(s.find(sep), s.size());
+    if (end > 0) out.push_back(s.substr(0, end));
+    s.remove_prefix(std::min(end + 1, s.size()));
+  }
+  return out;
+}
+
+// The unit hash of an artifact path from cargo's messages: the file's own,
+// or for build/<package>-<hash>/build-script-build and a run's
+// build/<package>-<hash>/out that of its unit directory.
+std::string_view PathUnitHash(std::string_view path) {
+  const std::vector<std::string_view> parts = Split(path, '/');
+  if (parts.empty()) return {};
+  const std::string_view own = UnitHashOf(parts.back());
+  if (!own.empty() || parts.size() < 3 || parts[parts.size() - 3] != "build") {
+    return own;
+  }
+  return UnitHashOf(parts[parts.size() - 2]);
+}
+
+std::vector<std::string_view> PathParts(std::string_view relative) {
+  std::vector<std::string_view> parts;
+  for (std::string_view p : Split(relative, '/')) {
+    if (p != ".") parts.push_back(p);
+  }
+  return parts;
+}
+
+bool IsVersionNumber(std::string_view s) {
+  if (s.empty()) return false;
+  for (const char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+bool IsVersionLabel(std::string_view s) {
+  if (s.empty()) return false;
+  for (const char c : s) {
+    const bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+                    (c >= 'A' && c <= 'Z') || c == '.' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// MAJOR.MINOR.PATCH[-pre][+build], as cargo requires of published crates.
+bool IsSemver(std::string_view s) {
+  if (const size_t plus = s.find('+'); plus != std::string_view::npos) {
+    if (!IsVersionLabel(s.substr(plus + 1))) return false;
+    s = s.substr(0, plus);
+  }
+  if (const size_t dash = s.find('-'); dash != std::string_view::npos) {
+    if (!IsVersionLabel(s.substr(dash + 1))) return false;
+    s = s.substr(0, dash);
+  }
+  // Two dots and three non-empty pieces: no piece is empty.
+  const std::vector<std::string_view> numbers = Split(s, '.');
+  if (numbers.size() != 3 || std::count(s.begin(), s.end(), '.') != 2) return false;
+  for (std::string_view n : numbers) {
+    if (!IsVersionNumber(n)) return false;
+  }
+  return true;
+}
+
+// "<name>-<version>" → name. Names may hold '-' and digits ("md-5-0.10.5")
+// but never '.', so the first '-' whose remainder is a version is the one.
+std::string_view NameBeforeVersion(std::string_view s) {
+  for (size_t dash = s.find('-'); dash != std::string_view::npos;
+       dash = s.find('-', dash + 1)) {
+    if (dash > 0 && IsSemver(s.substr(dash + 1))) return s.substr(0, dash);
+  }
+  return {};
+}
+
+// "<name>-<hex>" (cargo's git checkouts and databases) → name.
+std::string_view NameBeforeHex(std::string_view s) {
+  const size_t dash = s.rfind('-');
+  if (dash == std::string_view::npos || dash == 0 || dash + 1 == s.size()) return {};
+  for (const char c : s.substr(dash + 1)) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return {};
+  }
+  return s.substr(0, dash);
+}
+
+std::string CrateName(std::string_view name) {
+  std::string out(name);
+  for (char& c : out) {
+    if (c == '-') c = '_';
+  }
+  return out;
 }
 
 }  // namespace
@@ -140,6 +268,132 @@ absl::StatusOr<absl::Time> NewestSourceTime(const fs::path& target_dir,
     }
   }
   return newest;
+}
+
+absl::StatusOr<std::set<std::string>> UsedUnitHashes(std::string_view messages) {
+  std::set<std::string> used;
+  auto add = [&used](const nlohmann::json& path) {
+    if (!path.is_string()) return;
+    const std::string_view hash = PathUnitHash(path.get_ref<const std::string&>());
+    if (!hash.empty()) used.emplace(hash);
+  };
+  for (std::string_view line : Split(messages, '\n')) {
+    const nlohmann::json message = nlohmann::json::parse(line, nullptr, false);
+    if (message.is_discarded() || !message.is_object()) continue;
+    const auto reason = message.find("reason");
+    if (reason == message.end() || !reason->is_string()) continue;
+    if (*reason == "compiler-artifact") {
+      if (const auto filenames = message.find("filenames");
+          filenames != message.end() && filenames->is_array()) {
+        for (const nlohmann::json& f : *filenames) add(f);
+      }
+      if (const auto exe = message.find("executable"); exe != message.end()) add(*exe);
+    } else if (*reason == "build-script-executed") {
+      if (const auto out = message.find("out_dir"); out != message.end()) add(*out);
+    }
+  }
+  return used;
+}
+
+absl::StatusOr<int> CollectGarbage(const fs::path& target_dir,
+                                   const std::set<std::string>& used) {
+  int removed = 0;
+  for (const fs::path& profile : ProfileDirs(target_dir)) {
+    for (const char* sub : kUnitDirs) {
+      const fs::path dir = profile / sub;
+      std::error_code ec;
+      // A unit directory that is a symlink leads out of the tree: leave it.
+      const fs::file_status st = fs::symlink_status(dir, ec);
+      if (ec || !fs::is_directory(st)) {
+        if (ec && ec != std::errc::no_such_file_or_directory) {
+          return FsError(ec, absl::StrCat("reading ", dir.string()));
+        }
+        continue;
+      }
+      // Collect first: removing while reading a directory may skip entries.
+      std::vector<fs::path> garbage;
+      fs::directory_iterator it(dir, ec);
+      for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        const std::string_view hash = UnitHashOf(name);
+        if (!hash.empty() && !used.contains(std::string(hash))) {
+          garbage.push_back(it->path());
+        }
+      }
+      if (ec) return FsError(ec, absl::StrCat("listing ", dir.string()));
+      // remove_all removes a symlink itself, never what it points to.
+      for (const fs::path& p : garbage) RETURN_IF_ERROR(Remove(p, &removed));
+    }
+  }
+  return removed;
+}
+
+std::string TargetEntryCrate(std::string_view relative) {
+  const std::vector<std::string_view> parts = PathParts(relative);
+  // <profile>/<sub>/<unit>... or <triple>/<profile>/<sub>/<unit>...; target
+  // triples always hold a '-', which keeps target/doc/<crate>/build/ out.
+  auto is_unit_dir = [](std::string_view p) {
+    for (const char* sub : kUnitDirs) {
+      if (p == sub) return true;
+    }
+    return false;
+  };
+  size_t sub = 0;
+  if (parts.size() > 2 && is_unit_dir(parts[1])) {
+    sub = 1;
+  } else if (parts.size() > 3 && parts[0].find('-') != std::string_view::npos &&
+             is_unit_dir(parts[2])) {
+    sub = 2;
+  } else {
+    return "";
+  }
+  const std::string_view entry = parts[sub + 1];
+  if (parts[sub] == "incremental") {
+    // rustc names these "<crate>-<its own hash>", not with a unit hash.
+    const size_t dash = entry.rfind('-');
+    if (dash == std::string_view::npos || dash == 0) return "";
+    return CrateName(entry.substr(0, dash));
+  }
+  std::string_view name, hash;
+  if (!SplitUnitName(entry, &name, &hash)) return "";
+  const bool is_file_unit = parts[sub] == "deps" || parts[sub] == "examples";
+  if (is_file_unit && name.starts_with("lib") && name.size() > 3) {
+    const std::string_view ext = entry.substr(entry.rfind('.') + 1);
+    if (ext == "rlib" || ext == "rmeta" || ext == "so" || ext == "a" ||
+        ext == "dylib") {
+      name.remove_prefix(3);
+    }
+  }
+  return CrateName(name);
+}
+
+std::string CargoHomeEntryCrate(std::string_view relative) {
+  const std::vector<std::string_view> parts = PathParts(relative);
+  if (parts.size() >= 4 && parts[0] == "registry" && parts[1] == "src") {
+    return CrateName(NameBeforeVersion(parts[3]));
+  }
+  if (parts.size() == 4 && parts[0] == "registry" && parts[1] == "cache" &&
+      parts[3].ends_with(".crate")) {
+    std::string_view file = parts[3];
+    file.remove_suffix(6);
+    return CrateName(NameBeforeVersion(file));
+  }
+  if (parts.size() >= 3 && parts[0] == "git" &&
+      (parts[1] == "checkouts" || parts[1] == "db")) {
+    return CrateName(NameBeforeHex(parts[2]));
+  }
+  return "";
+}
+
+int CrateBucket(std::string_view crate, int buckets) {
+  if (buckets <= 1) return 0;
+  // FNV-1a, 32 bits: part of the image format, so never change it.
+  uint32_t hash = 2166136261u;
+  for (const char c : crate) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 16777619u;
+  }
+  return static_cast<int>(hash % static_cast<uint32_t>(buckets));
 }
 
 }  // namespace cook::cli

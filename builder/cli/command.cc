@@ -124,6 +124,31 @@ absl::StatusOr<registry::RegistryOptions> RegistryFrom(const CLI::App* app,
   return out;
 }
 
+// "512M", "2G", "1048576": a byte count with an optional binary suffix.
+absl::StatusOr<uint64_t> ParseSize(std::string_view flag, const std::string& text) {
+  std::string digits = text;
+  uint64_t unit = 1;
+  if (!digits.empty()) {
+    switch (std::toupper(static_cast<unsigned char>(digits.back()))) {
+      case 'K': unit = uint64_t{1} << 10; break;
+      case 'M': unit = uint64_t{1} << 20; break;
+      case 'G': unit = uint64_t{1} << 30; break;
+      default: unit = 0; break;
+    }
+    if (unit != 0) {
+      digits.pop_back();
+    } else {
+      unit = 1;
+    }
+  }
+  uint64_t value = 0;
+  if (!absl::SimpleAtoi(digits, &value) || value > (UINT64_MAX >> 30)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s \"%s\": expected a size such as 512M or 2G", std::string(flag), text));
+  }
+  return value * unit;
+}
+
 // CLI11 reports through exceptions; they stop here.
 absl::Status UsageError(const CLI::Error& e) {
   std::string what = e.what();
@@ -291,6 +316,10 @@ absl::StatusOr<Command> Parse(int argc, const char* const* argv,
   build->add_option("--label", build_labels, "KEY=VALUE label");
   build->add_option("--env", build_envs, "KEY=VALUE for the image config");
   build->add_option("--platform", build_platform, "OS/ARCH[/VARIANT]");
+  std::string build_max_layer = "2G";
+  build->add_option("--max-layer-size", build_max_layer,
+                    "Split layers larger than this: N[K|M|G] bytes (default 2G; 0: "
+                    "no limit)");
   AddCommon(build, &build_cmd.common);
   RegistryFlags build_registry;
   AddRegistry(build, &build_registry);
@@ -427,6 +456,7 @@ absl::StatusOr<Command> Parse(int argc, const char* const* argv,
       RETURN_IF_ERROR(layers::ValidateLevel(build_cmd.compression, build_level));
     }
     build_cmd.compression_level = build_level;
+    ASSIGN_OR_RETURN(build_cmd.max_layer_bytes, ParseSize("--max-layer-size", build_max_layer));
     ASSIGN_OR_RETURN(build_cmd.epoch, EpochFrom(env));
     return build_cmd;
   }

@@ -127,6 +127,8 @@ struct BuildCommand {
   std::vector<std::pair<std::string, std::string>> env;
   std::optional<oci::Platform> platform;
   absl::Time epoch;  // the floor for the layer time
+  // No layer's tar grows past this (--max-layer-size); 0: no limit.
+  uint64_t max_layer_bytes = uint64_t{2} << 30;
 };
 
 struct RestoreCommand {

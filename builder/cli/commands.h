@@ -7,7 +7,11 @@
 #include <cstdio>
 
 #include "absl/status/status.h"
+#include <filesystem>
+#include <string>
+
 #include "builder/cli/command.h"
+#include "builder/cli/image_io.h"
 #include "builder/cli/progress.h"
 #include "builder/registry/session.h"
 
@@ -25,6 +29,14 @@ absl::Status RunRestore(const RestoreCommand& command, std::FILE* out,
                         Progress& progress, registry::RegistrySession& registries);
 absl::Status RunCopy(const CopyCommand& command, std::FILE* out, Progress& progress,
                      registry::RegistrySession& registries);
+
+// Extracts the target-directory and cargo-home layers of a cook cache image
+// (opened by OpenImage) into `target_dir` and `cargo_home` through the safe
+// extractor; returns the number of layers extracted. Errors name `context`.
+absl::StatusOr<int> ExtractCache(const OpenedImage& image,
+                                 const std::filesystem::path& target_dir,
+                                 const std::filesystem::path& cargo_home,
+                                 Progress& progress, const std::string& context);
 
 // Runs whichever command `command` holds.
 absl::Status Run(const Command& command, std::FILE* out, std::FILE* err);

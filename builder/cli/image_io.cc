@@ -149,6 +149,9 @@ absl::StatusOr<ImageResult> WriteImage(
   result.manifest_digest = raw.digest;
   result.config_digest = manifest.config.digest;
   result.layers = manifest.layers;
+  for (const NewLayer& layer : new_layers) {
+    if (layer.blob.path.empty()) result.reused.push_back(layer.descriptor.digest);
+  }
 
   for (size_t i = 0; i < dests.size(); ++i) {
     const oci::ImageReference& dest = dests[i];
@@ -167,8 +170,12 @@ absl::StatusOr<ImageResult> WriteImage(
     for (const NewLayer& layer : new_layers) {
       oci::BlobToPut blob;
       blob.descriptor = layer.descriptor;
-      blob.file = layer.blob.path;
-      blob.take_file = last;
+      if (layer.blob.path.empty()) {
+        blob.open = layer.open;
+      } else {
+        blob.file = layer.blob.path;
+        blob.take_file = last;
+      }
       blobs.push_back(std::move(blob));
     }
     oci::BlobToPut config_blob;
@@ -234,6 +241,7 @@ void PrintImageResult(const ImageResult& result, bool json, std::FILE* out) {
       {"config", result.config_digest},
       {"layers", layers},
       {"destinations", result.destinations},
+      {"reused", result.reused},
   };
   absl::FPrintF(out, "%s\n", doc.dump());
 }

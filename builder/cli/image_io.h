@@ -6,6 +6,7 @@
 // destinations.
 
 #include <cstdio>
+#include <functional>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -83,8 +84,10 @@ std::filesystem::path StagingParent(const std::vector<oci::ImageReference>& dest
 std::string HistoryEntry(const std::string& created, const std::string& created_by);
 
 struct NewLayer {
-  layers::LayerBlob blob;
+  layers::LayerBlob blob;  // blob.path is empty for a reused layer
   oci::Descriptor descriptor;
+  // A reused layer: the blob of an earlier image, read from its source.
+  std::function<absl::StatusOr<std::unique_ptr<ByteSource>>()> open;
 };
 
 oci::Descriptor LayerDescriptor(const layers::LayerBlob& blob);
@@ -94,6 +97,9 @@ struct ImageResult {
   std::string config_digest;
   std::vector<oci::Descriptor> layers;
   std::vector<std::string> destinations;
+  // Layers taken from the --cache-from image as they were (not compressed
+  // again), by digest.
+  std::vector<std::string> reused;
 };
 
 // Writes the image (base layers, then `new_layers`, with `config`) to every

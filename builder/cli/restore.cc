@@ -33,17 +33,13 @@ std::string ArchivePrefix(std::string path) {
 
 }  // namespace
 
-absl::Status RunRestore(const RestoreCommand& command, std::FILE* out,
-                        Progress& progress, registry::RegistrySession& registries) {
-  const std::string context = absl::StrCat("restoring from ", command.from.ToString());
-  ASSIGN_OR_RETURN(
-      OpenedImage image,
-      OpenImage(command.from, command.platform.value_or(oci::HostPlatform()), context,
-                registries));
-  oci::ImageSource* source = image.source.get();
-  const oci::RawManifest& raw = image.raw;
+absl::StatusOr<int> ExtractCache(const OpenedImage& image,
+                                 const fs::path& target_dir,
+                                 const fs::path& cargo_home, Progress& progress,
+                                 const std::string& context) {
   const oci::Manifest& manifest = image.manifest;
   const oci::ImageConfig& config = image.config;
+  oci::ImageSource* source = image.source.get();
   if (Label(config, kLabelRecipeDigest).empty() || Label(config, kLabelTargetDir).empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         context, ": not a cook cache image (no ", kLabelRecipeDigest, " label)",
@@ -53,7 +49,6 @@ absl::Status RunRestore(const RestoreCommand& command, std::FILE* out,
     return absl::InvalidArgumentError(
         absl::StrCat(context, ": the config and the manifest list different layers"));
   }
-
   struct Part {
     std::string what;
     std::set<std::string> diff_ids;
@@ -69,8 +64,8 @@ absl::Status RunRestore(const RestoreCommand& command, std::FILE* out,
     }
     if (!part.diff_ids.empty()) parts.push_back(std::move(part));
   };
-  add_part("target directory", kLabelTargetLayers, kLabelTargetDir, command.target_dir);
-  add_part("cargo home", kLabelCargoHomeLayers, kLabelCargoHome, command.cargo_home);
+  add_part("target directory", kLabelTargetLayers, kLabelTargetDir, target_dir);
+  add_part("cargo home", kLabelCargoHomeLayers, kLabelCargoHome, cargo_home);
 
   int restored = 0;
   for (const Part& part : parts) {
@@ -93,6 +88,20 @@ absl::Status RunRestore(const RestoreCommand& command, std::FILE* out,
       ++restored;
     }
   }
+  return restored;
+}
+
+absl::Status RunRestore(const RestoreCommand& command, std::FILE* out,
+                        Progress& progress, registry::RegistrySession& registries) {
+  const std::string context = absl::StrCat("restoring from ", command.from.ToString());
+  ASSIGN_OR_RETURN(
+      OpenedImage image,
+      OpenImage(command.from, command.platform.value_or(oci::HostPlatform()), context,
+                registries));
+  const oci::RawManifest& raw = image.raw;
+  const oci::ImageConfig& config = image.config;
+  ASSIGN_OR_RETURN(int restored, ExtractCache(image, command.target_dir, command.cargo_home,
+                                              progress, context));
   if (command.common.json) {
     absl::FPrintF(out, "%s\n",
                   nlohmann::json({{"image", raw.digest},
