@@ -15,6 +15,21 @@ packages=(
   # at /usr/share/cargo/registry): no crates.io needed
   librust-serde-dev librust-serde-derive-dev librust-serde-json-dev librust-anyhow-dev
   librust-thiserror-dev librust-regex-dev librust-log-dev
+  # tests/fixtures/larder (the incremental-build tests): every crate of its
+  # Cargo.lock, the winapi ones too, since cargo resolves the whole lock
+  librust-adler-dev librust-aho-corasick-dev librust-atty-dev librust-autocfg-dev
+  librust-cfg-if-dev librust-crc32fast-dev librust-crossbeam-channel-dev
+  librust-crossbeam-deque-dev librust-crossbeam-epoch-dev librust-crossbeam-utils-dev
+  librust-either-dev librust-env-logger-dev librust-flate2-dev librust-getrandom-dev
+  librust-hashbrown-dev librust-humantime-dev librust-indexmap-dev librust-itoa-dev
+  librust-lazy-static-dev librust-libc-dev librust-memchr-dev librust-memoffset-dev
+  librust-miniz-oxide-dev librust-num-cpus-dev librust-once-cell-dev
+  librust-ppv-lite86-dev librust-proc-macro2-dev librust-quote-dev
+  librust-rand-chacha-dev librust-rand-core-dev librust-rand-dev librust-rayon-core-dev
+  librust-rayon-dev librust-regex-syntax-dev librust-ryu-dev librust-scopeguard-dev
+  librust-smallvec-dev librust-syn-dev librust-termcolor-dev librust-thiserror-impl-dev
+  librust-unicode-ident-dev librust-winapi-dev librust-winapi-i686-pc-windows-gnu-dev
+  librust-winapi-x86-64-pc-windows-gnu-dev librust-winapi-util-dev
   # tests and benchmarks: real clients and tools that read what cook writes
   skopeo umoci podman busybox-static zstd tar coreutils python3 jq time
   # tests: real registries on loopback (tests/testing/registry_server.h): the CNCF
