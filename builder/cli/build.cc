@@ -131,8 +131,11 @@ absl::StatusOr<bool> UpToDate(const oci::ImageReference& dest,
     // A missing or unreadable local image just means there is work to do. A
     // registry that refuses us (credentials, certificates) would refuse the
     // push too: better to say so before a long build.
+    // PermissionDenied may just mean the repository does not exist yet
+    // (some registries refuse a pull token for it); the push decides.
     if (dest.transport == oci::Transport::kDocker &&
-        !absl::IsNotFound(image.status())) {
+        !absl::IsNotFound(image.status()) &&
+        !absl::IsPermissionDenied(image.status())) {
       return image.status();
     }
     return false;
@@ -385,13 +388,18 @@ absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress,
                                          "dropping the workspace's own units"));
   progress.Step(absl::StrCat("dropped ", dropped, " units of local crates"));
   // Units this build did not use (left by --cache-from, or by earlier builds
-  // in this work area with other options) go.
-  ASSIGN_OR_RETURN(std::string message_text,
-                   Annotate(ReadFile(messages), "reading cargo's messages"));
-  ASSIGN_OR_RETURN(std::set<std::string> used, UsedUnitHashes(message_text));
-  ASSIGN_OR_RETURN(int collected, Annotate(CollectGarbage(target_dir, used),
-                                           "removing units the build did not use"));
-  progress.Step(absl::StrCat("removed ", collected, " unused units"));
+  // in this work area with other options) go. A --target-dir of the user's
+  // own is left alone: its other builds are theirs.
+  if (c.target_dir.empty()) {
+    ASSIGN_OR_RETURN(std::string message_text,
+                     Annotate(ReadFile(messages), "reading cargo's messages"));
+    ASSIGN_OR_RETURN(std::set<std::string> used, UsedUnitHashes(message_text));
+    ASSIGN_OR_RETURN(int collected, Annotate(CollectGarbage(target_dir, used),
+                                             "removing units the build did not use"));
+    progress.Step(absl::StrCat("removed ", collected, " unused units"));
+  } else {
+    progress.Step("keeping every unit of --target-dir (the image holds them all)");
+  }
   // cargo's cache of `rustc -vV` and `--print` answers is a hash map it
   // writes in random order: the same build gives different bytes (and
   // images) half the time. cargo writes it again on its next run.

@@ -138,11 +138,11 @@ class RegistrySource : public ImageSource {
                                            AcceptedManifestTypes()));
       std::string media_type = fetched.media_type;
       if (!IsIndexMediaType(media_type) && !IsManifestMediaType(media_type)) {
-        // Some registries answer a generic type: trust the document's own.
-        absl::StatusOr<Index> as_index = ParseIndex(fetched.bytes);
-        media_type = as_index.ok() && !as_index->manifests.empty()
-                         ? std::string(kOciIndex)
-                         : std::string(kOciManifest);
+        // Some registries answer a generic type: the document's own
+        // mediaType says, else its shape.
+        ASSIGN_OR_RETURN(media_type,
+                         Annotate(DetectMediaType(fetched.bytes),
+                                  absl::StrFormat("reading %s", Display(ref_))));
       }
       if (IsIndexMediaType(media_type)) {
         if (depth == kMaxIndexDepth) {

@@ -137,11 +137,12 @@ struct RegistryClient::State {
   std::string endpoint;  // "https://host" once known
   absl::Status endpoint_error;
   bool endpoint_checked = false;
+  std::mutex rng_mu;  // apart from `mu`, which EnsureEndpoint holds while it waits
   std::mt19937_64 rng{std::random_device{}()};
   std::atomic<int64_t> uploaded{0};
 
   double Jitter() {
-    std::lock_guard<std::mutex> lock(mu);
+    std::lock_guard<std::mutex> lock(rng_mu);
     return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
   }
 };
@@ -235,25 +236,41 @@ absl::StatusOr<HttpResponse> RegistryClient::Send(HttpRequest request,
   for (int attempt = 1;;) {
     RETURN_IF_ERROR(CheckInterrupted());
     request.headers = base_headers;
-    ASSIGN_OR_RETURN(std::string authorization, authorizer_->Authorization(scope));
-    if (!authorization.empty()) {
-      request.headers.emplace_back("Authorization", authorization);
+    absl::StatusOr<std::string> authorization = authorizer_->Authorization(scope);
+    absl::StatusOr<HttpResponse> response =
+        authorization.ok() ? absl::StatusOr<HttpResponse>() : authorization.status();
+    if (authorization.ok()) {
+      if (!authorization->empty()) {
+        request.headers.emplace_back("Authorization", *authorization);
+      }
+      response = http_.Send(request);
+    } else if (!IsRetryableStatus(authorization.status())) {
+      return Annotate(authorization.status(), std::string(what));
     }
-    absl::StatusOr<HttpResponse> response = http_.Send(request);
     std::optional<absl::Duration> retry_after;
     std::string failure;
     if (!response.ok()) {
-      if (!IsRetryableStatus(response.status()) || !transport_replayable) {
+      // A token service that failed transiently did not see the request:
+      // that may always be repeated.
+      if (!IsRetryableStatus(response.status()) ||
+          (authorization.ok() && !transport_replayable)) {
         return Annotate(response.status(), std::string(what));
       }
       failure = std::string(response.status().message());
     } else if (response->status == 401 && auth_rounds < 2) {
       ++auth_rounds;
-      ASSIGN_OR_RETURN(bool again,
-                       Annotate(authorizer_->HandleChallenge(*response, scope, authorization),
-                                std::string(what)));
-      if (again && replayable) continue;
-      return response;
+      absl::StatusOr<bool> again =
+          authorizer_->HandleChallenge(*response, scope, *authorization);
+      if (again.ok()) {
+        if (*again && replayable) continue;
+        return response;
+      }
+      // The token service failed transiently: ask it again after a while.
+      if (!IsRetryableStatus(again.status()) || !replayable) {
+        return Annotate(again.status(), std::string(what));
+      }
+      --auth_rounds;
+      failure = std::string(again.status().message());
     } else if (IsRetryableHttpStatus(response->status) && replayable) {
       if (std::optional<std::string> value =
               FindHeader(response->headers, "Retry-After")) {
@@ -297,7 +314,10 @@ absl::StatusOr<std::optional<int64_t>> RegistryClient::StatBlob(
       absl::StrFormat("checking blob %s in %s/%s", digest, host_, repo);
   RETURN_IF_ERROR(EnsureEndpoint());
   request.url = Url(absl::StrFormat("/v2/%s/blobs/%s", repo, digest));
-  ASSIGN_OR_RETURN(HttpResponse response, Send(request, PullScope(repo), what));
+  // Asked by destinations before they upload: with push scope, since some
+  // registries refuse a pull-only token for a repository that does not exist
+  // yet.
+  ASSIGN_OR_RETURN(HttpResponse response, Send(request, PushScope(repo), what));
   if (response.status == 404) return std::optional<int64_t>();
   if (response.status != 200) return HttpError(what, response);
   int64_t size = -1;
@@ -343,6 +363,9 @@ absl::Status RegistryClient::GetBlob(const std::string& repo,
         return absl::NotFoundError(absl::StrFormat(
             "%s: the registry has no such blob", what));
       }
+      // The connection broke after the last byte: nothing is left to read
+      // (the caller's digest check has the last word).
+      if (response->status == 416 && before > 0) return absl::OkStatus();
       return HttpError(what, *response);
     }
     if (!IsRetryableStatus(response.status()) ||
@@ -373,9 +396,19 @@ absl::StatusOr<bool> RegistryClient::MountBlob(const std::string& repo,
   request.url = Url(absl::StrFormat("/v2/%s/blobs/uploads/?mount=%s&from=%s", repo,
                                     QueryEscapeDigest(digest), from_repo));
   request.headers.emplace_back("Content-Length", "0");
-  ASSIGN_OR_RETURN(HttpResponse response,
-                   Send(request, absl::StrCat(PushScope(repo), " ", PullScope(from_repo)),
-                        what));
+  absl::StatusOr<HttpResponse> sent =
+      Send(request, absl::StrCat(PushScope(repo), " ", PullScope(from_repo)), what);
+  if (!sent.ok()) {
+    // No access to the other repository, or a token service that cannot
+    // grant it: an ordinary upload still works.
+    if (absl::IsCancelled(sent.status())) return sent.status();
+    if (options_.log) {
+      options_.log(absl::StrFormat("could not mount %s from %s (%s); uploading it", digest,
+                                   from_repo, sent.status().message()));
+    }
+    return false;
+  }
+  HttpResponse& response = *sent;
   if (response.status == 201) return true;
   if (response.status == 202) {
     // The registry started an ordinary upload instead: cancel it.
@@ -459,8 +492,13 @@ absl::Status RegistryClient::PutBlob(const std::string& repo,
         state_->uploaded += size;
         return absl::OkStatus();
       }
-      absl::Status failure =
-          response.ok() ? HttpError(what, *response) : response.status();
+      absl::Status failure = response.ok()
+                                 ? CompletedAnyway(repo, digest, what, *response)
+                                 : response.status();
+      if (failure.ok()) {
+        state_->uploaded += size;
+        return absl::OkStatus();
+      }
       if (!IsRetryableStatus(failure) || attempt >= options_.retry.max_attempts) {
         return failure;
       }
@@ -525,6 +563,10 @@ absl::Status RegistryClient::PutBlob(const std::string& repo,
       if (std::optional<std::string> value =
               FindHeader(response->headers, "Retry-After")) {
         retry_after = ParseRetryAfter(*value, absl::Now());
+        if (retry_after.has_value() && *retry_after > options_.retry.max_retry_after) {
+          return Annotate(failure, absl::StrFormat("asked to wait %s",
+                                                   absl::FormatDuration(*retry_after)));
+        }
       }
     }
     absl::SleepFor(Backoff(options_.retry, failures + 1, state_->Jitter(), retry_after));
@@ -570,8 +612,22 @@ absl::Status RegistryClient::PutBlob(const std::string& repo,
   put.headers.emplace_back("Content-Type", std::string(kOctetStream));
   put.headers.emplace_back("Content-Length", "0");
   ASSIGN_OR_RETURN(HttpResponse response, Send(put, scope, what));
-  if (response.status != 201) return HttpError(what, response);
+  if (response.status == 201) return absl::OkStatus();
+  RETURN_IF_ERROR(CompletedAnyway(repo, digest, what, response));
   return absl::OkStatus();
+}
+
+absl::Status RegistryClient::CompletedAnyway(const std::string& repo,
+                                             const std::string& digest,
+                                             std::string_view what,
+                                             const HttpResponse& response) {
+  // A PUT repeated after its answer was lost finds the upload session
+  // closed (404): the first one may have stored the blob.
+  if (response.status == 404) {
+    absl::StatusOr<std::optional<int64_t>> size = StatBlob(repo, digest);
+    if (size.ok() && size->has_value()) return absl::OkStatus();
+  }
+  return HttpError(what, response);
 }
 
 absl::StatusOr<FetchedManifest> RegistryClient::GetManifest(

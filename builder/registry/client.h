@@ -96,6 +96,9 @@ class RegistryClient {
                                     const std::string& scope,
                                     std::string_view what);
   absl::Status EnsureEndpoint();
+  // OK when a closing PUT answered `response` but the blob is there anyway.
+  absl::Status CompletedAnyway(const std::string& repo, const std::string& digest,
+                               std::string_view what, const HttpResponse& response);
   std::string Url(std::string_view path) const;
 
   HttpClient& http_;
