@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -28,13 +29,15 @@ absl::Status RunCopy(const CopyCommand& command, std::FILE* out, Progress& progr
                    Annotate(source->GetManifest(platform), context));
   ASSIGN_OR_RETURN(oci::Manifest manifest,
                    Annotate(oci::ParseManifest(raw.bytes), context));
-  oci::PutBlobsOptions options =
-      BlobProgress(progress, command.dest.ToString(), manifest.layers.size() + 1);
+  std::vector<oci::Descriptor> blobs = {manifest.config};
+  blobs.insert(blobs.end(), manifest.layers.begin(), manifest.layers.end());
+  oci::PutBlobsOptions options = BlobProgress(progress, command.dest.ToString(), blobs);
   if (command.source.transport == oci::Transport::kDocker) {
     options.mount_from = command.source;
   }
   ASSIGN_OR_RETURN(oci::RawManifest copied,
                    Annotate(oci::CopyImage(*source, *dest, platform, options), context));
+  progress.End();
   progress.Step(absl::StrCat("wrote ", command.dest.ToString(), " ", copied.digest));
   if (command.common.json) {
     absl::FPrintF(out, "%s\n",

@@ -184,14 +184,16 @@ absl::StatusOr<ImageResult> WriteImage(
       return std::make_unique<StringSource>(config_bytes);
     };
     blobs.push_back(std::move(config_blob));
-    oci::PutBlobsOptions put_options =
-        BlobProgress(progress, dest.ToString(), blobs.size());
+    std::vector<oci::Descriptor> descriptors;
+    for (const oci::BlobToPut& blob : blobs) descriptors.push_back(blob.descriptor);
+    oci::PutBlobsOptions put_options = BlobProgress(progress, dest.ToString(), descriptors);
     if (mount_from.has_value()) {
       put_options.mount_from = mount_from;
     } else if (base.ref.transport == oci::Transport::kDocker) {
       put_options.mount_from = base.ref;
     }
     RETURN_IF_ERROR(Annotate(oci::PutBlobs(*out, blobs, put_options), context));
+    progress.End();
     RETURN_IF_ERROR(Annotate(out->PutManifest(raw), context));
     RETURN_IF_ERROR(CheckInterrupted());
     RETURN_IF_ERROR(Annotate(out->Commit(), context));
@@ -202,19 +204,30 @@ absl::StatusOr<ImageResult> WriteImage(
 }
 
 oci::PutBlobsOptions BlobProgress(Progress& progress, const std::string& where,
-                                  size_t total) {
-  auto done = std::make_shared<size_t>(0);
+                                  const std::vector<oci::Descriptor>& blobs) {
+  uint64_t total_bytes = 0;
+  for (const oci::Descriptor& d : blobs) total_bytes += static_cast<uint64_t>(d.size);
+  progress.Begin(absl::StrCat("copying blobs to ", where), total_bytes);
+  struct Counts {
+    size_t blobs = 0;
+    uint64_t bytes = 0;
+  };
+  auto counts = std::make_shared<Counts>();
+  const size_t total = blobs.size();
   oci::PutBlobsOptions options;
-  // Called serialised by PutBlobs.
-  options.on_blob = [&progress, where, total, done](const oci::Descriptor& d,
-                                                     oci::BlobOutcome outcome) {
-    ++*done;
-    if (outcome == oci::BlobOutcome::kPresent) return;
+  // Called serialised by PutBlobs. A terminal gets one live line; a log gets
+  // a line per blob copied or mounted.
+  options.on_blob = [&progress, where, total, counts](const oci::Descriptor& d,
+                                                       oci::BlobOutcome outcome) {
+    ++counts->blobs;
+    counts->bytes += static_cast<uint64_t>(d.size);
+    progress.Update(counts->bytes);
+    if (outcome == oci::BlobOutcome::kPresent || progress.interactive()) return;
     progress.Step(absl::StrFormat(
         "%s %s (%s) %s %s [%d/%d]",
         outcome == oci::BlobOutcome::kMounted ? "mounted" : "copied", d.digest,
         HumanBytes(static_cast<uint64_t>(d.size)),
-        outcome == oci::BlobOutcome::kMounted ? "into" : "to", where, *done, total));
+        outcome == oci::BlobOutcome::kMounted ? "into" : "to", where, counts->blobs, total));
   };
   return options;
 }

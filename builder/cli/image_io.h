@@ -112,10 +112,12 @@ absl::StatusOr<ImageResult> WriteImage(
     registry::RegistrySession& registries,
     const std::optional<oci::ImageReference>& mount_from = std::nullopt);
 
-// Blob transfer reporting for PutBlobs: one line per blob that was mounted
-// or put (plain mode), a running count on a terminal.
+// Starts reporting the transfer of `blobs` to `where` (Progress::Begin) and
+// returns the PutBlobs options that report each blob: a live line of bytes
+// on a terminal, a line per blob copied or mounted in a log. Call
+// progress.End() once PutBlobs succeeded.
 oci::PutBlobsOptions BlobProgress(Progress& progress, const std::string& where,
-                                  size_t total);
+                                  const std::vector<oci::Descriptor>& blobs);
 
 // A registry session for a command: its options, with retries and other
 // events reported through `progress`.
