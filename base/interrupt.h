@@ -9,7 +9,9 @@
 
 namespace cook {
 
-// Installs handlers for SIGINT and SIGTERM. A second signal kills at once.
+// Installs handlers for SIGINT and SIGTERM. A second signal kills at once,
+// unless it comes within a second of the first (the same cancel delivered to
+// the process and to its group).
 void InstallInterruptHandlers();
 
 bool Interrupted();

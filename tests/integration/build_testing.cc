@@ -1,5 +1,7 @@
 #include "tests/integration/build_testing.h"
 
+#include <fcntl.h>
+
 #include <pwd.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -185,8 +187,15 @@ std::vector<std::string> ProcessesMentioning(const std::string& needle) {
   for (const auto& entry : fs::directory_iterator("/proc", ec)) {
     const std::string pid = entry.path().filename().string();
     if (pid.find_first_not_of("0123456789") != std::string::npos || pid == self) continue;
-    std::ifstream in(entry.path() / "cmdline", std::ios::binary);
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // read(2), not an ifstream: a process that exits meanwhile makes the
+    // read fail with ESRCH, which libstdc++'s filebuf turns into an
+    // exception.
+    std::string cmdline;
+    const int fd = ::open((entry.path() / "cmdline").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    char buffer[4096];
+    for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) cmdline.append(buffer, n);
+    ::close(fd);
     for (char& c : cmdline) {
       if (c == '\0') c = ' ';
     }
