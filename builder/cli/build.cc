@@ -9,7 +9,6 @@
 #include <atomic>
 #include <filesystem>
 #include <map>
-#include <mutex>
 #include <set>
 #include <thread>
 #include <fstream>
@@ -27,6 +26,7 @@
 #include "absl/strings/strip.h"
 #include "base/files.h"
 #include "base/interrupt.h"
+#include "base/parallel.h"
 #include "base/status_macros.h"
 #include "builder/cli/cargo_target.h"
 #include "builder/cli/commands.h"
@@ -480,63 +480,51 @@ absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress,
 
   // Hash or write the layers, a few at a time.
   std::vector<NewLayer> new_layers(planned.size());
-  std::vector<absl::Status> results(planned.size());
-  std::atomic<size_t> next{0};
   std::atomic<uint64_t> compressed_bytes{0};
-  int64_t reused_count = 0;
-  std::mutex reused_mu;
   uint64_t tar_total = 0;
   for (const Planned& p : planned) tar_total += p.plan.tar_bytes;
   std::atomic<uint64_t> tar_done{0};
-  auto snapshot_one = [&] {
-    for (size_t i = next.fetch_add(1); i < planned.size(); i = next.fetch_add(1)) {
-      const Planned& p = planned[i];
-      if (!cached_layers.empty()) {
-        absl::StatusOr<std::string> diff_id = layers::PlannedDiffId(p.plan, epoch);
-        if (!diff_id.ok()) {
-          results[i] = diff_id.status();
-          continue;
-        }
-        auto it = cached_layers.find(*diff_id);
-        if (it != cached_layers.end() && it->second.media_type == layer_media_type) {
-          NewLayer& layer = new_layers[i];
-          layer.descriptor = it->second;
-          layer.blob.diff_id = *diff_id;
-          layer.blob.digest = it->second.digest;
-          layer.blob.size = static_cast<uint64_t>(it->second.size);
-          const oci::Descriptor descriptor = it->second;
-          oci::ImageSource* source = cache->source.get();
-          layer.open = [source, descriptor] { return source->OpenBlob(descriptor); };
-          std::lock_guard<std::mutex> lock(reused_mu);
-          ++reused_count;
-          continue;
-        }
+  auto snapshot_one = [&](size_t i) -> absl::Status {
+    const Planned& p = planned[i];
+    if (!cached_layers.empty()) {
+      ASSIGN_OR_RETURN(std::string diff_id, layers::PlannedDiffId(p.plan, epoch));
+      auto it = cached_layers.find(diff_id);
+      if (it != cached_layers.end() && it->second.media_type == layer_media_type) {
+        NewLayer& layer = new_layers[i];
+        layer.descriptor = it->second;
+        layer.blob.diff_id = diff_id;
+        layer.blob.digest = it->second.digest;
+        layer.blob.size = static_cast<uint64_t>(it->second.size);
+        const oci::Descriptor descriptor = it->second;
+        oci::ImageSource* source = cache->source.get();
+        layer.open = [source, descriptor] { return source->OpenBlob(descriptor); };
+        return absl::OkStatus();
       }
-      uint64_t reported = 0;
-      absl::StatusOr<layers::LayerBlob> blob = layers::WritePlannedLayer(
-          p.plan, staging.path() / absl::StrCat("layer-", i), layer_options,
-          [&](uint64_t done, uint64_t) {
-            progress.Update(tar_done.fetch_add(done - reported) + done - reported);
-            reported = done;
-          });
-      if (!blob.ok()) {
-        results[i] = Annotate(blob.status(), absl::StrCat("snapshotting the ", p.what));
-        continue;
-      }
-      compressed_bytes += blob->uncompressed_size;
-      new_layers[i] = NewLayer{*blob, LayerDescriptor(*blob), nullptr};
     }
+    uint64_t reported = 0;
+    ASSIGN_OR_RETURN(
+        layers::LayerBlob blob,
+        Annotate(layers::WritePlannedLayer(
+                     p.plan, staging.path() / absl::StrCat("layer-", i), layer_options,
+                     [&](uint64_t done, uint64_t) {
+                       progress.Update(tar_done.fetch_add(done - reported) + done - reported);
+                       reported = done;
+                     }),
+                 absl::StrCat("snapshotting the ", p.what)));
+    compressed_bytes += blob.uncompressed_size;
+    new_layers[i] = NewLayer{blob, LayerDescriptor(blob), nullptr};
+    return absl::OkStatus();
   };
   progress.Begin(absl::StrFormat("snapshot in %d layers", planned.size()), tar_total);
-  {
-    const int threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), 4));
-    std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t) pool.emplace_back(snapshot_one);
-    for (std::thread& t : pool) t.join();
-  }
+  const absl::Status snapshots = ParallelFor(
+      planned.size(), std::min<int>(std::thread::hardware_concurrency(), 4), snapshot_one);
   progress.End();
-  for (const absl::Status& status : results) RETURN_IF_ERROR(status);
+  RETURN_IF_ERROR(snapshots);
   RETURN_IF_ERROR(CheckInterrupted());
+  // A reused layer has no local blob.
+  const size_t reused_count =
+      std::count_if(new_layers.begin(), new_layers.end(),
+                    [](const NewLayer& layer) { return layer.blob.path.empty(); });
   progress.Step(absl::StrFormat("%d layers: %d reused from the cache image, %d written (%s of tar)",
                                 planned.size(), reused_count,
                                 planned.size() - reused_count,

@@ -23,8 +23,8 @@ absl::Status RunCopy(const CopyCommand& command, std::FILE* out, Progress& progr
   ASSIGN_OR_RETURN(std::unique_ptr<oci::ImageDestination> dest,
                    Annotate(oci::OpenImageDestination(command.dest, &registries), context));
   const oci::Platform platform = command.platform.value_or(oci::HostPlatform());
-  // The blob count is known only once the manifest is read; the progress
-  // lines count from the manifest's config and layers.
+  // The manifest is read once: its blobs size the progress line, then it is
+  // copied as read.
   ASSIGN_OR_RETURN(oci::RawManifest raw,
                    Annotate(source->GetManifest(platform), context));
   ASSIGN_OR_RETURN(oci::Manifest manifest,
@@ -35,18 +35,17 @@ absl::Status RunCopy(const CopyCommand& command, std::FILE* out, Progress& progr
   if (command.source.transport == oci::Transport::kDocker) {
     options.mount_from = command.source;
   }
-  ASSIGN_OR_RETURN(oci::RawManifest copied,
-                   Annotate(oci::CopyImage(*source, *dest, platform, options), context));
+  RETURN_IF_ERROR(Annotate(oci::CopyManifest(*source, *dest, raw, options), context));
   progress.End();
-  progress.Step(absl::StrCat("wrote ", command.dest.ToString(), " ", copied.digest));
+  progress.Step(absl::StrCat("wrote ", command.dest.ToString(), " ", raw.digest));
   if (command.common.json) {
     absl::FPrintF(out, "%s\n",
-                  nlohmann::json({{"digest", copied.digest},
+                  nlohmann::json({{"digest", raw.digest},
                                   {"source", command.source.ToString()},
                                   {"destination", command.dest.ToString()}})
                       .dump());
   } else {
-    absl::FPrintF(out, "%s\n", copied.digest);
+    absl::FPrintF(out, "%s\n", raw.digest);
   }
   return absl::OkStatus();
 }

@@ -1,15 +1,13 @@
 #include "builder/oci/transport.h"
 
-#include <algorithm>
-#include <atomic>
 #include <mutex>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
 #include "base/interrupt.h"
+#include "base/parallel.h"
 #include "base/status_macros.h"
 #include "builder/oci/docker_archive.h"
 #include "builder/oci/oci_layout.h"
@@ -125,39 +123,17 @@ RawManifest MakeRawManifest(const Manifest& manifest) {
 absl::Status PutBlobs(ImageDestination& destination,
                       const std::vector<BlobToPut>& blobs,
                       const PutBlobsOptions& options) {
-  const int workers = std::max(
-      1, std::min<int>(destination.MaxParallelBlobs(), static_cast<int>(blobs.size())));
-  std::mutex mu;
-  absl::Status first_error;
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (;;) {
-      {
-        std::lock_guard<std::mutex> lock(mu);
-        if (!first_error.ok()) return;
-      }
-      const size_t i = next.fetch_add(1);
-      if (i >= blobs.size()) return;
-      absl::Status status = CheckInterrupted();
-      BlobOutcome outcome = BlobOutcome::kPut;
-      if (status.ok()) status = PutOneBlob(destination, blobs[i], options, &outcome);
-      std::lock_guard<std::mutex> lock(mu);
-      if (!status.ok()) {
-        if (first_error.ok()) first_error = status;
-        return;
-      }
-      if (options.on_blob) options.on_blob(blobs[i].descriptor, outcome);
+  std::mutex report_mu;  // on_blob is called serialised
+  return ParallelFor(blobs.size(), destination.MaxParallelBlobs(), [&](size_t i) {
+    RETURN_IF_ERROR(CheckInterrupted());
+    BlobOutcome outcome = BlobOutcome::kPut;
+    RETURN_IF_ERROR(PutOneBlob(destination, blobs[i], options, &outcome));
+    if (options.on_blob) {
+      std::lock_guard<std::mutex> lock(report_mu);
+      options.on_blob(blobs[i].descriptor, outcome);
     }
-  };
-  if (workers == 1) {
-    work();
-  } else {
-    std::vector<std::thread> threads;
-    threads.reserve(workers);
-    for (int i = 0; i < workers; ++i) threads.emplace_back(work);
-    for (std::thread& t : threads) t.join();
-  }
-  return first_error;
+    return absl::OkStatus();
+  });
 }
 
 absl::StatusOr<RawManifest> CopyImage(ImageSource& source,
@@ -165,6 +141,12 @@ absl::StatusOr<RawManifest> CopyImage(ImageSource& source,
                                       const Platform& platform,
                                       const PutBlobsOptions& options) {
   ASSIGN_OR_RETURN(RawManifest raw, source.GetManifest(platform));
+  RETURN_IF_ERROR(CopyManifest(source, destination, raw, options));
+  return raw;
+}
+
+absl::Status CopyManifest(ImageSource& source, ImageDestination& destination,
+                          const RawManifest& raw, const PutBlobsOptions& options) {
   ASSIGN_OR_RETURN(Manifest manifest, ParseManifest(raw.bytes));
   std::vector<BlobToPut> blobs;
   std::vector<const Descriptor*> descriptors = {&manifest.config};
@@ -177,8 +159,7 @@ absl::StatusOr<RawManifest> CopyImage(ImageSource& source,
   }
   RETURN_IF_ERROR(Annotate(PutBlobs(destination, blobs, options), "copying"));
   RETURN_IF_ERROR(destination.PutManifest(raw));
-  RETURN_IF_ERROR(destination.Commit());
-  return raw;
+  return destination.Commit();
 }
 
 }  // namespace cook::oci

@@ -124,6 +124,10 @@ absl::StatusOr<RawManifest> CopyImage(ImageSource& source,
                                       const Platform& platform,
                                       const PutBlobsOptions& options = {});
 
+// CopyImage for a manifest already read from `source` (by GetManifest).
+absl::Status CopyManifest(ImageSource& source, ImageDestination& destination,
+                          const RawManifest& raw, const PutBlobsOptions& options = {});
+
 }  // namespace cook::oci
 
 #endif  // COOK_BUILDER_OCI_TRANSPORT_H_

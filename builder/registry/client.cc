@@ -159,6 +159,13 @@ RegistryClient::~RegistryClient() = default;
 
 int64_t RegistryClient::uploaded_bytes() const { return state_->uploaded.load(); }
 
+std::string RegistryClient::ResolveLocation(const std::string& location) const {
+  if (absl::StartsWith(location, "http://") || absl::StartsWith(location, "https://")) {
+    return location;
+  }
+  return Url(location);
+}
+
 std::string RegistryClient::Url(std::string_view path) const {
   std::lock_guard<std::mutex> lock(state_->mu);
   return absl::StrCat(state_->endpoint, std::string(path));
@@ -416,7 +423,7 @@ absl::StatusOr<bool> RegistryClient::MountBlob(const std::string& repo,
             FindHeader(response.headers, "Location")) {
       HttpRequest cancel;
       cancel.method = "DELETE";
-      cancel.url = absl::StartsWith(*location, "http") ? *location : Url(*location);
+      cancel.url = ResolveLocation(*location);
       (void)Send(cancel, PushScope(repo), what);
     }
   }
@@ -454,16 +461,7 @@ absl::Status RegistryClient::PutBlob(const std::string& repo,
       int64_t value = 0;
       if (absl::SimpleAtoi(*min, &value)) chunk = std::max(chunk, value);
     }
-    std::string url = absl::StartsWith(*location, "http://") ||
-                              absl::StartsWith(*location, "https://")
-                          ? *location
-                          : Url(*location);
-    return std::make_pair(url, chunk);
-  };
-  auto absolute = [&](const std::string& location) {
-    return absl::StartsWith(location, "http://") || absl::StartsWith(location, "https://")
-               ? location
-               : Url(location);
+    return std::make_pair(ResolveLocation(*location), chunk);
   };
 
   ASSIGN_OR_RETURN(auto session, start());
@@ -549,7 +547,7 @@ absl::Status RegistryClient::PutBlob(const std::string& repo,
       offset += static_cast<int64_t>(part.size());
       state_->uploaded += static_cast<int64_t>(part.size());
       if (std::optional<std::string> next = FindHeader(response->headers, "Location")) {
-        location = absolute(*next);
+        location = ResolveLocation(*next);
       }
       continue;
     }
@@ -589,7 +587,7 @@ absl::Status RegistryClient::PutBlob(const std::string& repo,
       have = *end == 0 ? 0 : *end + 1;
     }
     if (std::optional<std::string> next = FindHeader(progress.headers, "Location")) {
-      location = absolute(*next);
+      location = ResolveLocation(*next);
     }
     if (have < buffer_start ||
         have > buffer_start + static_cast<int64_t>(buffer.size())) {

@@ -100,6 +100,8 @@ class RegistryClient {
   absl::Status CompletedAnyway(const std::string& repo, const std::string& digest,
                                std::string_view what, const HttpResponse& response);
   std::string Url(std::string_view path) const;
+  // A Location header's URL: absolute as given, or a path on the endpoint.
+  std::string ResolveLocation(const std::string& location) const;
 
   HttpClient& http_;
   std::string host_;
