@@ -1,0 +1,43 @@
+#include "base/text.h"
+
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace cook {
+namespace {
+
+TEST(EscapeForDisplayTest, KeepsPrintableUtf8) {
+  EXPECT_EQ(EscapeForDisplay("crème brûlée 🍰 /build/target"),
+            "crème brûlée 🍰 /build/target");
+}
+
+TEST(EscapeForDisplayTest, CannotForgeLines) {
+  EXPECT_EQ(EscapeForDisplay("a\nlabel: forged\r"), "a\\nlabel: forged\\r");
+}
+
+TEST(EscapeForDisplayTest, EscapesTerminalControls) {
+  EXPECT_EQ(EscapeForDisplay("\x1b[2J\x07\x7f"), "\\x1b[2J\\x07\\x7f");
+  EXPECT_EQ(EscapeForDisplay("\xc2\x9b" "31m"), "\\u{9b}31m");  // C1 CSI
+}
+
+TEST(EscapeForDisplayTest, EscapesInvalidUtf8ByteByByte) {
+  EXPECT_EQ(EscapeForDisplay("x\xff:v1"), "x\\xff:v1");
+  EXPECT_EQ(EscapeForDisplay("\xc0\xaf"), "\\xc0\\xaf");          // overlong '/'
+  EXPECT_EQ(EscapeForDisplay("\xed\xa0\x80"), "\\xed\\xa0\\x80");  // surrogate
+  EXPECT_EQ(EscapeForDisplay("\xe2\x82"), "\\xe2\\x82");          // truncated
+}
+
+TEST(EscapeForDisplayTest, BackslashIsEscapedSoEscapesAreUnambiguous) {
+  EXPECT_EQ(EscapeForDisplay("\\xff"), "\\\\xff");
+  EXPECT_NE(EscapeForDisplay("\\xff"), EscapeForDisplay("\xff"));
+}
+
+TEST(ToValidUtf8Test, ReplacesOnlyInvalidSequences) {
+  EXPECT_EQ(ToValidUtf8("ok é"), "ok é");
+  EXPECT_EQ(ToValidUtf8("oci:x\xff:v1"), "oci:x\xEF\xBF\xBD:v1");
+  EXPECT_EQ(ToValidUtf8("a\nb"), "a\nb");
+}
+
+}  // namespace
+}  // namespace cook
