@@ -17,15 +17,27 @@ struct ExtractOptions {
   std::string strip_prefix;
   // Restores entry mtimes from the archive (cargo freshness depends on it).
   bool keep_mtimes = true;
+  // "sha256:<hex>" that the uncompressed tar stream, read to its end, must
+  // hash to (the image config's diff_id). Empty: not checked.
+  std::string diff_id;
 };
 
 // Extracts the tar stream in `in` (zstd, gzip or plain) into `dest` (which
-// must exist). Refuses, with an InvalidArgument error naming the entry,
+// must exist), all or nothing: entries are written into a private staging
+// directory inside `dest` (".cook-extract-XXXXXX", so on the same file
+// system), `in` is read to its very end (past the tar end marker, so that a
+// verifying source sees all of its bytes and can fail), the uncompressed
+// stream is checked against `options.diff_id`, and only then is everything
+// renamed into place. On any error, interrupt (CancelledError) included,
+// the staging directory is removed and `dest` holds none of this layer's
+// files; files appear under their final names only complete, with their
+// mode and time set. A mismatch is DataLoss. Refuses, with an InvalidArgument error naming the entry,
 // anything that would land outside `dest`: ".." components, absolute paths,
 // paths through a symlink, hardlinks to outside; and device nodes and FIFOs.
 // Whiteouts (".wh.") are not special. Existing files in the way are
-// replaced (unlinked, never written through), existing directories kept.
-// Modes (& 07777) are restored, owners are not.
+// replaced (renamed over, never written through), existing directories
+// merged. A hardlink may name a file of this layer or one already in
+// `dest`. Modes (& 07777) are restored, owners are not.
 absl::Status ExtractLayer(ByteSource& in, const std::filesystem::path& dest,
                           const ExtractOptions& options = {});
 
