@@ -327,13 +327,17 @@ absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress,
   // first, so that cargo rebuilds only what changed, and its layers are
   // reused where this build's come out the same.
   std::optional<OpenedImage> cache;
+  // The diff_ids of the cache's layers that the restore verified: only
+  // these may be reused, since only their diff_ids are known to be true.
+  std::set<std::string> cache_verified;
   absl::Time cache_epoch = absl::InfinitePast();
   if (c.cache_from.has_value()) {
     const std::string context = absl::StrCat("reading --cache-from ", c.cache_from->ToString());
     ASSIGN_OR_RETURN(cache, OpenImage(*c.cache_from, platform, context, registries));
-    ASSIGN_OR_RETURN(int restored,
+    ASSIGN_OR_RETURN(std::vector<std::string> restored,
                      ExtractCache(*cache, target_dir, cargo_home, progress, context));
-    progress.Step(absl::StrFormat("restored %d layers of %s", restored,
+    cache_verified.insert(restored.begin(), restored.end());
+    progress.Step(absl::StrFormat("restored %d layers of %s", restored.size(),
                                   c.cache_from->ToString()));
     absl::Time created;
     std::string error;
@@ -446,6 +450,7 @@ absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress,
   std::map<std::string, oci::Descriptor> cached_layers;  // by diff_id
   if (cache.has_value()) {
     for (size_t i = 0; i < cache->manifest.layers.size(); ++i) {
+      if (!cache_verified.contains(cache->config.diff_ids[i])) continue;
       cached_layers.emplace(cache->config.diff_ids[i], cache->manifest.layers[i]);
     }
   }

@@ -12,6 +12,7 @@
 #include "base/files.h"
 #include "base/interrupt.h"
 #include "base/status_macros.h"
+#include "base/text.h"
 #include "builder/cli/commands.h"
 #include "builder/cli/image_io.h"
 #include "builder/cli/labels.h"
@@ -33,10 +34,11 @@ std::string ArchivePrefix(std::string path) {
 
 }  // namespace
 
-absl::StatusOr<int> ExtractCache(const OpenedImage& image,
-                                 const fs::path& target_dir,
-                                 const fs::path& cargo_home, Progress& progress,
-                                 const std::string& context) {
+absl::StatusOr<std::vector<std::string>> ExtractCache(const OpenedImage& image,
+                                                      const fs::path& target_dir,
+                                                      const fs::path& cargo_home,
+                                                      Progress& progress,
+                                                      const std::string& context) {
   const oci::Manifest& manifest = image.manifest;
   const oci::ImageConfig& config = image.config;
   oci::ImageSource* source = image.source.get();
@@ -56,18 +58,34 @@ absl::StatusOr<int> ExtractCache(const OpenedImage& image,
     fs::path dest;
   };
   std::vector<Part> parts;
+  const std::set<std::string> image_diff_ids(config.diff_ids.begin(), config.diff_ids.end());
+  // Labels and layers must agree: a label naming a layer the image lacks
+  // would otherwise restore nothing and look like success.
   auto add_part = [&](std::string what, const char* layers_label, const char* dir_label,
-                      const std::string& dest) {
+                      const std::string& dest) -> absl::Status {
     Part part{std::move(what), {}, ArchivePrefix(Label(config, dir_label)), dest};
     for (absl::string_view id : absl::StrSplit(Label(config, layers_label), ',', absl::SkipEmpty())) {
+      if (!image_diff_ids.contains(std::string(id))) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            context, ": label ", layers_label, " names layer ", EscapeForDisplay(std::string(id)),
+            ", which the image does not have"));
+      }
       part.diff_ids.insert(std::string(id));
     }
     if (!part.diff_ids.empty()) parts.push_back(std::move(part));
+    return absl::OkStatus();
   };
-  add_part("target directory", kLabelTargetLayers, kLabelTargetDir, target_dir);
-  add_part("cargo home", kLabelCargoHomeLayers, kLabelCargoHome, cargo_home);
+  RETURN_IF_ERROR(add_part("target directory", kLabelTargetLayers, kLabelTargetDir, target_dir));
+  RETURN_IF_ERROR(add_part("cargo home", kLabelCargoHomeLayers, kLabelCargoHome, cargo_home));
+  if (parts.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        context, ": nothing to restore: the labels ", kLabelTargetLayers, " and ",
+        kLabelCargoHomeLayers, " name no layers"));
+  }
 
-  int restored = 0;
+  // The diff_ids of the layers extracted, each verified (blob digest and
+  // size, uncompressed stream against the diff_id) before its files counted.
+  std::vector<std::string> restored;
   for (const Part& part : parts) {
     std::error_code ec;
     fs::create_directories(part.dest, ec);
@@ -83,9 +101,10 @@ absl::StatusOr<int> ExtractCache(const OpenedImage& image,
                        Annotate(source->OpenBlob(layer), context));
       layers::ExtractOptions options;
       options.strip_prefix = part.prefix;
+      options.diff_id = config.diff_ids[i];
       RETURN_IF_ERROR(Annotate(layers::ExtractLayer(*reader, part.dest, options),
                                absl::StrCat(context, ": layer ", layer.digest)));
-      ++restored;
+      restored.push_back(config.diff_ids[i]);
     }
   }
   return restored;
@@ -100,8 +119,10 @@ absl::Status RunRestore(const RestoreCommand& command, std::FILE* out,
                 registries));
   const oci::RawManifest& raw = image.raw;
   const oci::ImageConfig& config = image.config;
-  ASSIGN_OR_RETURN(int restored, ExtractCache(image, command.target_dir, command.cargo_home,
-                                              progress, context));
+  ASSIGN_OR_RETURN(std::vector<std::string> restored_layers,
+                   ExtractCache(image, command.target_dir, command.cargo_home, progress,
+                                context));
+  const int restored = static_cast<int>(restored_layers.size());
   if (command.common.json) {
     absl::FPrintF(out, "%s\n",
                   nlohmann::json({{"image", raw.digest},
