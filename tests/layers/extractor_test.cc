@@ -1,16 +1,22 @@
 #include "layers/extractor.h"
 
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include "base/files.h"
+#include "base/interrupt.h"
 #include "base/io.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "layers/compressor.h"
+#include "layers/digest.h"
 #include "layers/layer_writer.h"
 #include "tests/layers/tar_testing.h"
 #include "tests/testing/status_matchers.h"
@@ -388,6 +394,149 @@ TEST_F(ExtractorTest, NonAsciiAndLongNamesRoundTrip) {
   EXPECT_THAT(ReadFile(dest_ / "caf\xc3\xa9"), IsOkAndHolds(std::string("c")));
   EXPECT_THAT(ReadFile(dest_ / long_name), IsOkAndHolds(std::string("l")));
   EXPECT_THAT(ReadFile(dest_ / "h\xc3\xa9"), IsOkAndHolds(std::string("c")));
+}
+
+// Yields `data` in small pieces; at its end fails as a verifying transport
+// source does when the digest is wrong, and can raise SIGINT once a number
+// of bytes has been read.
+class TestSource : public ByteSource {
+ public:
+  explicit TestSource(std::string data) : data_(std::move(data)) {}
+  absl::Status end_status = absl::OkStatus();
+  size_t interrupt_after = std::string::npos;
+  bool reached_end = false;
+
+  absl::StatusOr<size_t> Read(char* buffer, size_t n) override {
+    if (offset_ >= interrupt_after && !raised_) {
+      raised_ = true;
+      ::raise(SIGINT);
+    }
+    n = std::min({n, data_.size() - offset_, size_t{64} << 10});
+    if (n == 0) {
+      reached_end = true;
+      if (!end_status.ok()) return end_status;
+      return 0;
+    }
+    std::copy_n(data_.data() + offset_, n, buffer);
+    offset_ += n;
+    return n;
+  }
+
+ private:
+  std::string data_;
+  size_t offset_ = 0;
+  bool raised_ = false;
+};
+
+std::string Padded(std::string tar) {
+  tar.resize((tar.size() / 10240 + 1) * 10240, '\0');
+  return tar;
+}
+
+std::string ZstdOf(const std::string& data) {
+  std::string out;
+  StringSink sink(&out);
+  auto compressor = NewCompressor({}, &sink);
+  EXPECT_THAT(compressor, IsOk());
+  EXPECT_THAT((*compressor)->Write(data), IsOk());
+  EXPECT_THAT((*compressor)->Close(), IsOk());
+  return out;
+}
+
+TEST_F(ExtractorTest, ReadsPastTheTarEndSoThatTheSourceCanFail) {
+  // A transport's verifying source fails only at the blob's end, which comes
+  // after the tar end marker (and its padding).
+  TestSource in(Padded(BuildTar({Dir("d"), File("d/f", "f")})));
+  in.end_status = absl::DataLossError("reading blob sha256:ab: digest mismatch");
+  EXPECT_THAT(ExtractLayer(in, dest_),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("digest mismatch")));
+  EXPECT_TRUE(in.reached_end);
+  EXPECT_THAT(Tree(dest_), ::testing::IsEmpty());
+}
+
+TEST_F(ExtractorTest, ChecksTheUncompressedStreamAgainstTheDiffId) {
+  const std::string tar = Padded(BuildTar({Dir("d"), File("d/f", "f")}));
+  std::string tampered = tar;
+  tampered.back() = 'X';  // after the end marker: the entries read the same
+  for (bool compressed : {false, true}) {
+    SCOPED_TRACE(compressed ? "zstd" : "plain");
+    TestSource in(compressed ? ZstdOf(tampered) : tampered);
+    EXPECT_THAT(
+        ExtractLayer(in, dest_, {.diff_id = Sha256Digest(tar)}),
+        StatusIs(absl::StatusCode::kDataLoss,
+                 AllOf(HasSubstr(Sha256Digest(tar)), HasSubstr(Sha256Digest(tampered)))));
+    EXPECT_THAT(Tree(dest_), ::testing::IsEmpty());
+    TestSource good(compressed ? ZstdOf(tar) : tar);
+    ASSERT_THAT(ExtractLayer(good, dest_, {.diff_id = Sha256Digest(tar)}), IsOk());
+    EXPECT_THAT(Tree(dest_), ::testing::ElementsAre("d", "d/f"));
+    fs::remove_all(dest_ / "d");
+  }
+}
+
+TEST_F(ExtractorTest, ATruncatedLayerLeavesNoneOfItsFiles) {
+  WriteTestFile(dest_ / "d/earlier", "from an earlier layer");
+  const std::string tar =
+      BuildTar({Dir("d"), File("d/first", "complete"),
+                File("d/big", std::string(1 << 20, 'b'))});
+  for (bool compressed : {false, true}) {
+    SCOPED_TRACE(compressed ? "zstd" : "plain");
+    const std::string blob = compressed ? ZstdOf(tar) : tar;
+    TestSource in(blob.substr(0, blob.size() / 2));
+    EXPECT_THAT(ExtractLayer(in, dest_),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("runcated")));
+    EXPECT_THAT(Tree(dest_), ::testing::ElementsAre("d", "d/earlier"));
+  }
+}
+
+TEST_F(ExtractorTest, AConflictFoundWhileMovingIntoPlaceMovesNothing) {
+  WriteTestFile(dest_ / "x/inner", "i");
+  EXPECT_THAT(Extract(BuildTar({File("a", "a"), File("x", "file"), File("z", "z")})),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("\"x\"")));
+  EXPECT_THAT(Tree(dest_), ::testing::ElementsAre("x", "x/inner"));
+}
+
+TEST_F(ExtractorTest, HardlinksMayNameAFileOfAnEarlierLayer) {
+  WriteTestFile(dest_ / "lib/earlier.rlib", "earlier");
+  ASSERT_THAT(Extract(BuildTar({Hardlink("lib/link.rlib", "lib/earlier.rlib")})), IsOk());
+  struct stat a, b;
+  ASSERT_EQ(::stat((dest_ / "lib/earlier.rlib").c_str(), &a), 0);
+  ASSERT_EQ(::stat((dest_ / "lib/link.rlib").c_str(), &b), 0);
+  EXPECT_EQ(a.st_ino, b.st_ino);
+}
+
+TEST_F(ExtractorTest, AnExplicitDirectoryReplacesASymlinkInDest) {
+  ASSERT_EQ(::symlink(outside_.c_str(), (dest_ / "debug").c_str()), 0);
+  ASSERT_THAT(Extract(BuildTar({Dir("debug"), File("debug/libx.rlib", "x")})), IsOk());
+  EXPECT_FALSE(fs::is_symlink(dest_ / "debug"));
+  EXPECT_THAT(ReadFile(dest_ / "debug/libx.rlib"), IsOkAndHolds(std::string("x")));
+  EXPECT_TRUE(fs::is_empty(outside_));
+}
+
+TEST_F(ExtractorTest, EntriesMayNotUseTheStagingName) {
+  EXPECT_THAT(Extract(BuildTar({File(".cook-extract-abcdef/x", "x")})),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("reserved")));
+  EXPECT_THAT(Tree(dest_), ::testing::IsEmpty());
+}
+
+// SIGINT (as base/interrupt.h delivers it) in the middle of a file: the
+// extraction stops with CancelledError and nothing is left under a final
+// name, nor a staging directory. Runs in a child: the flag cannot be reset.
+TEST_F(ExtractorTest, AnInterruptMidFileLeavesNothing) {
+  WriteTestFile(dest_ / "kept", "from an earlier layer");
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    InstallInterruptHandlers();
+    TestSource in(BuildTar({File("small", "s"), File("big", std::string(8 << 20, 'b'))}));
+    in.interrupt_after = 3 << 20;
+    const absl::Status status = ExtractLayer(in, dest_);
+    _exit(absl::IsCancelled(status) ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "not cancelled";
+  EXPECT_THAT(Tree(dest_), ::testing::ElementsAre("kept"));
 }
 
 }  // namespace
