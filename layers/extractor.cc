@@ -334,15 +334,15 @@ class Extractor {
   // write through that name, which the extractor never does).
   absl::Status MoveTree(int from, int to, const std::string& relative,
                         bool apply) {
-    ASSIGN_OR_RETURN(std::vector<std::string> names,
-                     ListDirectory(from, absl::StrCat("listing the staged \"",
-                                                      ArchiveName(relative),
-                                                      "\"")));
+    ASSIGN_OR_RETURN(
+        std::vector<std::string> names,
+        ListDirectory(from, absl::StrCat("listing the staged \"",
+                                         ArchiveName(relative), "\"")));
     for (const std::string& name : names) {
       const std::string path =
           relative.empty() ? name : absl::StrCat(relative, "/", name);
-      const std::string context = absl::StrFormat(
-          "moving \"%s\" into place", ArchiveName(path));
+      const std::string context =
+          absl::StrFormat("moving \"%s\" into place", ArchiveName(path));
       struct stat staged;
       if (::fstatat(from, name.c_str(), &staged, AT_SYMLINK_NOFOLLOW) != 0) {
         return ErrnoError(errno, context);
@@ -363,12 +363,11 @@ class Extractor {
       }
       if (exists) {
         if (S_ISDIR(staged.st_mode) && !explicit_dirs_.contains(path)) {
-          return Refuse(ArchiveName(path),
-                        S_ISLNK(existing.st_mode)
-                            ? absl::StrFormat(
-                                  "path goes through symlink \"%s\"", path)
-                            : absl::StrFormat("\"%s\" is not a directory",
-                                              path));
+          return Refuse(
+              ArchiveName(path),
+              S_ISLNK(existing.st_mode)
+                  ? absl::StrFormat("path goes through symlink \"%s\"", path)
+                  : absl::StrFormat("\"%s\" is not a directory", path));
         }
         int removal = 0;
         if (S_ISDIR(existing.st_mode)) {
@@ -457,7 +456,8 @@ class Extractor {
       // Missing (or unreadable: moving into place will say) is no conflict.
       if (::fstatat(fd, c, &st, AT_SYMLINK_NOFOLLOW) != 0) break;
       if (S_ISDIR(st.st_mode)) {
-        dir = Fd(::openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        dir = Fd(
+            ::openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (dir.get() < 0) break;
         fd = dir.get();
         continue;
@@ -465,7 +465,8 @@ class Extractor {
       const std::string path = Join(comps, j + 1);
       if (explicit_dirs_.contains(path)) break;
       if (S_ISLNK(st.st_mode)) {
-        return Refuse(name, absl::StrFormat("path goes through symlink \"%s\"", path));
+        return Refuse(
+            name, absl::StrFormat("path goes through symlink \"%s\"", path));
       }
       return Refuse(name, absl::StrFormat("\"%s\" is not a directory", path));
     }
@@ -670,9 +671,11 @@ absl::Status ExtractLayer(ByteSource& in, const std::filesystem::path& dest,
   Fd root(::open(dest.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (root.get() < 0) return ErrnoError(errno, context);
   // Staged inside `dest`, so that moving into place is a rename.
-  std::string staging_name = (dest / absl::StrCat(kStagingPrefix, "XXXXXX")).string();
+  std::string staging_name =
+      (dest / absl::StrCat(kStagingPrefix, "XXXXXX")).string();
   if (::mkdtemp(staging_name.data()) == nullptr) {
-    return ErrnoError(errno, absl::StrCat(context, ": creating a staging directory"));
+    return ErrnoError(errno,
+                      absl::StrCat(context, ": creating a staging directory"));
   }
   const std::filesystem::path staging_path = staging_name;
   // Whatever happens, the staging directory goes: after success it holds

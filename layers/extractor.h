@@ -31,13 +31,13 @@ struct ExtractOptions {
 // renamed into place. On any error, interrupt (CancelledError) included,
 // the staging directory is removed and `dest` holds none of this layer's
 // files; files appear under their final names only complete, with their
-// mode and time set. A mismatch is DataLoss. Refuses, with an InvalidArgument error naming the entry,
-// anything that would land outside `dest`: ".." components, absolute paths,
-// paths through a symlink, hardlinks to outside; and device nodes and FIFOs.
-// Whiteouts (".wh.") are not special. Existing files in the way are
-// replaced (renamed over, never written through), existing directories
-// merged. A hardlink may name a file of this layer or one already in
-// `dest`. Modes (& 07777) are restored, owners are not.
+// mode and time set. A mismatch is DataLoss. Refuses, with an InvalidArgument
+// error naming the entry, anything that would land outside `dest`: ".."
+// components, absolute paths, paths through a symlink, hardlinks to outside;
+// and device nodes and FIFOs. Whiteouts (".wh.") are not special. Existing
+// files in the way are replaced (renamed over, never written through), existing
+// directories merged. A hardlink may name a file of this layer or one already
+// in `dest`. Modes (& 07777) are restored, owners are not.
 absl::Status ExtractLayer(ByteSource& in, const std::filesystem::path& dest,
                           const ExtractOptions& options = {});
 

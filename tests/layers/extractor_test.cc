@@ -447,9 +447,10 @@ TEST_F(ExtractorTest, ReadsPastTheTarEndSoThatTheSourceCanFail) {
   // A transport's verifying source fails only at the blob's end, which comes
   // after the tar end marker (and its padding).
   TestSource in(Padded(BuildTar({Dir("d"), File("d/f", "f")})));
-  in.end_status = absl::DataLossError("reading blob sha256:ab: digest mismatch");
-  EXPECT_THAT(ExtractLayer(in, dest_),
-              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("digest mismatch")));
+  in.end_status =
+      absl::DataLossError("reading blob sha256:ab: digest mismatch");
+  EXPECT_THAT(ExtractLayer(in, dest_), StatusIs(absl::StatusCode::kDataLoss,
+                                                HasSubstr("digest mismatch")));
   EXPECT_TRUE(in.reached_end);
   EXPECT_THAT(Tree(dest_), ::testing::IsEmpty());
 }
@@ -461,13 +462,14 @@ TEST_F(ExtractorTest, ChecksTheUncompressedStreamAgainstTheDiffId) {
   for (bool compressed : {false, true}) {
     SCOPED_TRACE(compressed ? "zstd" : "plain");
     TestSource in(compressed ? ZstdOf(tampered) : tampered);
-    EXPECT_THAT(
-        ExtractLayer(in, dest_, {.diff_id = Sha256Digest(tar)}),
-        StatusIs(absl::StatusCode::kDataLoss,
-                 AllOf(HasSubstr(Sha256Digest(tar)), HasSubstr(Sha256Digest(tampered)))));
+    EXPECT_THAT(ExtractLayer(in, dest_, {.diff_id = Sha256Digest(tar)}),
+                StatusIs(absl::StatusCode::kDataLoss,
+                         AllOf(HasSubstr(Sha256Digest(tar)),
+                               HasSubstr(Sha256Digest(tampered)))));
     EXPECT_THAT(Tree(dest_), ::testing::IsEmpty());
     TestSource good(compressed ? ZstdOf(tar) : tar);
-    ASSERT_THAT(ExtractLayer(good, dest_, {.diff_id = Sha256Digest(tar)}), IsOk());
+    ASSERT_THAT(ExtractLayer(good, dest_, {.diff_id = Sha256Digest(tar)}),
+                IsOk());
     EXPECT_THAT(Tree(dest_), ::testing::ElementsAre("d", "d/f"));
     fs::remove_all(dest_ / "d");
   }
@@ -475,29 +477,32 @@ TEST_F(ExtractorTest, ChecksTheUncompressedStreamAgainstTheDiffId) {
 
 TEST_F(ExtractorTest, ATruncatedLayerLeavesNoneOfItsFiles) {
   WriteTestFile(dest_ / "d/earlier", "from an earlier layer");
-  const std::string tar =
-      BuildTar({Dir("d"), File("d/first", "complete"),
-                File("d/big", std::string(1 << 20, 'b'))});
+  const std::string tar = BuildTar({Dir("d"), File("d/first", "complete"),
+                                    File("d/big", std::string(1 << 20, 'b'))});
   for (bool compressed : {false, true}) {
     SCOPED_TRACE(compressed ? "zstd" : "plain");
     const std::string blob = compressed ? ZstdOf(tar) : tar;
     TestSource in(blob.substr(0, blob.size() / 2));
-    EXPECT_THAT(ExtractLayer(in, dest_),
-                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("runcated")));
+    EXPECT_THAT(
+        ExtractLayer(in, dest_),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("runcated")));
     EXPECT_THAT(Tree(dest_), ::testing::ElementsAre("d", "d/earlier"));
   }
 }
 
 TEST_F(ExtractorTest, AConflictFoundWhileMovingIntoPlaceMovesNothing) {
   WriteTestFile(dest_ / "x/inner", "i");
-  EXPECT_THAT(Extract(BuildTar({File("a", "a"), File("x", "file"), File("z", "z")})),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("\"x\"")));
+  EXPECT_THAT(
+      Extract(BuildTar({File("a", "a"), File("x", "file"), File("z", "z")})),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("\"x\"")));
   EXPECT_THAT(Tree(dest_), ::testing::ElementsAre("x", "x/inner"));
 }
 
 TEST_F(ExtractorTest, HardlinksMayNameAFileOfAnEarlierLayer) {
   WriteTestFile(dest_ / "lib/earlier.rlib", "earlier");
-  ASSERT_THAT(Extract(BuildTar({Hardlink("lib/link.rlib", "lib/earlier.rlib")})), IsOk());
+  ASSERT_THAT(
+      Extract(BuildTar({Hardlink("lib/link.rlib", "lib/earlier.rlib")})),
+      IsOk());
   struct stat a, b;
   ASSERT_EQ(::stat((dest_ / "lib/earlier.rlib").c_str(), &a), 0);
   ASSERT_EQ(::stat((dest_ / "lib/link.rlib").c_str(), &b), 0);
@@ -506,15 +511,18 @@ TEST_F(ExtractorTest, HardlinksMayNameAFileOfAnEarlierLayer) {
 
 TEST_F(ExtractorTest, AnExplicitDirectoryReplacesASymlinkInDest) {
   ASSERT_EQ(::symlink(outside_.c_str(), (dest_ / "debug").c_str()), 0);
-  ASSERT_THAT(Extract(BuildTar({Dir("debug"), File("debug/libx.rlib", "x")})), IsOk());
+  ASSERT_THAT(Extract(BuildTar({Dir("debug"), File("debug/libx.rlib", "x")})),
+              IsOk());
   EXPECT_FALSE(fs::is_symlink(dest_ / "debug"));
-  EXPECT_THAT(ReadFile(dest_ / "debug/libx.rlib"), IsOkAndHolds(std::string("x")));
+  EXPECT_THAT(ReadFile(dest_ / "debug/libx.rlib"),
+              IsOkAndHolds(std::string("x")));
   EXPECT_TRUE(fs::is_empty(outside_));
 }
 
 TEST_F(ExtractorTest, EntriesMayNotUseTheStagingName) {
-  EXPECT_THAT(Extract(BuildTar({File(".cook-extract-abcdef/x", "x")})),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("reserved")));
+  EXPECT_THAT(
+      Extract(BuildTar({File(".cook-extract-abcdef/x", "x")})),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("reserved")));
   EXPECT_THAT(Tree(dest_), ::testing::IsEmpty());
 }
 
@@ -527,7 +535,8 @@ TEST_F(ExtractorTest, AnInterruptMidFileLeavesNothing) {
   ASSERT_GE(child, 0);
   if (child == 0) {
     InstallInterruptHandlers();
-    TestSource in(BuildTar({File("small", "s"), File("big", std::string(8 << 20, 'b'))}));
+    TestSource in(
+        BuildTar({File("small", "s"), File("big", std::string(8 << 20, 'b'))}));
     in.interrupt_after = 3 << 20;
     const absl::Status status = ExtractLayer(in, dest_);
     _exit(absl::IsCancelled(status) ? 0 : 1);
