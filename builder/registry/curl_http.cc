@@ -56,6 +56,8 @@ using Bio = std::unique_ptr<BIO, FreeWith<&BIO_free>>;
 
 constexpr int kMaxRedirects = 10;
 constexpr long kLowSpeedLimit = 1024;  // bytes per second
+// A CA bundle of every public CA is about 200 KiB.
+constexpr int64_t kMaxCertificateFileSize = int64_t{16} << 20;
 
 // `url` without userinfo, query and fragment, which may carry credentials
 // (signed object-storage URLs put them in the query), escaped: URLs come
@@ -302,7 +304,7 @@ std::string OpenSslReason() {
 }
 
 absl::StatusOr<std::vector<X509Ptr>> ParseCertificates(const fs::path& path) {
-  absl::StatusOr<std::string> pem = ReadFile(path);
+  absl::StatusOr<std::string> pem = ReadFileAtMost(path, kMaxCertificateFileSize);
   if (!pem.ok()) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "reading certificate %s: %s", path.string(), pem.status().message()));
@@ -352,7 +354,7 @@ absl::StatusOr<std::string> LoadCertDir(const std::string& dir) {
   std::sort(files.begin(), files.end());
   for (const fs::path& file : files) {
     RETURN_IF_ERROR(ParseCertificates(file).status());
-    ASSIGN_OR_RETURN(std::string pem, ReadFile(file));
+    ASSIGN_OR_RETURN(std::string pem, ReadFileAtMost(file, kMaxCertificateFileSize));
     absl::StrAppend(&certs, pem, "\n");
   }
   return certs;
@@ -658,7 +660,8 @@ absl::StatusOr<std::unique_ptr<HttpClient>> NewCurlHttpClient(
     if (probe != nullptr &&
         Curl().easy_getinfo(probe.get(), CURLINFO_CAINFO, &default_bundle) == CURLE_OK &&
         default_bundle != nullptr) {
-      absl::StatusOr<std::string> system = ReadFile(default_bundle);
+      absl::StatusOr<std::string> system =
+          ReadFileAtMost(default_bundle, kMaxCertificateFileSize);
       if (system.ok()) ca_bundle = *std::move(system);
     }
     absl::StrAppend(&ca_bundle, "\n", extra);
