@@ -333,6 +333,48 @@ TEST_F(RegistryTest, BearerTokenFlow) {
   EXPECT_GT(server->RefusedTokenRequests(), 0);
 }
 
+// The token service follows the same retry policy as the registry: two
+// 503 answers from it are retried, and a pull still succeeds.
+TEST_F(RegistryTest, TokenServiceFailuresAreRetried) {
+  if (!HaveProgram("curl")) GTEST_SKIP() << "curl missing";
+  auto server = StartOrFail({.tls = true, .token_auth = true});
+  ASSERT_NE(server, nullptr);
+  const std::string ref = server->ImageRef("tokens/retried:v1");
+  RunResult push = Cook(With({"copy", *layout_, ref}, Flags(*server)));
+  ASSERT_EQ(push.exit_code, 0) << push.err;
+  std::string faults_url = server->token_realm();
+  faults_url.replace(faults_url.rfind("/token"), std::string::npos, "/__faults");
+  auto set_faults = [&](int times) {
+    RunResult r = RunProgram({"curl", "-sS", "--fail", "--cacert", server->ca_file(), "-X",
+                              "POST", "--data", absl::StrCat(R"({"status": 503, "times": )",
+                                                             times, "}"),
+                              faults_url});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  };
+  auto faults_left = [&]() {
+    RunResult r = RunProgram({"curl", "-sS", "--fail", "--cacert", server->ca_file(),
+                              faults_url});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(r.out, nullptr, false).value("left", -1);
+  };
+
+  set_faults(2);
+  RunResult inspect = Cook(With({"inspect", ref}, Flags(*server)));
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.err << server->LogTails();
+  EXPECT_THAT(inspect.out, HasSubstr(*digest_));
+  EXPECT_THAT(inspect.err, AllOf(HasSubstr("token service answered HTTP 503"),
+                                 HasSubstr("retrying")));
+  EXPECT_EQ(faults_left(), 0);
+
+  // A token service that stays down: the policy's attempts, then one error.
+  set_faults(100);
+  RunResult down = Cook(With({"inspect", ref}, Flags(*server)));
+  EXPECT_EQ(down.exit_code, 1) << down.err;
+  ExpectOneErrorLine(down);
+  EXPECT_THAT(down.err, HasSubstr("gave up after 6 attempts"));
+  EXPECT_EQ(faults_left(), 100 - 6);
+}
+
 TEST_F(RegistryTest, PushAndPullSurviveInjectedFaults) {
   auto server = StartOrFail({.tls = false, .fault_proxy = true});
   ASSERT_NE(server, nullptr);
