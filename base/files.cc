@@ -62,6 +62,31 @@ absl::StatusOr<std::string> ReadFile(const std::filesystem::path& path) {
   return out;
 }
 
+absl::StatusOr<std::string> ReadFileAtMost(const std::filesystem::path& path,
+                                           int64_t max_size) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoError(errno, absl::StrCat("reading ", path.string()));
+  absl::Cleanup closer = [fd] { ::close(fd); };
+  const auto too_large = [&] {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "reading %s: larger than %d bytes, the most cook reads into memory",
+        path.string(), max_size));
+  };
+  std::string out;
+  char buffer[1 << 16];
+  while (true) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoError(errno, absl::StrCat("reading ", path.string()));
+    }
+    if (n == 0) break;
+    if (static_cast<int64_t>(out.size()) + n > max_size) return too_large();
+    out.append(buffer, static_cast<size_t>(n));
+  }
+  return out;
+}
+
 std::filesystem::path TempSibling(const std::filesystem::path& path) {
   static std::atomic<int> counter{0};
   std::filesystem::path tmp = path;

@@ -3,6 +3,7 @@
 
 // Small file helpers with absl::Status errors. Errors name the path.
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -20,6 +21,13 @@ absl::Status ErrnoError(int err, std::string_view context);
 absl::Status FsError(const std::error_code& ec, std::string_view context);
 
 absl::StatusOr<std::string> ReadFile(const std::filesystem::path& path);
+
+// Like ReadFile, for files from outside that are read into memory whole:
+// FailedPrecondition "reading PATH: larger than N bytes, the most cook reads
+// into memory" when the file holds more than `max_size` bytes (found without
+// reading more than `max_size` + 1 of them).
+absl::StatusOr<std::string> ReadFileAtMost(const std::filesystem::path& path,
+                                           int64_t max_size);
 
 enum class Durability {
   kSync,     // fsync before the rename: survives a power loss

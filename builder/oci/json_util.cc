@@ -1,10 +1,17 @@
 #include "builder/oci/json_util.h"
 
 #include "absl/strings/str_format.h"
+#include "base/json_depth.h"
 
 namespace cook::oci::internal {
 
 absl::StatusOr<Json> ParseJson(std::string_view text, std::string_view what) {
+  // nlohmann-json parses deep nesting but recurses to copy, print and free
+  // it: refuse it first.
+  if (absl::Status depth = CheckJsonDepth(text); !depth.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("parsing %s: %s", what, depth.message()));
+  }
   try {
     return Json::parse(text.begin(), text.end());
   } catch (const Json::exception& e) {

@@ -14,7 +14,8 @@ namespace cook::oci::internal {
 
 using Json = nlohmann::json;
 
-// Parses `text`; errors are InvalidArgument "parsing `what`: cause".
+// Parses `text`; errors are InvalidArgument "parsing `what`: cause", also
+// for arrays and objects nested deeper than kMaxJsonDepth (base/json_depth.h).
 absl::StatusOr<Json> ParseJson(std::string_view text, std::string_view what);
 
 // Sorted keys (objects are std::map), no whitespace, UTF-8 written as is

@@ -50,7 +50,8 @@ class OciLayoutSource : public ImageSource {
 
   absl::StatusOr<RawManifest> GetManifest(const Platform& platform) override {
     const fs::path index_path = dir_ / kIndexFile;
-    absl::StatusOr<std::string> index_json = ReadFile(index_path);
+    absl::StatusOr<std::string> index_json =
+        ReadFileAtMost(index_path, kMaxManifestSize);
     if (!index_json.ok()) {
       if (absl::IsNotFound(index_json.status())) {
         return absl::NotFoundError(absl::StrFormat(
@@ -148,7 +149,8 @@ class OciLayoutSource : public ImageSource {
       return absl::InvalidArgumentError(absl::StrFormat(
           "%s: %d bytes is too large for a manifest", what, d.size));
     }
-    absl::StatusOr<std::string> bytes = ReadFile(BlobPath(dir_, d.digest));
+    absl::StatusOr<std::string> bytes =
+        ReadFileAtMost(BlobPath(dir_, d.digest), kMaxManifestSize);
     if (!bytes.ok()) return Annotate(bytes.status(), what);
     if (bytes->size() != static_cast<uint64_t>(d.size)) {
       return absl::DataLossError(
@@ -268,7 +270,8 @@ class OciLayoutDestination : public ImageDestination {
 
     const fs::path index_path = dir_ / kIndexFile;
     Json index = Json::object();
-    absl::StatusOr<std::string> existing = ReadFile(index_path);
+    absl::StatusOr<std::string> existing =
+        ReadFileAtMost(index_path, kMaxManifestSize);
     if (existing.ok()) {
       // Never replace a file we cannot understand: it may hold other images.
       RETURN_IF_ERROR(Annotate(
@@ -334,7 +337,8 @@ absl::StatusOr<std::unique_ptr<ImageSource>> OpenOciLayoutSource(
         absl::StrFormat("%s: no such image layout", LayoutName(dir)));
   }
   const fs::path layout_path = dir / kLayoutFile;
-  absl::StatusOr<std::string> layout = ReadFile(layout_path);
+  absl::StatusOr<std::string> layout =
+      ReadFileAtMost(layout_path, kMaxManifestSize);
   if (!layout.ok()) {
     if (absl::IsNotFound(layout.status())) {
       return absl::NotFoundError(absl::StrFormat(

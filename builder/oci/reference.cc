@@ -7,7 +7,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/match.h"
 #include "base/status_macros.h"
+#include "base/text.h"
 #include "layers/digest.h"
 
 namespace cook::oci {
@@ -17,14 +19,44 @@ constexpr std::string_view kTransportHint =
     "\nhint: use oci:DIR[:TAG], docker-archive:FILE[:NAME:TAG], "
     "docker://HOST[:PORT]/REPO[:TAG] or scratch";
 
-absl::Status ReferenceError(std::string_view text, std::string_view cause,
-                            std::string_view hint = "") {
-  return absl::InvalidArgumentError(absl::StrFormat(
-      "parsing image reference \"%s\": %s%s", text, cause, hint));
-}
-
 bool Contains(std::string_view s, char c) {
   return s.find(c) != std::string_view::npos;
+}
+
+// The reference is quoted escaped: it may come from an image or a script,
+// and an error is one line (plus cook's own hint).
+absl::Status ReferenceError(std::string_view text, std::string_view cause,
+                            std::string_view hint = "") {
+  return absl::InvalidArgumentError(
+      absl::StrFormat("parsing image reference \"%s\": %s%s",
+                      EscapeForDisplay(text), EscapeForDisplay(cause), hint));
+}
+
+// True when a docker name (what follows "docker://", or a docker-archive
+// NAME:TAG) carries user info, as in "user:token@host/repo". A '@' in a name
+// may only start a digest: anything after the last '@' that is not an
+// algorithm-prefixed digest (a host, "host/repo") means the text before it
+// is user info, and so does a second '@' before a digest.
+bool HasUserInfo(std::string_view name) {
+  const size_t at = name.rfind('@');
+  if (at == std::string_view::npos) return false;
+  const absl::string_view after(name.data() + at + 1, name.size() - at - 1);
+  const bool digest_like = !Contains(name.substr(at + 1), '/') &&
+                           (absl::StartsWith(after, "sha256:") ||
+                            absl::StartsWith(after, "sha384:") ||
+                            absl::StartsWith(after, "sha512:"));
+  return !digest_like || Contains(name.substr(0, at), '@');
+}
+
+// Never quotes the reference: the user info may hold a password or token,
+// and errors end up in CI logs.
+absl::Status UserInfoError(std::string_view what) {
+  return absl::InvalidArgumentError(absl::StrFormat(
+      "parsing %s: it holds user info (USER:PASSWORD@ "
+      "before the host), which is not allowed there: it would be shown in "
+      "logs\nhint: give credentials with --creds USER[:PASSWORD] or "
+      "--authfile FILE",
+      what));
 }
 
 // Docker's tag grammar: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}.
@@ -182,6 +214,7 @@ absl::StatusOr<ImageReference> ParseDockerArchive(std::string_view text,
   }
   if (colon == std::string_view::npos) return ref;
   std::string_view name = rest.substr(colon + 1);
+  if (HasUserInfo(name)) return UserInfoError("a docker-archive: image reference");
   absl::StatusOr<DockerName> parsed = ParseDockerName(name);
   if (!parsed.ok())
     return ReferenceError(text, std::string(parsed.status().message()));
@@ -198,6 +231,7 @@ absl::StatusOr<ImageReference> ParseDockerArchive(std::string_view text,
 
 absl::StatusOr<ImageReference> ParseDocker(std::string_view text,
                                            std::string_view rest) {
+  if (HasUserInfo(rest)) return UserInfoError("a docker:// image reference");
   absl::StatusOr<DockerName> parsed = ParseDockerName(rest);
   if (!parsed.ok())
     return ReferenceError(text, std::string(parsed.status().message()));
@@ -242,15 +276,21 @@ absl::StatusOr<ImageReference> ParseReference(std::string_view text) {
     return ParseDocker(text, text.substr(kDockerPrefix.size()));
   }
   size_t colon = text.find(':');
+  std::string_view transport = text.substr(0, colon);
+  // A transport missing or misspelt: the text is quoted back below, unless
+  // it looks like user info followed by a registry.
+  if (transport != "oci" && transport != "docker-archive" &&
+      HasUserInfo(text)) {
+    return UserInfoError("an image reference");
+  }
   if (colon == std::string_view::npos) {
     return ReferenceError(
         text, "missing transport",
         absl::StrFormat("\nhint: for an image layout directory write oci:%s; "
                         "other transports: docker-archive:FILE[:NAME:TAG], "
                         "docker://HOST[:PORT]/REPO[:TAG], scratch",
-                        text));
+                        EscapeForDisplay(text)));
   }
-  std::string_view transport = text.substr(0, colon);
   std::string_view rest = text.substr(colon + 1);
   if (transport == "oci") return ParseOci(text, rest);
   if (transport == "docker-archive") return ParseDockerArchive(text, rest);
@@ -259,7 +299,8 @@ absl::StatusOr<ImageReference> ParseReference(std::string_view text) {
                           kTransportHint);
   }
   return absl::InvalidArgumentError(absl::StrFormat(
-      "unknown transport \"%s\" in \"%s\"%s", transport, text, kTransportHint));
+      "unknown transport \"%s\" in \"%s\"%s", EscapeForDisplay(transport),
+      EscapeForDisplay(text), kTransportHint));
 }
 
 ImageReference ResolvePaths(ImageReference ref, const std::string& base_dir) {

@@ -23,7 +23,9 @@
 #include "absl/synchronization/mutex.h"
 #include "base/c_handle.h"
 #include "base/files.h"
+#include "base/json_depth.h"
 #include "base/status_macros.h"
+#include "base/text.h"
 #include "builder/registry/internal/curl_api.h"
 #include "nlohmann/json.hpp"
 
@@ -37,6 +39,11 @@ using Json = nlohmann::json;
 constexpr std::string_view kHubServer = "https://index.docker.io/v1/";
 constexpr std::string_view kNoCredentials =
     "no credentials given: use --creds or --authfile";
+// Bounds on what is read into memory: an auth file, a credential helper's
+// output, a token service's answer.
+constexpr int64_t kMaxAuthFileSize = int64_t{4} << 20;
+constexpr size_t kMaxHelperOutput = size_t{1} << 20;
+constexpr int64_t kMaxTokenResponseSize = int64_t{1} << 20;
 
 absl::string_view Absl(std::string_view s) {
   return absl::string_view(s.data(), s.size());
@@ -126,6 +133,7 @@ absl::StatusOr<Credentials> FromHelper(const CredentialHelperRunner& run_helper,
       "getting credentials for %s: docker-credential-%s printed malformed "
       "credentials",
       host, name));
+  if (!CheckJsonDepth(*output).ok()) return malformed;
   Json doc = Json::parse(*output, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) return malformed;
   std::string username;
@@ -195,6 +203,9 @@ absl::StatusOr<Credentials> FromAuthFile(
   };
   // Without exceptions: nlohmann's parse errors quote the text around the
   // error, which may be a password.
+  if (absl::Status depth = CheckJsonDepth(text); !depth.ok()) {
+    return invalid(std::string(depth.message()));
+  }
   Json doc = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return invalid("not valid JSON");
   if (!doc.is_object()) return invalid("not a JSON object");
@@ -257,7 +268,7 @@ std::string Complaint(std::string_view err, std::string_view out) {
   line = line.substr(0, line.find('\n'));
   line = absl::StripAsciiWhitespace(line);
   if (line.size() > 200) line = line.substr(0, 200);
-  return std::string(line);
+  return EscapeForDisplay(std::string_view(line.data(), line.size()));
 }
 
 absl::StatusOr<std::string> RunHelper(const std::string& helper,
@@ -319,11 +330,11 @@ absl::StatusOr<std::string> RunHelper(const std::string& helper,
   err_write.Close();
 
   // Both pipes are drained together, so a helper filling one never blocks.
-  constexpr size_t kMaxOutput = 1 << 20;
   std::string stdout_text;
   std::string stderr_text;
   pollfd fds[2] = {{out_read.get(), POLLIN, 0}, {err_read.get(), POLLIN, 0}};
   std::string* sinks[2] = {&stdout_text, &stderr_text};
+  bool overflow = false;
   int open_count = 2;
   absl::Status read_status;
   while (open_count > 0) {
@@ -342,9 +353,10 @@ absl::StatusOr<std::string> RunHelper(const std::string& helper,
         --open_count;
         continue;
       }
-      if (sinks[i]->size() < kMaxOutput) {
-        sinks[i]->append(buffer, static_cast<size_t>(n));
-      }
+      // Drained to the end, so the helper never blocks, but not kept.
+      const size_t room = kMaxHelperOutput - std::min(kMaxHelperOutput, sinks[i]->size());
+      if (static_cast<size_t>(n) > room) overflow = true;
+      sinks[i]->append(buffer, std::min(static_cast<size_t>(n), room));
     }
   }
   out_read.Close();
@@ -354,6 +366,11 @@ absl::StatusOr<std::string> RunHelper(const std::string& helper,
     if (errno != EINTR) return ErrnoError(errno, context);
   }
   RETURN_IF_ERROR(read_status);
+  if (overflow) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "%s for %s: it printed more than %d bytes", context, server,
+        kMaxHelperOutput));
+  }
   if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0) {
     return stdout_text;
   }
@@ -374,7 +391,8 @@ absl::StatusOr<std::string> RunHelper(const std::string& helper,
       absl::StrFormat("%s for %s: %s", context, server, how));
 }
 
-// "https://host:5000/v2/..." -> "host:5000".
+// "https://host:5000/v2/..." -> "host:5000", escaped for display: realms
+// come from registries.
 std::string HostOfUrl(std::string_view url) {
   size_t start = url.find("://");
   start = start == std::string_view::npos ? 0 : start + 3;
@@ -383,7 +401,7 @@ std::string HostOfUrl(std::string_view url) {
   if (size_t at = rest.rfind('@'); at != std::string_view::npos) {
     rest.remove_prefix(at + 1);
   }
-  return rest.empty() ? std::string("the registry") : std::string(rest);
+  return rest.empty() ? std::string("the registry") : EscapeForDisplay(rest);
 }
 
 std::string UrlEscape(std::string_view s) {
@@ -581,7 +599,7 @@ absl::StatusOr<Credentials> LookupCredentials(
     }
   }
   for (const Candidate& file : files) {
-    absl::StatusOr<std::string> text = ReadFile(file.path);
+    absl::StatusOr<std::string> text = ReadFileAtMost(file.path, kMaxAuthFileSize);
     if (absl::IsNotFound(text.status()) && !file.required) continue;
     if (!text.ok()) {
       return Annotate(text.status(),
@@ -668,6 +686,7 @@ absl::StatusOr<CachedToken> Authorizer::State::FetchToken(
       request.headers.emplace_back("Authorization", BasicHeader(credentials));
     }
   }
+  request.max_body_size = kMaxTokenResponseSize;
   const absl::Time start = clock();
   absl::StatusOr<HttpResponse> response = http.Send(request);
   if (!response.ok()) return Annotate(response.status(), context);
@@ -690,6 +709,7 @@ absl::StatusOr<CachedToken> Authorizer::State::FetchToken(
   }
   const absl::Status no_token = absl::InternalError(absl::StrFormat(
       "%s: the token service answered without a token", context));
+  if (!CheckJsonDepth(response->body).ok()) return no_token;
   Json doc = Json::parse(response->body, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) return no_token;
   CachedToken out;
@@ -799,7 +819,8 @@ absl::StatusOr<bool> Authorizer::HandleChallenge(
               "access to %s on %s denied%s: the repository does not exist, or "
               "%s",
               scope.empty() ? std::string("the registry") : scope, host,
-              error.empty() ? std::string() : " (" + error + ")",
+              error.empty() ? std::string()
+                            : " (" + EscapeForDisplay(error) + ")",
               s.credentials.empty() ? std::string(kNoCredentials)
                                     : "the credentials lack access to it"));
         }
@@ -834,7 +855,7 @@ absl::StatusOr<bool> Authorizer::HandleChallenge(
   }
   return absl::UnauthenticatedError(absl::StrFormat(
       "authenticating to %s: unsupported authentication scheme %s", host,
-      absl::StrJoin(schemes, ", ")));
+      EscapeForDisplay(absl::StrJoin(schemes, ", "))));
 }
 
 // --- Base64 ---

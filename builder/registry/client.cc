@@ -4,6 +4,7 @@
 #include <atomic>
 #include <mutex>
 #include <random>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -17,7 +18,9 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "base/interrupt.h"
+#include "base/json_depth.h"
 #include "base/status_macros.h"
+#include "base/text.h"
 #include "layers/digest.h"
 #include "nlohmann/json.hpp"
 
@@ -25,6 +28,9 @@ namespace cook::registry {
 namespace {
 
 constexpr std::string_view kOctetStream = "application/octet-stream";
+// As for oci: layouts. Registries refuse far smaller ones (distribution: 4
+// MiB); the limit only keeps a hostile server from filling memory.
+constexpr int64_t kMaxManifestSize = int64_t{16} << 20;
 
 std::string PullScope(const std::string& repo) {
   return absl::StrCat("repository:", repo, ":pull");
@@ -44,6 +50,7 @@ std::string EndpointHost(const std::string& host) {
 // The registry's own explanation from an error body
 // ({"errors":[{"code":..,"message":..}]}), or "".
 std::string RegistryErrorText(const std::string& body) {
+  if (!CheckJsonDepth(body).ok()) return "";
   nlohmann::json doc = nlohmann::json::parse(body, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return "";
   auto errors = doc.find("errors");
@@ -58,7 +65,8 @@ std::string RegistryErrorText(const std::string& body) {
                     : code.empty()  ? message
                                     : absl::StrCat(code, ": ", message));
   }
-  return absl::StrJoin(parts, "; ");
+  // The registry's words go into our one-line error.
+  return EscapeForDisplay(absl::StrJoin(parts, "; "));
 }
 
 absl::Status HttpError(std::string_view what, const HttpResponse& response) {
@@ -82,6 +90,26 @@ absl::Status HttpError(std::string_view what, const HttpResponse& response) {
       }
       return absl::FailedPreconditionError(message);
   }
+}
+
+// The error for `response` to an attempt; a 408, 429 or 5xx answer is
+// Unavailable (retried), with the wait the registry asked for recorded.
+absl::Status ResponseError(std::string_view what, const HttpResponse& response,
+                           Attempt& attempt) {
+  if (IsRetryableHttpStatus(response.status)) {
+    if (std::optional<std::string> value =
+            FindHeader(response.headers, "Retry-After")) {
+      attempt.retry_after = ParseRetryAfter(*value, absl::Now());
+    }
+  }
+  return HttpError(what, response);
+}
+
+// OK for an answer the caller handles; an error for 408, 429 and 5xx.
+absl::Status RetryableResponse(std::string_view what, const HttpResponse& response,
+                               Attempt& attempt) {
+  if (!IsRetryableHttpStatus(response.status)) return absl::OkStatus();
+  return ResponseError(what, response, attempt);
 }
 
 // "sha256:abc" as a query value.
@@ -171,168 +199,156 @@ std::string RegistryClient::Url(std::string_view path) const {
   return absl::StrCat(state_->endpoint, std::string(path));
 }
 
+RetryHooks RegistryClient::Hooks() const {
+  RetryHooks hooks;
+  State* state = state_.get();
+  hooks.jitter = [state] { return state->Jitter(); };
+  hooks.log = options_.log;
+  return hooks;
+}
+
 absl::Status RegistryClient::EnsureEndpoint() {
   std::lock_guard<std::mutex> lock(state_->mu);
   if (state_->endpoint_checked) return state_->endpoint_error;
   const std::string host = EndpointHost(host_);
   std::vector<std::string> schemes = {"https"};
   if (!options_.tls_verify) schemes.push_back("http");
+  const std::string pinging = absl::StrFormat("pinging registry %s", host_);
+  const std::string connecting = absl::StrFormat("connecting to registry %s", host_);
   absl::Status last;
   for (const std::string& scheme : schemes) {
     HttpRequest ping;
     ping.url = absl::StrCat(scheme, "://", host, "/v2/");
-    absl::StatusOr<HttpResponse> response;
-    for (int attempt = 1;; ++attempt) {
-      response = http_.Send(ping);
-      if (response.ok() || !IsRetryableStatus(response.status()) ||
-          attempt >= options_.retry.max_attempts ||
-          absl::IsFailedPrecondition(response.status())) {
-        break;
+    // Connection refused on https when the server speaks plain http (with
+    // --tls-verify=false) is not worth retrying: http is tried next. Any
+    // HTTP answer, a 503 included, means this scheme is the one.
+    const bool may_fall_back = scheme != schemes.back();
+    bool fell_back = false;
+    absl::Status fall_back_cause;
+    HttpResponse response;
+    last = Retry(options_.retry, Hooks(), [&](Attempt& attempt) -> absl::Status {
+      absl::StatusOr<HttpResponse> sent = http_.Send(ping);
+      if (!sent.ok()) {
+        if (may_fall_back && !absl::IsCancelled(sent.status())) {
+          fell_back = true;
+          fall_back_cause = Annotate(sent.status(), connecting);
+          return absl::OkStatus();
+        }
+        return Annotate(sent.status(), connecting);
       }
-      // Connection refused on plain http when the server speaks TLS (or the
-      // reverse) is not worth retrying; other transient failures are.
-      if (schemes.size() > 1 && scheme == "https") break;
-      const absl::Duration wait =
-          Backoff(options_.retry, attempt + 1, state_->Jitter(), std::nullopt);
-      if (options_.log) {
-        options_.log(absl::StrFormat("retrying the connection to %s in %s: %s",
-                                     host_, absl::FormatDuration(wait),
-                                     response.status().message()));
-      }
-      absl::SleepFor(wait);
-      if (Interrupted()) return CheckInterrupted();
+      response = *std::move(sent);
+      return RetryableResponse(pinging, response, attempt);
+    });
+    if (fell_back) {
+      last = fall_back_cause;
+      continue;
     }
-    if (response.ok()) {
-      // 200, or 401 asking for credentials: either way a registry answered.
-      if (response->status == 200 || response->status == 401) {
-        state_->endpoint = absl::StrCat(scheme, "://", host);
-        state_->endpoint_checked = true;
-        state_->endpoint_error = absl::OkStatus();
-        return absl::OkStatus();
-      }
-      last = HttpError(absl::StrFormat("pinging registry %s", host_), *response);
-      if (response->status == 404) {
-        last = absl::NotFoundError(absl::StrFormat(
-            "pinging registry %s: /v2/ not found: not a registry speaking the "
-            "distribution API",
-            host_));
-      }
-      break;
+    if (!last.ok()) break;
+    // 200, or 401 asking for credentials: either way a registry answered.
+    if (response.status == 200 || response.status == 401) {
+      state_->endpoint = absl::StrCat(scheme, "://", host);
+      state_->endpoint_checked = true;
+      state_->endpoint_error = absl::OkStatus();
+      return absl::OkStatus();
     }
-    last = Annotate(response.status(),
-                    absl::StrFormat("connecting to registry %s", host_));
+    last = HttpError(pinging, response);
+    if (response.status == 404) {
+      last = absl::NotFoundError(absl::StrFormat(
+          "pinging registry %s: /v2/ not found: not a registry speaking the "
+          "distribution API",
+          host_));
+    }
+    break;
   }
-  state_->endpoint_checked = true;
-  state_->endpoint_error = last;
+  // An interrupt is not the registry's answer: the next call pings again.
+  if (!absl::IsCancelled(last)) {
+    state_->endpoint_checked = true;
+    state_->endpoint_error = last;
+  }
   return last;
+}
+
+absl::StatusOr<HttpResponse> RegistryClient::Exchange(HttpRequest request,
+                                                      const std::string& scope,
+                                                      std::string_view what) {
+  // A body read from a source cannot be sent twice within one exchange; the
+  // attempt that made it makes a new one.
+  const bool replayable = request.body_source == nullptr;
+  const HttpHeaders base_headers = request.headers;
+  for (int round = 0;; ++round) {
+    RETURN_IF_ERROR(CheckInterrupted());
+    request.headers = base_headers;
+    absl::StatusOr<std::string> authorization = authorizer_->Authorization(scope);
+    if (!authorization.ok()) return Annotate(authorization.status(), what);
+    if (!authorization->empty()) {
+      request.headers.emplace_back("Authorization", *authorization);
+    }
+    absl::StatusOr<HttpResponse> response = http_.Send(request);
+    if (!response.ok()) return Annotate(response.status(), what);
+    // Two rounds are enough: the second 401 for the same credentials or
+    // token is answered with an error by HandleChallenge.
+    if (response->status != 401 || round == 2) return response;
+    absl::StatusOr<bool> again =
+        authorizer_->HandleChallenge(*response, scope, *authorization);
+    if (!again.ok()) return Annotate(again.status(), what);
+    if (!*again) return response;
+    if (!replayable) {
+      return absl::UnavailableError(absl::StrFormat(
+          "%s: the registry asked for new credentials after the body was sent",
+          what));
+    }
+  }
 }
 
 absl::StatusOr<HttpResponse> RegistryClient::Send(HttpRequest request,
                                                   const std::string& scope,
                                                   std::string_view what) {
   RETURN_IF_ERROR(EnsureEndpoint());
-  // A consumed request body cannot be sent again, nor can a response body
-  // already streamed into the caller's sink be taken back: such requests are
-  // not repeated after a transport failure (the caller resumes them). Error
-  // responses are never streamed, so a 401 or 5xx answer can be repeated
-  // whenever the request body can.
-  const bool replayable = request.body_source == nullptr;
-  const bool transport_replayable = replayable && request.response_sink == nullptr;
-  const HttpHeaders base_headers = request.headers;
-  int auth_rounds = 0;
-  for (int attempt = 1;;) {
-    RETURN_IF_ERROR(CheckInterrupted());
-    request.headers = base_headers;
-    absl::StatusOr<std::string> authorization = authorizer_->Authorization(scope);
-    absl::StatusOr<HttpResponse> response =
-        authorization.ok() ? absl::StatusOr<HttpResponse>() : authorization.status();
-    if (authorization.ok()) {
-      if (!authorization->empty()) {
-        request.headers.emplace_back("Authorization", *authorization);
-      }
-      response = http_.Send(request);
-    } else if (!IsRetryableStatus(authorization.status())) {
-      return Annotate(authorization.status(), std::string(what));
-    }
-    std::optional<absl::Duration> retry_after;
-    std::string failure;
-    if (!response.ok()) {
-      // A token service that failed transiently did not see the request:
-      // that may always be repeated.
-      if (!IsRetryableStatus(response.status()) ||
-          (authorization.ok() && !transport_replayable)) {
-        return Annotate(response.status(), std::string(what));
-      }
-      failure = std::string(response.status().message());
-    } else if (response->status == 401 && auth_rounds < 2) {
-      ++auth_rounds;
-      absl::StatusOr<bool> again =
-          authorizer_->HandleChallenge(*response, scope, *authorization);
-      if (again.ok()) {
-        if (*again && replayable) continue;
-        return response;
-      }
-      // The token service failed transiently: ask it again after a while.
-      if (!IsRetryableStatus(again.status()) || !replayable) {
-        return Annotate(again.status(), std::string(what));
-      }
-      --auth_rounds;
-      failure = std::string(again.status().message());
-    } else if (IsRetryableHttpStatus(response->status) && replayable) {
-      if (std::optional<std::string> value =
-              FindHeader(response->headers, "Retry-After")) {
-        retry_after = ParseRetryAfter(*value, absl::Now());
-        if (retry_after.has_value() &&
-            *retry_after > options_.retry.max_retry_after) {
-          return HttpError(absl::StrFormat("%s (asked to wait %s)", what,
-                                           absl::FormatDuration(*retry_after)),
-                           *response);
-        }
-      }
-      failure = absl::StrCat("HTTP ", response->status);
-    } else {
-      return response;
-    }
-    if (attempt >= options_.retry.max_attempts) {
-      if (!response.ok()) {
-        return Annotate(response.status(),
-                        absl::StrFormat("%s (after %d attempts)", what, attempt));
-      }
-      return HttpError(absl::StrFormat("%s (after %d attempts)", what, attempt),
-                       *response);
-    }
-    ++attempt;
-    const absl::Duration wait =
-        Backoff(options_.retry, attempt, state_->Jitter(), retry_after);
-    if (options_.log) {
-      options_.log(absl::StrFormat("retrying %s in %s (attempt %d of %d): %s", what,
-                                   absl::FormatDuration(wait), attempt,
-                                   options_.retry.max_attempts, failure));
-    }
-    absl::SleepFor(wait);
-  }
+  HttpResponse out;
+  RETURN_IF_ERROR(Retry(options_.retry, Hooks(), [&](Attempt& attempt) -> absl::Status {
+    ASSIGN_OR_RETURN(HttpResponse response, Exchange(request, scope, what));
+    RETURN_IF_ERROR(RetryableResponse(what, response, attempt));
+    out = std::move(response);
+    return absl::OkStatus();
+  }));
+  return out;
 }
 
 absl::StatusOr<std::optional<int64_t>> RegistryClient::StatBlob(
     const std::string& repo, const std::string& digest) {
-  HttpRequest request;
-  request.method = "HEAD";
   const std::string what =
       absl::StrFormat("checking blob %s in %s/%s", digest, host_, repo);
   RETURN_IF_ERROR(EnsureEndpoint());
+  std::optional<int64_t> out;
+  RETURN_IF_ERROR(Retry(options_.retry, Hooks(), [&](Attempt& attempt) {
+    return StatBlobOnce(repo, digest, what, attempt, out);
+  }));
+  return out;
+}
+
+absl::Status RegistryClient::StatBlobOnce(const std::string& repo,
+                                          const std::string& digest,
+                                          std::string_view what, Attempt& attempt,
+                                          std::optional<int64_t>& size) {
+  HttpRequest request;
+  request.method = "HEAD";
   request.url = Url(absl::StrFormat("/v2/%s/blobs/%s", repo, digest));
   // Asked by destinations before they upload: with push scope, since some
   // registries refuse a pull-only token for a repository that does not exist
   // yet.
-  ASSIGN_OR_RETURN(HttpResponse response, Send(request, PushScope(repo), what));
-  if (response.status == 404) return std::optional<int64_t>();
-  if (response.status != 200) return HttpError(what, response);
-  int64_t size = -1;
-  if (std::optional<std::string> length =
-          FindHeader(response.headers, "Content-Length")) {
-    if (!absl::SimpleAtoi(*length, &size)) size = -1;
+  ASSIGN_OR_RETURN(HttpResponse response, Exchange(request, PushScope(repo), what));
+  if (response.status == 404) {
+    size.reset();
+    return absl::OkStatus();
   }
-  return std::optional<int64_t>(size);
+  if (response.status != 200) return ResponseError(what, response, attempt);
+  int64_t length = -1;
+  if (std::optional<std::string> header =
+          FindHeader(response.headers, "Content-Length")) {
+    if (!absl::SimpleAtoi(*header, &length)) length = -1;
+  }
+  size = length;
+  return absl::OkStatus();
 }
 
 absl::Status RegistryClient::GetBlob(const std::string& repo,
@@ -341,11 +357,15 @@ absl::Status RegistryClient::GetBlob(const std::string& repo,
   const std::string what =
       absl::StrFormat("downloading blob %s from %s/%s", digest, host_, repo);
   int64_t written = 0;
-  for (int attempt = 1;; ++attempt) {
+  return Retry(options_.retry, Hooks(), [&](Attempt& attempt) -> absl::Status {
     HttpRequest request;
     request.url = Url(absl::StrFormat("/v2/%s/blobs/%s", repo, digest));
     if (written > 0) {
       request.headers.emplace_back("Range", absl::StrCat("bytes=", written, "-"));
+      if (options_.log) {
+        options_.log(absl::StrFormat("resuming the download of %s at byte %d",
+                                     digest, written));
+      }
     }
     // A 206 answer continues at `written`. A registry that ignores the range
     // answers 200 with the whole blob, which is caught below (and by the
@@ -353,43 +373,30 @@ absl::Status RegistryClient::GetBlob(const std::string& repo,
     CountingSink counted(sink);
     request.response_sink = &counted;
     const int64_t before = written;
-    absl::StatusOr<HttpResponse> response = Send(request, PullScope(repo), what);
+    absl::StatusOr<HttpResponse> response =
+        Exchange(request, PullScope(repo), what);
     written += counted.written();
-    if (response.ok()) {
-      if (response->status == 200 || response->status == 206) {
-        if (response->status == 200 && before > 0) {
-          // The registry ignored the range and sent the whole blob again,
-          // after part of it was already written: cannot be undone.
-          return absl::DataLossError(absl::StrFormat(
-              "%s: the registry restarted the download instead of resuming it",
-              what));
-        }
-        return absl::OkStatus();
+    // A transfer cut part-way is retried from the bytes written so far.
+    if (!response.ok()) return response.status();
+    if (response->status == 200 || response->status == 206) {
+      if (response->status == 200 && before > 0) {
+        // The registry ignored the range and sent the whole blob again,
+        // after part of it was already written: cannot be undone.
+        return absl::DataLossError(absl::StrFormat(
+            "%s: the registry restarted the download instead of resuming it",
+            what));
       }
-      if (response->status == 404) {
-        return absl::NotFoundError(absl::StrFormat(
-            "%s: the registry has no such blob", what));
-      }
-      // The connection broke after the last byte: nothing is left to read
-      // (the caller's digest check has the last word).
-      if (response->status == 416 && before > 0) return absl::OkStatus();
-      return HttpError(what, *response);
+      return absl::OkStatus();
     }
-    if (!IsRetryableStatus(response.status()) ||
-        attempt >= options_.retry.max_attempts) {
-      return response.status();
+    if (response->status == 404) {
+      return absl::NotFoundError(
+          absl::StrFormat("%s: the registry has no such blob", what));
     }
-    const absl::Duration wait =
-        Backoff(options_.retry, attempt + 1, state_->Jitter(), std::nullopt);
-    if (options_.log) {
-      options_.log(absl::StrFormat(
-          "resuming the download of %s at byte %d in %s (attempt %d of %d): %s",
-          digest, written, absl::FormatDuration(wait), attempt + 1,
-          options_.retry.max_attempts, response.status().message()));
-    }
-    absl::SleepFor(wait);
-    RETURN_IF_ERROR(CheckInterrupted());
-  }
+    // The connection broke after the last byte: nothing is left to read
+    // (the caller's digest check has the last word).
+    if (response->status == 416 && before > 0) return absl::OkStatus();
+    return ResponseError(what, *response, attempt);
+  });
 }
 
 absl::StatusOr<bool> RegistryClient::MountBlob(const std::string& repo,
@@ -434,6 +441,28 @@ absl::StatusOr<bool> RegistryClient::MountBlob(const std::string& repo,
   return false;
 }
 
+absl::StatusOr<std::pair<std::string, int64_t>> RegistryClient::StartUpload(
+    const std::string& repo, std::string_view what, Attempt& attempt) {
+  HttpRequest post;
+  post.method = "POST";
+  post.url = Url(absl::StrFormat("/v2/%s/blobs/uploads/", repo));
+  post.headers.emplace_back("Content-Length", "0");
+  ASSIGN_OR_RETURN(HttpResponse response, Exchange(post, PushScope(repo), what));
+  if (response.status != 202) return ResponseError(what, response, attempt);
+  std::optional<std::string> location = FindHeader(response.headers, "Location");
+  if (!location.has_value() || location->empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrFormat("%s: the registry gave no upload location", what));
+  }
+  int64_t chunk = options_.chunk_size;
+  if (std::optional<std::string> min =
+          FindHeader(response.headers, "OCI-Chunk-Min-Length")) {
+    int64_t value = 0;
+    if (absl::SimpleAtoi(*min, &value)) chunk = std::max(chunk, value);
+  }
+  return std::make_pair(ResolveLocation(*location), chunk);
+}
+
 absl::Status RegistryClient::PutBlob(const std::string& repo,
                                      const std::string& digest, int64_t size,
                                      ByteSource& data) {
@@ -442,35 +471,37 @@ absl::Status RegistryClient::PutBlob(const std::string& repo,
       absl::StrFormat("uploading blob %s to %s/%s", digest, host_, repo);
   const std::string scope = PushScope(repo);
 
-  // Starts an upload session; returns its absolute URL and the chunk size.
-  auto start = [&]() -> absl::StatusOr<std::pair<std::string, int64_t>> {
-    HttpRequest post;
-    post.method = "POST";
-    post.url = Url(absl::StrFormat("/v2/%s/blobs/uploads/", repo));
-    post.headers.emplace_back("Content-Length", "0");
-    ASSIGN_OR_RETURN(HttpResponse response, Send(post, scope, what));
-    if (response.status != 202) return HttpError(what, response);
-    std::optional<std::string> location = FindHeader(response.headers, "Location");
-    if (!location.has_value() || location->empty()) {
-      return absl::FailedPreconditionError(
-          absl::StrFormat("%s: the registry gave no upload location", what));
-    }
-    int64_t chunk = options_.chunk_size;
-    if (std::optional<std::string> min =
-            FindHeader(response.headers, "OCI-Chunk-Min-Length")) {
-      int64_t value = 0;
-      if (absl::SimpleAtoi(*min, &value)) chunk = std::max(chunk, value);
-    }
-    return std::make_pair(ResolveLocation(*location), chunk);
+  std::string location;  // the upload session; empty: start one
+  int64_t chunk = 0;
+  RETURN_IF_ERROR(Retry(options_.retry, Hooks(), [&](Attempt& attempt) -> absl::Status {
+    ASSIGN_OR_RETURN(auto session, StartUpload(repo, what, attempt));
+    std::tie(location, chunk) = std::move(session);
+    return absl::OkStatus();
+  }));
+
+  // Closes the session at `location` with a PUT of `body` (the whole blob,
+  // or nothing after PATCH chunks). False when the session is gone and the
+  // blob is not there either.
+  auto finish = [&](const std::string& body, Attempt& attempt) -> absl::StatusOr<bool> {
+    HttpRequest put;
+    put.method = "PUT";
+    put.url = WithQuery(location, absl::StrCat("digest=", QueryEscapeDigest(digest)));
+    put.headers.emplace_back("Content-Type", std::string(kOctetStream));
+    if (body.empty()) put.headers.emplace_back("Content-Length", "0");
+    put.body = body;
+    ASSIGN_OR_RETURN(HttpResponse response, Exchange(put, scope, what));
+    if (response.status == 201) return true;
+    if (response.status != 404) return ResponseError(what, response, attempt);
+    // A PUT repeated after its answer was lost finds the session closed
+    // (404): the first one may have stored the blob.
+    std::optional<int64_t> there;
+    RETURN_IF_ERROR(StatBlobOnce(repo, digest, what, attempt, there));
+    return there.has_value();
   };
 
-  ASSIGN_OR_RETURN(auto session, start());
-  std::string location = session.first;
-  const int64_t chunk = session.second;
-
   if (size <= chunk) {
-    // Small: the whole blob in one PUT, repeated from a new session on a
-    // transient failure (the bytes are in memory).
+    // Small: the whole blob in one PUT, repeated (the bytes are in memory)
+    // in the same session, or in a new one when that session is gone.
     std::string body(static_cast<size_t>(size), '\0');
     ASSIGN_OR_RETURN(size_t got, ReadFull(data, body.data(), body.size()));
     char extra;
@@ -479,153 +510,113 @@ absl::Status RegistryClient::PutBlob(const std::string& repo,
       return absl::DataLossError(absl::StrFormat(
           "%s: the blob is not the %d bytes its descriptor says", what, size));
     }
-    for (int attempt = 1;; ++attempt) {
-      HttpRequest put;
-      put.method = "PUT";
-      put.url = WithQuery(location, absl::StrCat("digest=", QueryEscapeDigest(digest)));
-      put.headers.emplace_back("Content-Type", std::string(kOctetStream));
-      put.body = body;
-      absl::StatusOr<HttpResponse> response = Send(put, scope, what);
-      if (response.ok() && response->status == 201) {
-        state_->uploaded += size;
-        return absl::OkStatus();
+    RETURN_IF_ERROR(Retry(options_.retry, Hooks(), [&](Attempt& attempt) -> absl::Status {
+      if (location.empty()) {
+        ASSIGN_OR_RETURN(auto session, StartUpload(repo, what, attempt));
+        location = std::move(session.first);
       }
-      absl::Status failure = response.ok()
-                                 ? CompletedAnyway(repo, digest, what, *response)
-                                 : response.status();
-      if (failure.ok()) {
-        state_->uploaded += size;
-        return absl::OkStatus();
-      }
-      if (!IsRetryableStatus(failure) || attempt >= options_.retry.max_attempts) {
-        return failure;
-      }
-      if (options_.log) {
-        options_.log(absl::StrFormat("retrying the upload of %s: %s", digest,
-                                     failure.message()));
-      }
-      absl::SleepFor(Backoff(options_.retry, attempt + 1, state_->Jitter(), std::nullopt));
-      ASSIGN_OR_RETURN(session, start());
-      location = session.first;
-    }
+      ASSIGN_OR_RETURN(bool stored, finish(body, attempt));
+      if (stored) return absl::OkStatus();
+      location.clear();
+      return absl::UnavailableError(
+          absl::StrFormat("%s: the registry dropped the upload session", what));
+    }));
+    state_->uploaded += size;
+    return absl::OkStatus();
   }
 
   // Large: PATCH chunks. Each chunk stays in memory until the registry has
   // acknowledged it, so a failed PATCH resumes from the registry's Range
-  // without reading the source again.
+  // without reading the source again. Each chunk has its own attempts.
   std::string buffer;
   int64_t buffer_start = 0;  // offset of buffer[0] in the blob
   int64_t offset = 0;        // bytes the registry has
-  int failures = 0;
-  while (offset < size || buffer_start + static_cast<int64_t>(buffer.size()) < size) {
+  while (offset < size) {
     RETURN_IF_ERROR(CheckInterrupted());
-    if (offset == buffer_start + static_cast<int64_t>(buffer.size())) {
-      // Everything buffered is acknowledged: read the next chunk.
-      buffer_start = offset;
-      buffer.resize(static_cast<size_t>(std::min(chunk, size - offset)));
-      ASSIGN_OR_RETURN(size_t got, ReadFull(data, buffer.data(), buffer.size()));
-      if (got != buffer.size()) {
-        return absl::DataLossError(absl::StrFormat(
-            "%s: the blob ended after %d of the %d bytes its descriptor says", what,
-            offset + got, size));
-      }
-    }
-    const std::string_view part =
-        std::string_view(buffer).substr(static_cast<size_t>(offset - buffer_start));
-    StringSource part_source(part);
-    HttpRequest patch;
-    patch.method = "PATCH";
-    patch.url = location;
-    patch.headers.emplace_back("Content-Type", std::string(kOctetStream));
-    patch.headers.emplace_back(
-        "Content-Range",
-        absl::StrFormat("%d-%d", offset, offset + static_cast<int64_t>(part.size()) - 1));
-    patch.body_source = &part_source;
-    patch.body_size = static_cast<int64_t>(part.size());
-    absl::StatusOr<HttpResponse> response = Send(patch, scope, what);
-    if (response.ok() && response->status == 202) {
-      offset += static_cast<int64_t>(part.size());
-      state_->uploaded += static_cast<int64_t>(part.size());
-      if (std::optional<std::string> next = FindHeader(response->headers, "Location")) {
-        location = ResolveLocation(*next);
-      }
-      continue;
-    }
-    absl::Status failure =
-        response.ok() ? HttpError(what, *response) : response.status();
-    if (!IsRetryableStatus(failure) || ++failures >= options_.retry.max_attempts) {
-      return failure;
-    }
-    std::optional<absl::Duration> retry_after;
-    if (response.ok()) {
-      if (std::optional<std::string> value =
-              FindHeader(response->headers, "Retry-After")) {
-        retry_after = ParseRetryAfter(*value, absl::Now());
-        if (retry_after.has_value() && *retry_after > options_.retry.max_retry_after) {
-          return Annotate(failure, absl::StrFormat("asked to wait %s",
-                                                   absl::FormatDuration(*retry_after)));
-        }
-      }
-    }
-    absl::SleepFor(Backoff(options_.retry, failures + 1, state_->Jitter(), retry_after));
-    // Ask the registry how much it has, and go on from there.
-    HttpRequest status;
-    status.url = location;
-    ASSIGN_OR_RETURN(HttpResponse progress, Send(status, scope, what));
-    if (progress.status != 204 && progress.status != 202) {
-      return Annotate(HttpError("asking for the upload's progress", progress), what);
-    }
-    int64_t have = 0;
-    if (std::optional<std::string> range = FindHeader(progress.headers, "Range")) {
-      std::optional<int64_t> end = ParseRangeEnd(*range);
-      if (!end.has_value()) {
-        return absl::FailedPreconditionError(absl::StrFormat(
-            "%s: the registry answered an unreadable Range \"%s\"", what, *range));
-      }
-      // "0-0" is what distribution answers for an empty upload as well as
-      // for one byte; the chunks sent are far longer than one byte.
-      have = *end == 0 ? 0 : *end + 1;
-    }
-    if (std::optional<std::string> next = FindHeader(progress.headers, "Location")) {
-      location = ResolveLocation(*next);
-    }
-    if (have < buffer_start ||
-        have > buffer_start + static_cast<int64_t>(buffer.size())) {
+    buffer_start = offset;
+    buffer.resize(static_cast<size_t>(std::min(chunk, size - offset)));
+    ASSIGN_OR_RETURN(size_t got, ReadFull(data, buffer.data(), buffer.size()));
+    if (got != buffer.size()) {
       return absl::DataLossError(absl::StrFormat(
-          "%s: the registry holds %d bytes of the upload, outside the chunk being "
-          "sent (%d-%d)",
-          what, have, buffer_start, buffer_start + buffer.size()));
+          "%s: the blob ended after %d of the %d bytes its descriptor says", what,
+          offset + got, size));
     }
-    if (options_.log) {
-      options_.log(absl::StrFormat(
-          "resuming the upload of %s at byte %d of %d after: %s", digest, have, size,
-          failure.message()));
-    }
-    offset = have;
+    const int64_t buffer_end = buffer_start + static_cast<int64_t>(buffer.size());
+    bool resync = false;  // ask the registry how much it has first
+    RETURN_IF_ERROR(Retry(options_.retry, Hooks(), [&](Attempt& attempt) -> absl::Status {
+      if (resync) {
+        HttpRequest status;
+        status.url = location;
+        ASSIGN_OR_RETURN(HttpResponse progress, Exchange(status, scope, what));
+        if (progress.status != 204 && progress.status != 202) {
+          return ResponseError(
+              absl::StrFormat("%s: asking for the upload's progress", what), progress,
+              attempt);
+        }
+        int64_t have = 0;
+        if (std::optional<std::string> range = FindHeader(progress.headers, "Range")) {
+          std::optional<int64_t> end = ParseRangeEnd(*range);
+          if (!end.has_value()) {
+            return absl::FailedPreconditionError(
+                absl::StrFormat("%s: the registry answered an unreadable Range \"%s\"",
+                                what, EscapeForDisplay(*range)));
+          }
+          // "0-0" is what distribution answers for an empty upload as well
+          // as for one byte; the chunks sent are far longer than one byte.
+          have = *end == 0 ? 0 : *end + 1;
+        }
+        if (std::optional<std::string> next = FindHeader(progress.headers, "Location")) {
+          location = ResolveLocation(*next);
+        }
+        if (have < buffer_start || have > buffer_end) {
+          return absl::DataLossError(absl::StrFormat(
+              "%s: the registry holds %d bytes of the upload, outside the chunk being "
+              "sent (%d-%d)",
+              what, have, buffer_start, buffer_end));
+        }
+        if (options_.log) {
+          options_.log(absl::StrFormat("resuming the upload of %s at byte %d of %d",
+                                       digest, have, size));
+        }
+        offset = have;
+        resync = false;
+      }
+      if (offset == buffer_end) return absl::OkStatus();
+      const std::string_view part =
+          std::string_view(buffer).substr(static_cast<size_t>(offset - buffer_start));
+      StringSource part_source(part);
+      HttpRequest patch;
+      patch.method = "PATCH";
+      patch.url = location;
+      patch.headers.emplace_back("Content-Type", std::string(kOctetStream));
+      patch.headers.emplace_back(
+          "Content-Range",
+          absl::StrFormat("%d-%d", offset, offset + static_cast<int64_t>(part.size()) - 1));
+      patch.body_source = &part_source;
+      patch.body_size = static_cast<int64_t>(part.size());
+      absl::StatusOr<HttpResponse> response = Exchange(patch, scope, what);
+      if (response.ok() && response->status == 202) {
+        offset += static_cast<int64_t>(part.size());
+        state_->uploaded += static_cast<int64_t>(part.size());
+        if (std::optional<std::string> next = FindHeader(response->headers, "Location")) {
+          location = ResolveLocation(*next);
+        }
+        return absl::OkStatus();
+      }
+      // Part of the chunk may have arrived: the next attempt asks first.
+      resync = true;
+      if (!response.ok()) return response.status();
+      return ResponseError(what, *response, attempt);
+    }));
   }
   // Close the session with the digest; the registry verifies it.
-  HttpRequest put;
-  put.method = "PUT";
-  put.url = WithQuery(location, absl::StrCat("digest=", QueryEscapeDigest(digest)));
-  put.headers.emplace_back("Content-Type", std::string(kOctetStream));
-  put.headers.emplace_back("Content-Length", "0");
-  ASSIGN_OR_RETURN(HttpResponse response, Send(put, scope, what));
-  if (response.status == 201) return absl::OkStatus();
-  RETURN_IF_ERROR(CompletedAnyway(repo, digest, what, response));
-  return absl::OkStatus();
-}
-
-absl::Status RegistryClient::CompletedAnyway(const std::string& repo,
-                                             const std::string& digest,
-                                             std::string_view what,
-                                             const HttpResponse& response) {
-  // A PUT repeated after its answer was lost finds the upload session
-  // closed (404): the first one may have stored the blob.
-  if (response.status == 404) {
-    absl::StatusOr<std::optional<int64_t>> size = StatBlob(repo, digest);
-    if (size.ok() && size->has_value()) return absl::OkStatus();
-  }
-  return HttpError(what, response);
+  return Retry(options_.retry, Hooks(), [&](Attempt& attempt) -> absl::Status {
+    ASSIGN_OR_RETURN(bool stored, finish(std::string(), attempt));
+    if (stored) return absl::OkStatus();
+    return absl::DataLossError(absl::StrFormat(
+        "%s: the registry dropped the upload session before the blob was stored",
+        what));
+  });
 }
 
 absl::StatusOr<FetchedManifest> RegistryClient::GetManifest(
@@ -637,6 +628,7 @@ absl::StatusOr<FetchedManifest> RegistryClient::GetManifest(
   HttpRequest request;
   request.url = Url(absl::StrFormat("/v2/%s/manifests/%s", repo, reference));
   request.headers.emplace_back("Accept", absl::StrJoin(accept, ", "));
+  request.max_body_size = kMaxManifestSize;
   ASSIGN_OR_RETURN(HttpResponse response, Send(request, PullScope(repo), what));
   if (response.status == 404) {
     return absl::NotFoundError(absl::StrFormat(

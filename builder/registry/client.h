@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -91,14 +92,28 @@ class RegistryClient {
   int64_t uploaded_bytes() const;
 
  private:
-  struct Call;
+  RetryHooks Hooks() const;
+  // Pings the registry once per client (retried), to learn its scheme.
+  absl::Status EnsureEndpoint();
+  // One exchange: the request with its authorization, sent again after a
+  // 401 challenge (at most twice, with new credentials or a token). Never
+  // retries: the caller's attempt does. A request whose body_source the
+  // challenge consumed fails Unavailable, for the attempt to be repeated.
+  absl::StatusOr<HttpResponse> Exchange(HttpRequest request,
+                                        const std::string& scope,
+                                        std::string_view what);
+  // Exchange in the retry loop, for a request without body_source or
+  // response_sink: any answer but 408, 429 and 5xx is returned.
   absl::StatusOr<HttpResponse> Send(HttpRequest request,
                                     const std::string& scope,
                                     std::string_view what);
-  absl::Status EnsureEndpoint();
-  // OK when a closing PUT answered `response` but the blob is there anyway.
-  absl::Status CompletedAnyway(const std::string& repo, const std::string& digest,
-                               std::string_view what, const HttpResponse& response);
+  // One HEAD of the blob: `size` as in StatBlob.
+  absl::Status StatBlobOnce(const std::string& repo, const std::string& digest,
+                            std::string_view what, Attempt& attempt,
+                            std::optional<int64_t>& size);
+  // One POST starting an upload session: its absolute URL and chunk size.
+  absl::StatusOr<std::pair<std::string, int64_t>> StartUpload(
+      const std::string& repo, std::string_view what, Attempt& attempt);
   std::string Url(std::string_view path) const;
   // A Location header's URL: absolute as given, or a path on the endpoint.
   std::string ResolveLocation(const std::string& location) const;

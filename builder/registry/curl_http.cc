@@ -37,6 +37,7 @@
 #include "base/interrupt.h"
 #include "base/io.h"
 #include "base/status_macros.h"
+#include "base/text.h"
 #include "builder/registry/http.h"
 #include "builder/registry/internal/curl_api.h"
 
@@ -55,9 +56,12 @@ using Bio = std::unique_ptr<BIO, FreeWith<&BIO_free>>;
 
 constexpr int kMaxRedirects = 10;
 constexpr long kLowSpeedLimit = 1024;  // bytes per second
+// A CA bundle of every public CA is about 200 KiB.
+constexpr int64_t kMaxCertificateFileSize = int64_t{16} << 20;
 
 // `url` without userinfo, query and fragment, which may carry credentials
-// (signed object-storage URLs put them in the query).
+// (signed object-storage URLs put them in the query), escaped: URLs come
+// from servers too (upload locations, redirects).
 std::string RedactUrl(std::string_view url) {
   std::string out(url.substr(0, url.find_first_of("?#")));
   const size_t scheme_end = out.find("://");
@@ -66,7 +70,16 @@ std::string RedactUrl(std::string_view url) {
   const size_t end = std::min(out.find('/', start), out.size());
   const size_t at = out.rfind('@', end);
   if (at != std::string::npos && at >= start) out.erase(start, at + 1 - start);
-  return out;
+  return EscapeForDisplay(out);
+}
+
+// "16 MiB", "64 KiB" or "N bytes".
+std::string Size(int64_t bytes) {
+  if (bytes > 0 && bytes % (int64_t{1} << 20) == 0) {
+    return absl::StrCat(bytes >> 20, " MiB");
+  }
+  if (bytes > 0 && bytes % 1024 == 0) return absl::StrCat(bytes >> 10, " KiB");
+  return absl::StrCat(bytes, " bytes");
 }
 
 // Library messages start with a capital ("Failed to connect"); ours do not.
@@ -94,7 +107,7 @@ std::string UrlPart(CURLU* url, CURLUPart part, unsigned flags = 0) {
 std::string Authority(CURLU* url) {
   std::string host = UrlPart(url, CURLUPART_HOST);
   std::string port = UrlPart(url, CURLUPART_PORT);
-  return port.empty() ? host : absl::StrCat(host, ":", port);
+  return EscapeForDisplay(port.empty() ? host : absl::StrCat(host, ":", port));
 }
 
 struct Origin {
@@ -165,9 +178,15 @@ struct Transfer {
   int64_t remaining = 0;  // bytes still to read from `source`
   int64_t size = 0;
   ByteSink* sink = nullptr;  // for a 2xx body
+  int64_t max_body = 0;      // for a 2xx body not streamed to `sink`
+  std::string what;          // "METHOD URL" for errors, redacted
   int status = 0;            // of the response being received
   HttpHeaders headers;
+  int64_t header_bytes = 0;
   std::string body;
+  // The transfer stopped after kMaxErrorBodySize bytes of a non-2xx body:
+  // the response stands as received so far.
+  bool body_cut = false;
   // Why a callback aborted the transfer; it outranks curl's error code.
   absl::Status callback_error;
 };
@@ -195,16 +214,34 @@ size_t ReadBody(char* buffer, size_t size, size_t count, void* userdata) {
 size_t WriteBody(char* data, size_t size, size_t count, void* userdata) {
   auto* transfer = static_cast<Transfer*>(userdata);
   const size_t n = size * count;
-  if (transfer->sink != nullptr && transfer->status >= 200 &&
-      transfer->status < 300) {
+  const bool success = transfer->status >= 200 && transfer->status < 300;
+  if (transfer->sink != nullptr && success) {
     absl::Status written = transfer->sink->Write(std::string_view(data, n));
     if (!written.ok()) {
       transfer->callback_error = std::move(written);
       return 0;  // anything but `n` aborts with CURLE_WRITE_ERROR
     }
-  } else {
-    transfer->body.append(data, n);
+    return n;
   }
+  // A server must not make us hold more than the caller expects, however
+  // long its body: a manifest that never ends, a 16 GB error page.
+  const int64_t limit = success ? transfer->max_body : kMaxErrorBodySize;
+  const int64_t have = static_cast<int64_t>(transfer->body.size());
+  if (have + static_cast<int64_t>(n) > limit) {
+    if (success) {
+      transfer->callback_error = absl::FailedPreconditionError(absl::StrFormat(
+          "%s: the response is larger than %s, the most cook reads into "
+          "memory for it",
+          transfer->what, Size(limit)));
+    } else {
+      // An error's explanation is in its first bytes; the status and
+      // headers are what count.
+      transfer->body.append(data, static_cast<size_t>(limit - have));
+      transfer->body_cut = true;
+    }
+    return 0;
+  }
+  transfer->body.append(data, n);
   return n;
 }
 
@@ -214,10 +251,18 @@ size_t WriteBody(char* data, size_t size, size_t count, void* userdata) {
 size_t ReadHeader(char* data, size_t size, size_t count, void* userdata) {
   auto* transfer = static_cast<Transfer*>(userdata);
   const size_t n = size * count;
+  transfer->header_bytes += static_cast<int64_t>(n);
+  if (transfer->header_bytes > kMaxHeaderBytes) {
+    transfer->callback_error = absl::FailedPreconditionError(absl::StrFormat(
+        "%s: the response headers are longer than %s", transfer->what,
+        Size(kMaxHeaderBytes)));
+    return 0;  // aborts with CURLE_WRITE_ERROR
+  }
   absl::string_view line(data, n);
   if (absl::StartsWith(line, "HTTP/")) {
     transfer->headers.clear();
     transfer->body.clear();
+    transfer->body_cut = false;
     transfer->status = 0;
     const size_t space = line.find(' ');
     if (space != absl::string_view::npos) {
@@ -259,7 +304,7 @@ std::string OpenSslReason() {
 }
 
 absl::StatusOr<std::vector<X509Ptr>> ParseCertificates(const fs::path& path) {
-  absl::StatusOr<std::string> pem = ReadFile(path);
+  absl::StatusOr<std::string> pem = ReadFileAtMost(path, kMaxCertificateFileSize);
   if (!pem.ok()) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "reading certificate %s: %s", path.string(), pem.status().message()));
@@ -309,7 +354,7 @@ absl::StatusOr<std::string> LoadCertDir(const std::string& dir) {
   std::sort(files.begin(), files.end());
   for (const fs::path& file : files) {
     RETURN_IF_ERROR(ParseCertificates(file).status());
-    ASSIGN_OR_RETURN(std::string pem, ReadFile(file));
+    ASSIGN_OR_RETURN(std::string pem, ReadFileAtMost(file, kMaxCertificateFileSize));
     absl::StrAppend(&certs, pem, "\n");
   }
   return certs;
@@ -403,7 +448,7 @@ absl::Status CurlHttpClient::CheckScheme(const HttpRequest& request,
   }
   return absl::InvalidArgumentError(
       absl::StrFormat("%s %s: unsupported url scheme \"%s\"", request.method,
-                      RedactUrl(request.url), scheme));
+                      RedactUrl(request.url), EscapeForDisplay(scheme)));
 }
 
 absl::StatusOr<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
@@ -471,6 +516,8 @@ absl::StatusOr<HttpResponse> CurlHttpClient::Perform(const HttpRequest& request,
     transfer.remaining = transfer.size;
   }
   transfer.sink = request.response_sink;
+  transfer.max_body = request.max_body_size;
+  transfer.what = absl::StrCat(request.method, " ", RedactUrl(url));
   char error[CURL_ERROR_SIZE] = {};
 
   curl_slist* headers = nullptr;
@@ -571,13 +618,13 @@ absl::StatusOr<HttpResponse> CurlHttpClient::Perform(const HttpRequest& request,
   }
 
   const CURLcode code = Curl().easy_perform(curl);
-  if (code != CURLE_OK) {
+  if (code != CURLE_OK && !(code == CURLE_WRITE_ERROR && transfer.body_cut)) {
     if (!transfer.callback_error.ok()) return transfer.callback_error;
     if (code == CURLE_ABORTED_BY_CALLBACK) RETURN_IF_ERROR(CheckInterrupted());
     long verify_result = 0;
     Curl().easy_getinfo(curl, CURLINFO_SSL_VERIFYRESULT, &verify_result);
-    std::string cause =
-        LowercaseFirst(error[0] != '\0' ? error : Curl().easy_strerror(code));
+    std::string cause = EscapeForDisplay(
+        LowercaseFirst(error[0] != '\0' ? error : Curl().easy_strerror(code)));
     if (IsVerificationFailure(code, verify_result)) {
       return absl::FailedPreconditionError(absl::StrFormat(
           "verifying the certificate of %s: %s; trust its CA with --cert-dir "
@@ -613,7 +660,8 @@ absl::StatusOr<std::unique_ptr<HttpClient>> NewCurlHttpClient(
     if (probe != nullptr &&
         Curl().easy_getinfo(probe.get(), CURLINFO_CAINFO, &default_bundle) == CURLE_OK &&
         default_bundle != nullptr) {
-      absl::StatusOr<std::string> system = ReadFile(default_bundle);
+      absl::StatusOr<std::string> system =
+          ReadFileAtMost(default_bundle, kMaxCertificateFileSize);
       if (system.ok()) ca_bundle = *std::move(system);
     }
     absl::StrAppend(&ca_bundle, "\n", extra);

@@ -22,6 +22,15 @@ namespace cook::registry {
 
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
+// Limits on what a server can make cook hold in memory. A 2xx body collected
+// into HttpResponse::body (not streamed) may be HttpRequest::max_body_size
+// bytes long; the body of any other response (an error, a redirect) is kept
+// up to kMaxErrorBodySize bytes and the rest is not read; the headers of one
+// exchange (interim responses included) may take kMaxHeaderBytes.
+inline constexpr int64_t kDefaultMaxBodySize = int64_t{1} << 20;
+inline constexpr int64_t kMaxErrorBodySize = int64_t{64} << 10;
+inline constexpr int64_t kMaxHeaderBytes = int64_t{256} << 10;
+
 // The first value of header `name` (case-insensitive), if any.
 std::optional<std::string> FindHeader(const HttpHeaders& headers,
                                       std::string_view name);
@@ -41,6 +50,10 @@ struct HttpRequest {
   // HttpResponse::body (blob downloads). Other responses are collected. When
   // Send fails, the sink may have received part of the body.
   ByteSink* response_sink = nullptr;
+  // The most bytes of a 2xx body collected into HttpResponse::body. A
+  // longer body fails Send (FailedPrecondition) as soon as it passes the
+  // limit, however long the server would go on.
+  int64_t max_body_size = kDefaultMaxBodySize;
   // Follows 301/302/303/307/308 (GET and HEAD only), at most 10 times. The
   // Authorization header is sent only to the scheme, host and port of the
   // original URL: blob downloads often redirect to object storage.
@@ -50,20 +63,23 @@ struct HttpRequest {
 struct HttpResponse {
   int status = 0;
   HttpHeaders headers;  // of the final response; names as received
-  std::string body;     // unless streamed to HttpRequest::response_sink
+  // Unless streamed to HttpRequest::response_sink; at most
+  // kMaxErrorBodySize bytes of a non-2xx body.
+  std::string body;
   std::string url;      // the URL that answered (after redirects)
 };
 
 // Errors from Send: Unavailable for connection failures, resets and cut
 // transfers; DeadlineExceeded for timeouts (both retryable);
 // FailedPrecondition for TLS verification failures (with a hint naming
-// --cert-dir and --tls-verify=false), more than 10 redirects and a
-// `body_source` that ends before `body_size`; InvalidArgument for malformed
+// --cert-dir and --tls-verify=false), more than 10 redirects, a
+// `body_source` that ends before `body_size`, a body longer than
+// `max_body_size` and headers longer than kMaxHeaderBytes; InvalidArgument for malformed
 // URLs (or redirect locations), schemes other than http and https, and
 // plain http while verifying TLS; Cancelled on interrupt; the error of
 // `body_source` or `response_sink` as it is. An HTTP error status is not an
 // error of Send. Errors never contain header values or URL queries
-// (credentials).
+// (credentials); a URL from a server (a redirect) is escaped for display.
 class HttpClient {
  public:
   virtual ~HttpClient() = default;

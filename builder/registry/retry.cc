@@ -4,8 +4,12 @@
 #include <cmath>
 #include <string>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "base/interrupt.h"
 
 namespace cook::registry {
 
@@ -46,6 +50,61 @@ absl::Duration Backoff(const RetryPolicy& policy, int attempt, double jitter,
   absl::Duration wait = base / 2 + base / 2 * std::clamp(jitter, 0.0, 1.0);
   if (retry_after.has_value()) wait = std::max(wait, *retry_after);
   return wait;
+}
+
+namespace {
+
+// `status` with `note` after its first line (before any "hint:" line).
+absl::Status WithNote(const absl::Status& status, std::string_view note) {
+  std::string message(status.message());
+  const size_t line_end = std::min(message.find('\n'), message.size());
+  message.insert(line_end, absl::StrFormat(" (%s)", note));
+  return absl::Status(status.code(), message);
+}
+
+void SleepUnlessInterrupted(absl::Duration wait) {
+  const absl::Time end = absl::Now() + wait;
+  for (absl::Time now = absl::Now(); now < end && !Interrupted();
+       now = absl::Now()) {
+    absl::SleepFor(std::min(end - now, absl::Milliseconds(100)));
+  }
+}
+
+}  // namespace
+
+absl::Status Retry(const RetryPolicy& policy, const RetryHooks& hooks,
+                   const std::function<absl::Status(Attempt&)>& attempt) {
+  const int max_attempts = std::max(1, policy.max_attempts);
+  for (Attempt current;; current = Attempt{current.number + 1, std::nullopt}) {
+    if (absl::Status s = CheckInterrupted(); !s.ok()) return s;
+    const absl::Status status = attempt(current);
+    if (status.ok() || !IsRetryableStatus(status)) return status;
+    if (current.retry_after.has_value() &&
+        *current.retry_after > policy.max_retry_after) {
+      return WithNote(status,
+                      absl::StrCat("asked to wait ",
+                                   absl::FormatDuration(*current.retry_after)));
+    }
+    if (current.number >= max_attempts) {
+      return WithNote(status,
+                      absl::StrFormat("gave up after %d attempts", current.number));
+    }
+    const double jitter = hooks.jitter ? hooks.jitter() : 0.0;
+    const absl::Duration wait =
+        Backoff(policy, current.number + 1, jitter, current.retry_after);
+    if (hooks.log) {
+      const std::string message(status.message());
+      hooks.log(absl::StrFormat(
+          "%s; retrying in %s (attempt %d of %d)",
+          message.substr(0, message.find('\n')), absl::FormatDuration(wait),
+          current.number + 1, max_attempts));
+    }
+    if (hooks.sleep) {
+      hooks.sleep(wait);
+    } else {
+      SleepUnlessInterrupted(wait);
+    }
+  }
 }
 
 }  // namespace cook::registry

@@ -36,6 +36,17 @@ TEST_F(FilesTest, ReadMissingFileIsNotFoundAndNamesThePath) {
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("missing")));
 }
 
+TEST_F(FilesTest, ReadFileAtMostRefusesALargerFile) {
+  const std::filesystem::path path = root_ / "f";
+  ASSERT_THAT(WriteFileAtomically(path, std::string(100, 'x')), IsOk());
+  EXPECT_THAT(ReadFileAtMost(path, 100), IsOkAndHolds(std::string(100, 'x')));
+  EXPECT_THAT(ReadFileAtMost(path, 99),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr(path.string() + ": larger than 99 bytes")));
+  EXPECT_THAT(ReadFileAtMost(root_ / "missing", 99),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
 TEST_F(FilesTest, AtomicWriteIntoUnwritableDirectoryKeepsOldFile) {
   if (::geteuid() == 0) GTEST_SKIP() << "root ignores directory permissions";
   const auto path = root_ / "f";

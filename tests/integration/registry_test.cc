@@ -333,6 +333,48 @@ TEST_F(RegistryTest, BearerTokenFlow) {
   EXPECT_GT(server->RefusedTokenRequests(), 0);
 }
 
+// The token service follows the same retry policy as the registry: two
+// 503 answers from it are retried, and a pull still succeeds.
+TEST_F(RegistryTest, TokenServiceFailuresAreRetried) {
+  if (!HaveProgram("curl")) GTEST_SKIP() << "curl missing";
+  auto server = StartOrFail({.tls = true, .token_auth = true});
+  ASSERT_NE(server, nullptr);
+  const std::string ref = server->ImageRef("tokens/retried:v1");
+  RunResult push = Cook(With({"copy", *layout_, ref}, Flags(*server)));
+  ASSERT_EQ(push.exit_code, 0) << push.err;
+  std::string faults_url = server->token_realm();
+  faults_url.replace(faults_url.rfind("/token"), std::string::npos, "/__faults");
+  auto set_faults = [&](int times) {
+    RunResult r = RunProgram({"curl", "-sS", "--fail", "--cacert", server->ca_file(), "-X",
+                              "POST", "--data", absl::StrCat(R"({"status": 503, "times": )",
+                                                             times, "}"),
+                              faults_url});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  };
+  auto faults_left = [&]() {
+    RunResult r = RunProgram({"curl", "-sS", "--fail", "--cacert", server->ca_file(),
+                              faults_url});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(r.out, nullptr, false).value("left", -1);
+  };
+
+  set_faults(2);
+  RunResult inspect = Cook(With({"inspect", ref}, Flags(*server)));
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.err << server->LogTails();
+  EXPECT_THAT(inspect.out, HasSubstr(*digest_));
+  EXPECT_THAT(inspect.err, AllOf(HasSubstr("token service answered HTTP 503"),
+                                 HasSubstr("retrying")));
+  EXPECT_EQ(faults_left(), 0);
+
+  // A token service that stays down: the policy's attempts, then one error.
+  set_faults(100);
+  RunResult down = Cook(With({"inspect", ref}, Flags(*server)));
+  EXPECT_EQ(down.exit_code, 1) << down.err;
+  ExpectOneErrorLine(down);
+  EXPECT_THAT(down.err, HasSubstr("gave up after 6 attempts"));
+  EXPECT_EQ(faults_left(), 100 - 6);
+}
+
 TEST_F(RegistryTest, PushAndPullSurviveInjectedFaults) {
   auto server = StartOrFail({.tls = false, .fault_proxy = true});
   ASSERT_NE(server, nullptr);
@@ -373,6 +415,104 @@ TEST_F(RegistryTest, PushAndPullSurviveInjectedFaults) {
   EXPECT_THAT(faults, Contains(HasSubstr("cut")));
   RunResult inspect = Cook(With({"inspect", oci_copy}, Flags(*server, false)));
   EXPECT_THAT(inspect.out, HasSubstr(*digest_));
+}
+
+// Through a proxy that answers 503 to the ping, a pull is retried like any
+// other request, and succeeds.
+TEST_F(RegistryTest, PingAnswered503IsRetried) {
+  auto server = StartOrFail({.tls = false, .fault_proxy = true});
+  ASSERT_NE(server, nullptr);
+  const std::string ref = server->ImageRef("pinged:v1");
+  RunResult push = Cook(With({"copy", *layout_, ref}, Flags(*server, false)));
+  ASSERT_EQ(push.exit_code, 0) << push.err << server->LogTails();
+  ASSERT_TRUE(server
+                  ->SetFaults(R"([
+    {"method": "GET", "path_regex": "^/v2/$", "action": "status", "status": 503, "times": 2}
+  ])")
+                  .ok());
+  RunResult inspect = Cook(With({"inspect", ref}, Flags(*server, false)));
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.err << server->LogTails();
+  EXPECT_THAT(inspect.out, HasSubstr(*digest_));
+  EXPECT_THAT(inspect.err, HasSubstr("retrying"));
+  EXPECT_EQ(server->FaultLog().size(), 2u) << absl::StrJoin(server->FaultLog(), "\n");
+
+  // A ping that never recovers gives up after the policy's attempts.
+  ASSERT_TRUE(server
+                  ->SetFaults(R"([
+    {"method": "GET", "path_regex": "^/v2/$", "action": "status", "status": 503, "times": -1}
+  ])")
+                  .ok());
+  const size_t before = server->FaultLog().size();
+  RunResult down = Cook(With({"inspect", ref}, Flags(*server, false)));
+  EXPECT_EQ(down.exit_code, 1) << down.err;
+  ExpectOneErrorLine(down);
+  EXPECT_THAT(down.err, AllOf(HasSubstr("HTTP 503"), HasSubstr("gave up after 6 attempts")));
+  EXPECT_EQ(server->FaultLog().size() - before, 6u);
+}
+
+// A registry that sends a manifest without end costs cook 16 MiB, not all
+// the memory there is: one clear error, exit 1, no retry.
+TEST_F(RegistryTest, EndlessOrDeepManifestIsOneClearError) {
+  auto server = StartOrFail({.tls = false, .fault_proxy = true});
+  ASSERT_NE(server, nullptr);
+  const std::string ref = server->ImageRef("endless:v1");
+  ASSERT_TRUE(server
+                  ->SetFaults(R"([
+    {"method": "GET", "path_regex": "/manifests/", "action": "endless", "times": -1,
+     "headers": {"Content-Type": "application/vnd.oci.image.manifest.v1+json"}}
+  ])")
+                  .ok());
+  RunResult endless = Cook(With({"inspect", ref}, Flags(*server, false)));
+  EXPECT_EQ(endless.exit_code, 1) << endless.err;
+  ExpectOneErrorLine(endless);
+  EXPECT_THAT(endless.err, AllOf(HasSubstr("reading manifest"), HasSubstr("larger than 16 MiB")));
+  EXPECT_EQ(server->FaultLog().size(), 1u) << absl::StrJoin(server->FaultLog(), "\n");
+
+  // Nesting that would overflow nlohmann-json's recursion, well under the cap.
+  const std::string deep = std::string(200000, '[') + std::string(200000, ']');
+  nlohmann::json rules = nlohmann::json::array(
+      {{{"method", "GET"}, {"path_regex", "/manifests/"}, {"action", "status"},
+        {"status", 200}, {"times", -1}, {"body", deep},
+        {"headers", {{"Content-Type", "application/vnd.oci.image.manifest.v1+json"}}}}});
+  ASSERT_TRUE(server->SetFaults(rules.dump()).ok());
+  RunResult nested = Cook(With({"inspect", ref}, Flags(*server, false)));
+  EXPECT_EQ(nested.exit_code, 1) << nested.err;
+  ExpectOneErrorLine(nested);
+  EXPECT_THAT(nested.err, HasSubstr("nested deeper than 128 levels"));
+
+  // An error page without end is cut; its status is the answer, retried.
+  const std::string pushed = server->ImageRef("endless:v2");
+  ASSERT_TRUE(server->SetFaults("[]").ok());
+  RunResult push = Cook(With({"copy", *layout_, pushed}, Flags(*server, false)));
+  ASSERT_EQ(push.exit_code, 0) << push.err << server->LogTails();
+  ASSERT_TRUE(server
+                  ->SetFaults(R"([
+    {"method": "GET", "path_regex": "/manifests/", "action": "endless", "status": 503, "times": 2}
+  ])")
+                  .ok());
+  RunResult retried = Cook(With({"inspect", pushed}, Flags(*server, false)));
+  ASSERT_EQ(retried.exit_code, 0) << retried.err << server->LogTails();
+  EXPECT_THAT(retried.out, HasSubstr(*digest_));
+  EXPECT_THAT(retried.err, HasSubstr("HTTP 503"));
+}
+
+// User info in a reference is a usage error that never shows the secret,
+// wherever the reference is given.
+TEST_F(RegistryTest, UserInfoInAReferenceIsAUsageErrorWithoutTheSecret) {
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"inspect", "docker://user:s3cr3t-t0ken@127.0.0.1:5000/x"},
+           {"inspect", "--json", "docker://user:s3cr3t-t0ken@127.0.0.1:5000/x:v1"},
+           {"copy", *layout_, "docker://user:s3cr3t-t0ken@127.0.0.1:5000/x"},
+           {"copy", "docker://user:s3cr3t-t0ken@reg.example/x", *layout_},
+           {"inspect", "user:s3cr3t-t0ken@reg.example/x"}}) {
+    RunResult r = Cook(args);
+    EXPECT_EQ(r.exit_code, 2) << absl::StrJoin(args, " ") << "\n" << r.err;
+    EXPECT_THAT(r.err, AllOf(HasSubstr("user info"), HasSubstr("--creds"),
+                             HasSubstr("--authfile")));
+    EXPECT_THAT(r.err + r.out, Not(HasSubstr("s3cr3t")));
+    EXPECT_EQ(r.out, "");
+    ExpectOneErrorLine(r);
+  }
 }
 
 // `cook build` to a registry, twice: the second run finds the image up to

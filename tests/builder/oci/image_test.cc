@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
@@ -122,6 +123,21 @@ TEST(ImageTest, ManifestParseErrorsSayWhatIsWrong) {
       ParseManifest(R"({"config":{"mediaType":"x","digest":")" + kDigestA +
                     R"(","size":-1}})"),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("config.size")));
+}
+
+// A document nested deeper than any image needs is refused before
+// nlohmann-json sees it (it would overflow the stack copying or freeing it).
+TEST(ImageTest, DeeplyNestedDocumentsAreRefused) {
+  const std::string deep = absl::StrCat(R"({"schemaVersion": 2, "x": )",
+                                        std::string(300000, '['),
+                                        std::string(300000, ']'), "}");
+  EXPECT_THAT(ParseManifest(deep), StatusIs(absl::StatusCode::kInvalidArgument,
+                                            HasSubstr("nested deeper than")));
+  EXPECT_THAT(ParseIndex(deep), StatusIs(absl::StatusCode::kInvalidArgument,
+                                         HasSubstr("nested deeper than")));
+  EXPECT_THAT(ParseConfig(deep), StatusIs(absl::StatusCode::kInvalidArgument,
+                                          HasSubstr("nested deeper than")));
+  EXPECT_THAT(DetectMediaType(deep), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(ImageTest, IndexRoundTripsAndSelectsPlatform) {

@@ -241,6 +241,30 @@ TEST_F(OciLayoutTest, CorruptIndexJsonNamesTheFile) {
               IsOkAndHolds(std::string("{\"manifests\": [tru")));
 }
 
+// A layout from elsewhere cannot make cook read a huge index.json (or a
+// huge file under a manifest's digest) into memory, nor crash it with one
+// nested too deeply.
+TEST_F(OciLayoutTest, HugeOrDeepIndexIsRefused) {
+  ASSERT_THAT(Write(MakeImage({"a"}), "v1"), IsOk());
+  const fs::path index = root_ / "layout" / "index.json";
+  {
+    std::ofstream out(index, std::ios::binary | std::ios::trunc);
+    out << R"({"manifests": [], "pad": ")";
+    const std::string block(1 << 20, 'x');
+    for (int i = 0; i < 17; ++i) out << block;
+    out << R"("})";
+  }
+  EXPECT_THAT(Source("v1")->GetManifest(kAmd64),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       AllOf(HasSubstr("layout/index.json"), HasSubstr("larger than"))));
+  ASSERT_THAT(WriteFileAtomically(index, R"({"manifests": )" + std::string(300000, '[') +
+                                             std::string(300000, ']') + "}"),
+              IsOk());
+  EXPECT_THAT(Source("v1")->GetManifest(kAmd64),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("layout/index.json"), HasSubstr("nested deeper"))));
+}
+
 TEST_F(OciLayoutTest, MissingTagListsAvailableTags) {
   ASSERT_THAT(Write(MakeImage({"a"}), "v1"), IsOk());
   ASSERT_THAT(Write(MakeImage({"b"}), "v2"), IsOk());

@@ -123,6 +123,49 @@ TEST(ReferenceTest, RejectsMalformedReferences) {
   }
 }
 
+// A reference with user info is refused, and the error never shows the
+// secret (nor the user name): it would land in CI logs.
+TEST(ReferenceTest, UserInfoIsRefusedWithoutEchoingIt) {
+  for (const std::string& text : std::vector<std::string>{
+           "docker://user:s3cret@reg.example/x",
+           "docker://user:s3cret@reg.example:5000/team/x:v1",
+           "docker://user:s3cret@reg.example/x@" + kDigest,
+           "docker://user:s3c@ret@reg.example/x",
+           "docker://user:s3c/ret@reg.example/x",
+           "docker://user:s3cret@reg.example",
+           "docker://user:s3cret@reg.example:5000",
+           "docker://s3cret@rust",
+           "docker-archive:f.tar:user:s3cret@reg.example/x:v1",
+           "docker:user:s3cret@reg.example/x",
+           "user:s3cret@reg.example/x",
+           "s3cret@reg.example/x"}) {
+    absl::StatusOr<ImageReference> ref = ParseReference(text);
+    EXPECT_THAT(ref, StatusIs(absl::StatusCode::kInvalidArgument,
+                              AllOf(HasSubstr("user info"),
+                                    HasSubstr("--creds"),
+                                    HasSubstr("--authfile"))))
+        << text;
+    EXPECT_THAT(std::string(ref.status().message()),
+                ::testing::Not(HasSubstr("s3c")))
+        << text;
+  }
+}
+
+// Errors quote the reference escaped, on one line (plus cook's hint).
+TEST(ReferenceTest, ErrorsEscapeTheReference) {
+  absl::StatusOr<ImageReference> ref =
+      ParseReference("docker://reg.example/x:bad\ncook: done\x1b[2J");
+  ASSERT_FALSE(ref.ok());
+  const std::string message(ref.status().message());
+  EXPECT_THAT(message, HasSubstr("bad\\ncook: done\\x1b"));
+  EXPECT_EQ(message.find('\x1b'), std::string::npos);
+  EXPECT_EQ(message.find("\ncook"), std::string::npos);
+  absl::StatusOr<ImageReference> unknown = ParseReference("x\n:y");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_THAT(std::string(unknown.status().message()),
+              HasSubstr("unknown transport \"x\\n\""));
+}
+
 TEST(ReferenceTest, ToStringRoundTrips) {
   for (const std::string& text : std::vector<std::string>{
            "oci:out:latest", "oci:/a/b:v1", "docker-archive:f.tar",

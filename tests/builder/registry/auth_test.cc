@@ -477,6 +477,32 @@ TEST_F(LookupCredentialsTest, HelperErrorsNeverQuoteTheSecret) {
 }
 
 // The real runner, with a helper script on $PATH.
+// Auth files are read with a size cap and a nesting limit: a huge or
+// deeply nested file is one clear error, not a crash.
+TEST_F(LookupCredentialsTest, HugeOrDeepAuthFileIsRefused) {
+  const std::filesystem::path file = root_ / "auth.json";
+  AuthConfig config;
+  config.authfile = file.string();
+  WriteTestFile(file, absl::StrCat(R"({"auths": {}, "pad": ")",
+                                   std::string(5 << 20, 'x'), R"("})"));
+  EXPECT_THAT(LookupCredentials(config, "reg.example", NoHelper),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       AllOf(HasSubstr(file.string()), HasSubstr("larger than"))));
+  WriteTestFile(file, absl::StrCat(R"({"auths": {}, "deep": )",
+                                   std::string(200000, '['),
+                                   std::string(200000, ']'), "}"));
+  EXPECT_THAT(LookupCredentials(config, "reg.example", NoHelper),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr(file.string()), HasSubstr("nested deeper"))));
+  FakeHelpers helpers;
+  helpers.Answer("deep", "reg.example",
+                 absl::StrCat(std::string(200000, '['), std::string(200000, ']')));
+  WriteTestFile(file, R"({"credsStore": "deep"})");
+  EXPECT_THAT(LookupCredentials(config, "reg.example", helpers.Runner()),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("malformed credentials")));
+}
+
 TEST_F(LookupCredentialsTest, DefaultRunnerRunsHelperFromPath) {
   const std::filesystem::path bin = root_ / "bin";
   WriteTestFile(bin / "docker-credential-cooktest", R"(#!/bin/sh
@@ -487,7 +513,9 @@ case "$server" in
     printf '{"ServerURL":"%s","Username":"robot","Secret":"s3cr3t-Pa55"}\n' "$server" ;;
   broken.example)
     echo "s3cr3t-Pa55 is not printed" >/dev/null
-    echo "keychain is locked" >&2; exit 2 ;;
+    printf 'keychain is locked\033[2J\n' >&2; exit 2 ;;
+  flood.example)
+    head -c 3000000 /dev/zero | tr '\0' x ;;
   *)
     echo "credentials not found in native keychain"; exit 1 ;;
 esac
@@ -509,7 +537,10 @@ esac
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        AllOf(HasSubstr("docker-credential-cooktest"),
                              HasSubstr("exit status 2"),
-                             HasSubstr("keychain is locked"))));
+                             HasSubstr("keychain is locked\\x1b[2J"))));
+  EXPECT_THAT(run("cooktest", "flood.example"),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("printed more than 1048576 bytes")));
   EXPECT_THAT(run("cooktest-missing", "reg.example"),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        AllOf(HasSubstr("docker-credential-cooktest-missing"),
@@ -873,6 +904,33 @@ TEST(AuthorizerTest, TokenServiceFailures) {
   for (const HttpRequest& request : http.requests()) {
     EXPECT_THAT(request.url, Not(HasSubstr(kSecret)));
   }
+}
+
+// Token answers are read with a cap, and one nested too deeply is refused
+// (nlohmann-json would overflow the stack on it).
+TEST(AuthorizerTest, TokenResponsesAreBounded) {
+  FakeHttp http;
+  Authorizer auth(http, UserPass());
+  http.Respond(200, absl::StrCat(R"({"token": "t", "x": )", std::string(200000, '['),
+                                 std::string(200000, ']'), "}"));
+  EXPECT_THAT(auth.HandleChallenge(Unauthorized(kBearer), kPull),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("without a token")));
+  ASSERT_EQ(http.requests().size(), 1u);
+  EXPECT_EQ(http.requests()[0].max_body_size, int64_t{1} << 20);
+}
+
+// What a registry puts in a challenge is printed escaped.
+TEST(AuthorizerTest, ChallengeTextIsEscaped) {
+  FakeHttp http;
+  Authorizer auth(http, UserPass());
+  http.Respond(200, R"({"token": "abc"})");
+  ASSERT_THAT(auth.HandleChallenge(Unauthorized(kBearer), kPull), IsOk());
+  absl::StatusOr<bool> again = auth.HandleChallenge(
+      Unauthorized(absl::StrCat(kBearer, ",error=\"denied\ncook: error: forged\"")),
+      kPull, "Bearer abc");
+  ASSERT_FALSE(again.ok());
+  EXPECT_THAT(std::string(again.status().message()),
+              AllOf(HasSubstr("denied\\ncook: error: forged"), Not(HasSubstr("\n"))));
 }
 
 TEST(AuthorizerTest, ConcurrentCallers) {

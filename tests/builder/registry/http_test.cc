@@ -299,7 +299,8 @@ TEST_F(HttpTest, PatchStreamsBodyFromSource) {
             .url = a_->Url("/echo"),
             .headers = {{"Content-Type", "application/octet-stream"}},
             .body_source = &source,
-            .body_size = static_cast<int64_t>(data.size())});
+            .body_size = static_cast<int64_t>(data.size()),
+            .max_body_size = 16 << 20});  // the echo holds the body in hex
   ASSERT_THAT(response, IsOk());
   const Echo echo = ParseEcho(*response);
   EXPECT_EQ(echo.method, "PATCH");
@@ -394,6 +395,47 @@ TEST_F(HttpTest, SinkErrorAbortsTheTransfer) {
       Send({.url = a_->Url("/bytes?n=100000"), .response_sink = &sink}),
       StatusIs(absl::StatusCode::kDataLoss, "writing the blob: disk full"));
   // The handle stays usable.
+  EXPECT_THAT(Send({.url = a_->Url("/echo")}), IsOk());
+}
+
+// A server cannot make cook hold more than the caller allows: a 2xx body
+// that never ends fails once past the limit.
+TEST_F(HttpTest, EndlessBodyFailsPastTheLimit) {
+  const absl::Time start = absl::Now();
+  EXPECT_THAT(Send({.url = a_->Url("/endless"), .max_body_size = 1 << 20}),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       AllOf(HasSubstr("GET http://127.0.0.1:"),
+                             HasSubstr("larger than 1 MiB"))));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(20));
+  EXPECT_THAT(Send({.url = a_->Url("/bytes?n=1048576"), .max_body_size = 1 << 20}),
+              IsOk());
+  EXPECT_THAT(Send({.url = a_->Url("/bytes?n=1048577"), .max_body_size = 1 << 20}),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("larger than 1 MiB")));
+  EXPECT_THAT(Send({.url = a_->Url("/echo")}), IsOk());
+}
+
+// An error's body that never ends is cut: the status is the answer.
+TEST_F(HttpTest, EndlessErrorBodyIsCutAndTheResponseStands) {
+  absl::StatusOr<HttpResponse> response =
+      Send({.url = a_->Url("/endless?code=503")});
+  ASSERT_THAT(response, IsOk());
+  EXPECT_EQ(response->status, 503);
+  EXPECT_EQ(response->body.size(), static_cast<size_t>(kMaxErrorBodySize));
+  std::string out;
+  StringSink sink(&out);
+  response = Send({.url = a_->Url("/endless?code=500"), .response_sink = &sink});
+  ASSERT_THAT(response, IsOk());
+  EXPECT_EQ(response->status, 500);
+  EXPECT_EQ(response->body.size(), static_cast<size_t>(kMaxErrorBodySize));
+  EXPECT_EQ(out, "");
+  EXPECT_THAT(Send({.url = a_->Url("/echo")}), IsOk());
+}
+
+TEST_F(HttpTest, EndlessHeadersFail) {
+  EXPECT_THAT(Send({.url = a_->Url("/endless-headers")}),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("headers are longer than 256 KiB")));
   EXPECT_THAT(Send({.url = a_->Url("/echo")}), IsOk());
 }
 

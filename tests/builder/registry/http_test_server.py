@@ -15,6 +15,10 @@ Paths (any method):
                            N = 0: /echo
   /cut                     promises 1000 bytes, sends 10, closes
   /stall                   promises 1000000 bytes, sends 10, then waits
+  /endless?code=C          C (default 200), a chunked body that does not end
+                           (until the client goes, or 4 GiB)
+  /endless-headers         200 with header lines that do not end (until the
+                           client goes, or 4 GiB)
 """
 
 import argparse
@@ -100,6 +104,28 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(b"0123456789")
             self.wfile.flush()
             time.sleep(30)
+            self.close_connection = True
+        elif url.path == "/endless":
+            self.send_response(int(query.get("code", "200")))
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            piece = b"[" * 65536
+            chunk = b"%x\r\n%s\r\n" % (len(piece), piece)
+            try:
+                for _ in range(65536):
+                    self.wfile.write(chunk)
+            except OSError:
+                pass
+            self.close_connection = True
+        elif url.path == "/endless-headers":
+            self.send_response(200)
+            try:
+                for i in range(4 << 20):
+                    self.send_header("X-Filler-%d" % i, "f" * 1000)
+                    if i % 64 == 0:
+                        self.flush_headers()
+            except OSError:
+                pass
             self.close_connection = True
         else:
             self.respond(404, b"no such path")

@@ -1,7 +1,11 @@
 #include "builder/registry/retry.h"
 
+#include <string>
+#include <vector>
+
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace cook::registry {
@@ -45,6 +49,78 @@ TEST(RetryTest, BackoffGrowsIsCappedAndKeepsHalf) {
   // A Retry-After longer than the backoff wins; a shorter one does not.
   EXPECT_EQ(Backoff(policy, 2, 0.0, absl::Seconds(3)), absl::Seconds(3));
   EXPECT_EQ(Backoff(policy, 10, 1.0, absl::Seconds(1)), absl::Seconds(4));
+}
+
+// The loop, with sleeps recorded instead of slept.
+struct Recorded {
+  std::vector<absl::Duration> waits;
+  std::vector<std::string> log;
+  RetryHooks Hooks() {
+    RetryHooks hooks;
+    hooks.jitter = [] { return 0.0; };
+    hooks.sleep = [this](absl::Duration d) { waits.push_back(d); };
+    hooks.log = [this](const std::string& line) { log.push_back(line); };
+    return hooks;
+  }
+};
+
+TEST(RetryLoopTest, RetriesTransientFailuresUntilSuccess) {
+  Recorded r;
+  int calls = 0;
+  absl::Status s = Retry(RetryPolicy{}, r.Hooks(), [&](Attempt& attempt) {
+    EXPECT_EQ(attempt.number, ++calls);
+    return calls < 3 ? absl::UnavailableError("get x: HTTP 503") : absl::OkStatus();
+  });
+  EXPECT_TRUE(s.ok()) << s;
+  EXPECT_EQ(calls, 3);
+  EXPECT_EQ(r.waits, (std::vector<absl::Duration>{absl::Milliseconds(250),
+                                                  absl::Milliseconds(500)}));
+  ASSERT_EQ(r.log.size(), 2u);
+  EXPECT_EQ(r.log[0], "get x: HTTP 503; retrying in 250ms (attempt 2 of 6)");
+}
+
+TEST(RetryLoopTest, OtherFailuresEndAtOnce) {
+  Recorded r;
+  int calls = 0;
+  absl::Status s = Retry(RetryPolicy{}, r.Hooks(), [&](Attempt&) {
+    ++calls;
+    return absl::PermissionDeniedError("denied");
+  });
+  EXPECT_EQ(s, absl::PermissionDeniedError("denied"));
+  EXPECT_EQ(calls, 1);
+  EXPECT_TRUE(r.waits.empty());
+}
+
+TEST(RetryLoopTest, GivesUpAfterMaxAttemptsSayingSoBeforeTheHint) {
+  Recorded r;
+  int calls = 0;
+  RetryPolicy policy;
+  policy.max_attempts = 4;
+  absl::Status s = Retry(policy, r.Hooks(), [&](Attempt&) {
+    ++calls;
+    return absl::DeadlineExceededError("get x: timed out\nhint: try later");
+  });
+  EXPECT_EQ(calls, 4);
+  EXPECT_EQ(r.waits.size(), 3u);
+  EXPECT_EQ(s, absl::DeadlineExceededError(
+                   "get x: timed out (gave up after 4 attempts)\nhint: try later"));
+}
+
+TEST(RetryLoopTest, HonoursRetryAfterAndRefusesTooLongOnes) {
+  Recorded r;
+  int calls = 0;
+  absl::Status s = Retry(RetryPolicy{}, r.Hooks(), [&](Attempt& attempt) {
+    ++calls;
+    if (calls == 1) {
+      attempt.retry_after = absl::Seconds(3);
+      return absl::UnavailableError("get x: HTTP 429");
+    }
+    attempt.retry_after = absl::Hours(1);
+    return absl::UnavailableError("get x: HTTP 429");
+  });
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(r.waits, std::vector<absl::Duration>{absl::Seconds(3)});
+  EXPECT_EQ(s, absl::UnavailableError("get x: HTTP 429 (asked to wait 1h)"));
 }
 
 }  // namespace

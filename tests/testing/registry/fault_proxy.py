@@ -32,6 +32,12 @@ left (default 1; negative: forever), is used up once and applied:
       truncated body. The registry has served the request.
   {"action": "delay", "seconds": S}
       Waits S seconds (a float), then forwards the request normally.
+  {"action": "endless", "status": 200, "headers": {"Name": "value"},
+   "piece": "["}
+      Reads and discards the request body, then answers `status` (default
+      200) with a chunked body of `piece` repeated that does not end: it
+      stops when the client goes away (or after 8 GiB). The registry never
+      sees the request.
 
 Each applied fault appends one line "METHOD PATH ACTION[ DETAIL]" to
 --fault-log before the client sees its effect.
@@ -54,7 +60,8 @@ import time
 CHUNK = 65536
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
               "te", "trailer", "trailers", "transfer-encoding", "upgrade", "expect"}
-ACTIONS = {"status", "cut", "cut_response", "delay"}
+ACTIONS = {"status", "cut", "cut_response", "delay", "endless"}
+ENDLESS_LIMIT = 8 << 30
 
 
 class Rules:
@@ -219,6 +226,28 @@ def make_handler(args, rules, proxy_base):
                 read = sum(len(p) for p in self.body_pieces(limit))
                 log_fault(f"{where} cut after {read} bytes")
                 self.reset_connection()
+                return
+            if action == "endless":
+                for _ in self.body_pieces():
+                    pass
+                status = int(rule.get("status", 200))
+                log_fault(f"{where} endless {status}")
+                self.send_response_only(status)
+                for name, value in rule.get("headers", {}).items():
+                    self.send_header(name, value)
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                piece = (rule.get("piece") or "x").encode()
+                piece = piece * max(1, CHUNK // len(piece))
+                chunk = b"%x\r\n%s\r\n" % (len(piece), piece)
+                sent = 0
+                try:
+                    while sent < ENDLESS_LIMIT:
+                        self.wfile.write(chunk)
+                        sent += len(piece)
+                except OSError:
+                    pass
+                self.close_connection = True
                 return
             if action == "delay":
                 log_fault(f"{where} delay {rule.get('seconds', 0)}")

@@ -8,6 +8,10 @@ registry's rootcertbundle) and whose "access" claim grants every requested
 action. Wrong or missing credentials get 401 with a Basic challenge. Anything
 but GET /token gets 404.
 
+Faults: POST /__faults {"status": 503, "times": N} makes the next N GET /token
+requests answer `status` (with a registry-style JSON error; not logged);
+GET /__faults answers {"status", "left"} (how many are left).
+
 Every /token request is appended to --log as one JSON line:
   {"account": USER, "service": S, "scopes": [...], "granted": true|false}
 (USER as presented, also when refused; "" without Basic credentials)
@@ -71,6 +75,15 @@ class TokenServer(http.server.ThreadingHTTPServer):
 
 def make_handler(args, key_pem, cert_der_b64):
     log_lock = threading.Lock()
+    faults_lock = threading.Lock()
+    faults = {"status": 503, "left": 0}
+
+    def take_fault():
+        with faults_lock:
+            if faults["left"] <= 0:
+                return None
+            faults["left"] -= 1
+            return faults["status"]
 
     def log_request(entry):
         with log_lock, open(args.log, "a", encoding="utf-8") as f:
@@ -103,10 +116,34 @@ def make_handler(args, key_pem, cert_der_b64):
                 return "", False
             return user, user == args.username and password == args.password
 
+        def do_POST(self):
+            if urllib.parse.urlsplit(self.path).path != "/__faults":
+                self.send_json(404, {"error": "not found"})
+                return
+            length = int(self.headers.get("Content-Length", "0") or "0")
+            try:
+                rule = json.loads(self.rfile.read(length))
+                status, times = int(rule.get("status", 503)), int(rule["times"])
+            except (ValueError, TypeError, KeyError, AttributeError) as e:
+                self.send_json(400, {"error": str(e)})
+                return
+            with faults_lock:
+                faults.update(status=status, left=times)
+                self.send_json(200, dict(faults))
+
         def do_GET(self):
             url = urllib.parse.urlsplit(self.path)
+            if url.path == "/__faults":
+                with faults_lock:
+                    self.send_json(200, dict(faults))
+                return
             if url.path != "/token":
                 self.send_json(404, {"error": "not found"})
+                return
+            fault = take_fault()
+            if fault is not None:
+                self.send_json(fault, {"errors": [{"code": "UNAVAILABLE",
+                                                   "message": "injected by token_server"}]})
                 return
             query = urllib.parse.parse_qs(url.query)
             service = query.get("service", [""])[0]
