@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_format.h"
 #include "base/c_handle.h"
+#include "base/text.h"
 
 namespace cook::layers {
 namespace {
@@ -89,7 +90,7 @@ absl::Status ValidateDigest(std::string_view digest) {
   if (ok) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrFormat(
       "invalid digest \"%s\": want \"sha256:\" and 64 lowercase hex digits",
-      digest));
+      EscapeForDisplay(digest)));
 }
 
 std::string_view DigestHex(std::string_view digest) {

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "base/status_macros.h"
+#include "base/text.h"
 #include "builder/oci/json_util.h"
 #include "layers/digest.h"
 
@@ -25,7 +26,8 @@ constexpr std::string_view kConfigWhat = "image config";
 absl::Status FieldError(std::string_view what, std::string_view field,
                         std::string_view problem) {
   return absl::InvalidArgumentError(
-      absl::StrFormat("parsing %s: \"%s\" %s", what, field, problem));
+      absl::StrFormat("parsing %s: \"%s\" %s", what, field,
+                      EscapeForDisplay(problem)));
 }
 
 // Reads an optional string member; absent or null yields "".
@@ -161,7 +163,7 @@ absl::StatusOr<Platform> ParsePlatform(std::string_view text) {
   if (!ok) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "parsing platform \"%s\": expected OS/ARCH[/VARIANT], e.g. linux/amd64",
-        text));
+        EscapeForDisplay(text)));
   }
   Platform p;
   p.os = parts[0];
@@ -464,7 +466,7 @@ absl::StatusOr<Descriptor> SelectManifest(const Index& index,
   for (const Descriptor& d : index.manifests) {
     if (!d.platform.has_value()) continue;
     const Platform& p = *d.platform;
-    available.push_back(p.ToString());
+    available.push_back(EscapeForDisplay(p.ToString()));
     if (p.os != platform.os || p.architecture != platform.architecture)
       continue;
     if (p.variant == platform.variant) return d;
@@ -486,7 +488,8 @@ absl::Status VerifyDigest(std::string_view data, std::string_view expected,
                           std::string_view what) {
   if (absl::Status s = layers::ValidateDigest(expected); !s.ok()) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "verifying %s: bad digest \"%s\": %s", what, expected, s.message()));
+        "verifying %s: bad digest \"%s\": %s", what, EscapeForDisplay(expected),
+        s.message()));
   }
   std::string actual = layers::Sha256Digest(data);
   if (actual != expected) {

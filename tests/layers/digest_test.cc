@@ -74,6 +74,15 @@ TEST(DigestTest, ValidateAcceptsOnlyLowercaseSha256) {
                                            HasSubstr("invalid digest")));
 }
 
+// Digests come from images and registries: the error quoting one must not
+// carry the image's newlines or terminal controls to the user's screen.
+TEST(DigestTest, ValidateEscapesTheDigestItQuotes) {
+  const absl::Status status = ValidateDigest("sha256:x\ncook: forged\x1b[2J");
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument,
+                               HasSubstr("sha256:x\\ncook: forged\\x1b[2J")));
+  EXPECT_EQ(std::string(status.message()).find('\n'), std::string::npos);
+}
+
 TEST(DigestTest, HexIsThePartAfterTheAlgorithm) {
   EXPECT_EQ(DigestHex(kAbc),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");

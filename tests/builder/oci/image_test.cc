@@ -175,6 +175,25 @@ TEST(ImageTest, IndexRoundTripsAndSelectsPlatform) {
                        HasSubstr("available: linux/arm64/v8, linux/amd64")));
 }
 
+// Media types and platforms come from registries: errors quoting them stay
+// one line and cannot drive the terminal.
+TEST(ImageTest, ErrorsEscapeWhatTheImageSays) {
+  const absl::Status media = ParseManifest(
+      "{\"schemaVersion\":2,\"mediaType\":\"x\\ncook: forged\\u001b[2J\"}").status();
+  EXPECT_THAT(media, StatusIs(absl::StatusCode::kInvalidArgument,
+                              HasSubstr("x\\ncook: forged\\x1b[2J")));
+  EXPECT_EQ(std::string(media.message()).find('\n'), std::string::npos);
+
+  Index index;
+  index.manifests.push_back({std::string(kOciManifest), kDigestA, 7, {},
+                             Platform{"linux\nforged", "amd64", ""}});
+  const absl::Status platform =
+      SelectManifest(index, Platform{"linux", "s390x", ""}).status();
+  EXPECT_THAT(platform, StatusIs(absl::StatusCode::kNotFound,
+                                 HasSubstr("available: linux\\nforged/amd64")));
+  EXPECT_EQ(std::string(platform.message()).find('\n'), std::string::npos);
+}
+
 TEST(ImageTest, ParsesDockerManifestList) {
   const std::string json =
       R"({"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.list.v2+json",
