@@ -32,6 +32,7 @@
 #include "builder/cli/commands.h"
 #include "builder/cli/image_io.h"
 #include "builder/cli/labels.h"
+#include "builder/cli/output.h"
 #include "builder/sandbox/sandbox.h"
 #include "chef/prepare.h"
 #include "chef/recipe.h"
@@ -312,10 +313,9 @@ absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress,
       std::vector<std::string> names;
       for (const auto& d : c.dests) names.push_back(d.ToString());
       absl::FPrintF(out, "%s\n",
-                    nlohmann::json({{"up_to_date", true},
+                    JsonLine(nlohmann::json({{"up_to_date", true},
                                     {"recipe", recipe_digest},
-                                    {"destinations", names}})
-                        .dump());
+                                    {"destinations", names}})));
     }
     return absl::OkStatus();
   }

@@ -15,6 +15,7 @@
 #include "builder/cli/commands.h"
 #include "builder/cli/image_io.h"
 #include "builder/cli/labels.h"
+#include "builder/cli/output.h"
 #include "builder/oci/transport.h"
 #include "layers/extractor.h"
 #include "nlohmann/json.hpp"
@@ -104,13 +105,12 @@ absl::Status RunRestore(const RestoreCommand& command, std::FILE* out,
                                               progress, context));
   if (command.common.json) {
     absl::FPrintF(out, "%s\n",
-                  nlohmann::json({{"image", raw.digest},
+                  JsonLine(nlohmann::json({{"image", raw.digest},
                                   {"recipe", Label(config, kLabelRecipeDigest)},
                                   {"cargo_options", Label(config, kLabelCargoOptions)},
                                   {"target_dir", command.target_dir},
                                   {"cargo_home", command.cargo_home},
-                                  {"layers", restored}})
-                      .dump());
+                                  {"layers", restored}})));
   }
   progress.Step(absl::StrFormat("restored %d layer%s; build with: cargo build %s", restored,
                                 restored == 1 ? "" : "s",
