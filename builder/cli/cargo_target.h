@@ -60,6 +60,16 @@ absl::StatusOr<std::set<std::string>> UsedUnitHashes(std::string_view messages);
 absl::StatusOr<int> CollectGarbage(const std::filesystem::path& target_dir,
                                    const std::set<std::string>& used);
 
+// The unit hash of the unit an entry of a target directory belongs to
+// (`relative` as for TargetEntryCrate): "0123456789abcdef" for
+// debug/deps/libserde-0123456789abcdef.rlib,
+// debug/build/serde-0123456789abcdef/out/... and
+// x86_64-unknown-linux-gnu/release/.fingerprint/serde-0123456789abcdef/...;
+// "" for the entries CollectGarbage never removes (no unit directory, no
+// unit hash). What lets a snapshot leave out the units a build did not use
+// where it may not remove them.
+std::string TargetEntryUnitHash(std::string_view relative);
+
 // The crate an entry of a target directory belongs to, for grouping layers
 // by crate: `relative` is the entry's path relative to the target
 // directory. "serde_json" for debug/deps/libserde_json-<hash>.rlib,

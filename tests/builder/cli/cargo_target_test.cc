@@ -336,6 +336,40 @@ TEST(TargetEntryCrateTest, NamesTheCrateOfUnitEntries) {
   }
 }
 
+TEST(TargetEntryUnitHashTest, NamesTheUnitOfEntriesCollectGarbageWouldRemove) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"debug/deps/libserde_json-b649c697d8aa3efa.rlib", "b649c697d8aa3efa"},
+      {"debug/deps/serde_json-b649c697d8aa3efa.d", "b649c697d8aa3efa"},
+      {"debug/deps/tally-16d105281e67eed3", "16d105281e67eed3"},
+      {"debug/examples/demo-0123456789abcdef", "0123456789abcdef"},
+      {"debug/.fingerprint/serde-json-b649c697d8aa3efa", "b649c697d8aa3efa"},
+      {"debug/.fingerprint/serde-json-b649c697d8aa3efa/lib-serde_json", "b649c697d8aa3efa"},
+      {"debug/build/serde-0cf9022126af730d/build-script-build", "0cf9022126af730d"},
+      {"debug/build/serde-a1a2a063e2809830/out/private.rs", "a1a2a063e2809830"},
+      {"bench-fast/deps/libanyhow-f1afc8c94231e806.rlib", "f1afc8c94231e806"},
+      {"x86_64-unknown-linux-gnu/release/build/serde_json-0eba85f23fce0bc2/out/x",
+       "0eba85f23fce0bc2"},
+      {"./debug/deps//libryu-ff0c2a44e2bba644.rlib", "ff0c2a44e2bba644"},
+      // Not a unit: kept in any snapshot.
+      {"debug/incremental/tally-20y8gc32kntl7/s-h5f-x/dep-graph.bin", ""},
+      {".rustc_info.json", ""},
+      {"CACHEDIR.TAG", ""},
+      {"debug", ""},
+      {"debug/.cargo-lock", ""},
+      {"debug/deps", ""},
+      {"debug/tally", ""},
+      {"debug/libtallycore.rlib", ""},
+      {"debug/deps/README", ""},
+      {"debug/deps/libserde-0123456789ABCDEF.rlib", ""},
+      {"x86_64-unknown-linux-gnu/release/tally", ""},
+      {"doc/serde/build/serde-0123456789abcdef/x", ""},
+      {"", ""},
+  };
+  for (const auto& [path, hash] : cases) {
+    EXPECT_EQ(TargetEntryUnitHash(path), hash) << path;
+  }
+}
+
 TEST(CargoHomeEntryCrateTest, NamesTheCrateOfRegistryAndGitEntries) {
   const std::string index = "index.crates.io-1949cf8c6b5b557f";
   const std::vector<std::pair<std::string, std::string>> cases = {
