@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "base/files.h"
 #include "base/status_macros.h"
+#include "base/text.h"
 #include "builder/cli/commands.h"
 #include "builder/cli/output.h"
 #include "chef/prepare.h"
@@ -54,7 +55,7 @@ absl::Status RunSkeleton(const SkeletonCommand& command, std::FILE* out) {
                   JsonLine(nlohmann::json({{"skeleton", command.out_dir},
                                   {"workspace_root", root}})));
   } else {
-    absl::FPrintF(out, "%s\n", root);
+    absl::FPrintF(out, "%s\n", EscapeForDisplay(root));
   }
   return absl::OkStatus();
 }
