@@ -419,7 +419,7 @@ absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress,
 
   // 6. Snapshot and assemble. The layer time must be no older than any
   // source a dependency build read, or cargo sees stale units after restore.
-  ASSIGN_OR_RETURN(absl::Time newest, NewestSourceTime(target_dir, skeleton));
+  ASSIGN_OR_RETURN(absl::Time newest, NewestSourceTime(target_dir, skeleton, used));
   // The --cache-from image's time is kept while no source is newer, so that
   // layers whose units did not change come out byte for byte the same.
   const absl::Time epoch = std::max({c.epoch, newest, cache_epoch});

@@ -252,7 +252,11 @@ absl::StatusOr<int> DropLocalUnits(const fs::path& target_dir,
 }
 
 absl::StatusOr<absl::Time> NewestSourceTime(const fs::path& target_dir,
-                                            const fs::path& ignore) {
+                                            const fs::path& ignore,
+                                            const std::set<std::string>& used) {
+  auto is_used = [&used](const fs::path& entry) {
+    return used.contains(std::string(UnitHashOf(entry.filename().string())));
+  };
   absl::Time newest = absl::InfinitePast();
   const std::string ignore_prefix = ignore.string() + "/";
   std::set<std::string> seen;
@@ -277,10 +281,11 @@ absl::StatusOr<absl::Time> NewestSourceTime(const fs::path& target_dir,
   };
   for (const fs::path& profile : ProfileDirs(target_dir)) {
     for (const auto& e : fs::directory_iterator(profile / "deps", ec)) {
-      if (e.path().extension() == ".d") scan(e.path());
+      if (e.path().extension() == ".d" && is_used(e.path())) scan(e.path());
     }
     // Build scripts' own dep-info sits in their unit directory.
     for (const auto& unit : fs::directory_iterator(profile / "build", ec)) {
+      if (!is_used(unit.path())) continue;
       for (const auto& e : fs::directory_iterator(unit.path(), ec)) {
         if (e.path().extension() == ".d") scan(e.path());
       }

@@ -1,5 +1,7 @@
 #include "builder/cli/cargo_target.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -273,6 +275,47 @@ TEST_F(CollectGarbageTest, ReportsWhatItCouldNotRemove) {
   EXPECT_THAT(CollectGarbage(root_ / "target", {}),
               StatusIs(absl::StatusCode::kPermissionDenied,
                        HasSubstr("target/debug/deps/liba-0123456789abcdef.rlib")));
+}
+
+class NewestSourceTimeTest : public cook::testing::TempDirTest {
+ protected:
+  // A source file with mtime `seconds` (and some nanoseconds).
+  fs::path Source(const std::string& name, int64_t seconds) {
+    const fs::path path = root_ / "src" / name;
+    WriteTestFile(path, "fn f() {}");
+    const struct timespec times[2] = {{seconds, 5}, {seconds, 5}};
+    EXPECT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
+    return path;
+  }
+  // rustc's dep-info: a rule, then one "path:" line per source.
+  void DepInfo(const std::string& relative, const std::vector<fs::path>& sources) {
+    std::string text = "out:";
+    for (const fs::path& s : sources) text += " " + s.string();
+    text += "\n\n";
+    for (const fs::path& s : sources) text += s.string() + ":\n";
+    WriteTestFile(root_ / "target" / relative, text);
+    fs::create_directories(root_ / "target/debug/.fingerprint");
+  }
+};
+
+TEST_F(NewestSourceTimeTest, CountsOnlyTheUnitsTheBuildUsed) {
+  DepInfo("debug/deps/serde-0123456789abcdef.d", {Source("serde.rs", 1000)});
+  DepInfo("debug/build/serde-1111111111111111/build_script_build-1111111111111111.d",
+          {Source("build.rs", 2000)});
+  // A unit of the user's own, newer: not this build's.
+  DepInfo("debug/deps/mine-fedcba9876543210.d", {Source("mine.rs", 9000)});
+  DepInfo("debug/build/mine-2222222222222222/build_script_build-2222222222222222.d",
+          {Source("mine-build.rs", 8000)});
+  EXPECT_THAT(NewestSourceTime(root_ / "target", root_ / "skeleton",
+                               {"0123456789abcdef", "1111111111111111"}),
+              IsOkAndHolds(absl::FromUnixSeconds(2001)));
+  EXPECT_THAT(NewestSourceTime(root_ / "target", root_ / "skeleton", {"0123456789abcdef"}),
+              IsOkAndHolds(absl::FromUnixSeconds(1001)));
+  EXPECT_THAT(NewestSourceTime(root_ / "target", root_ / "skeleton",
+                               {"0123456789abcdef", "fedcba9876543210"}),
+              IsOkAndHolds(absl::FromUnixSeconds(9001)));
+  EXPECT_THAT(NewestSourceTime(root_ / "target", root_ / "skeleton", {}),
+              IsOkAndHolds(absl::InfinitePast()));
 }
 
 TEST(TargetEntryCrateTest, NamesTheCrateOfUnitEntries) {
