@@ -317,8 +317,8 @@ absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress,
       for (const auto& d : c.dests) names.push_back(d.ToString());
       absl::FPrintF(out, "%s\n",
                     JsonLine(nlohmann::json({{"up_to_date", true},
-                                    {"recipe", recipe_digest},
-                                    {"destinations", names}})));
+                                             {"recipe", recipe_digest},
+                                             {"destinations", names}})));
     }
     return absl::OkStatus();
   }

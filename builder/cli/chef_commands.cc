@@ -37,7 +37,7 @@ absl::Status RunPrepare(const PrepareCommand& command, std::FILE* out) {
   if (command.common.json) {
     absl::FPrintF(out, "%s\n",
                   JsonLine(nlohmann::json({{"recipe", command.recipe_path},
-                                  {"digest", digest}})));
+                                           {"digest", digest}})));
   } else {
     absl::FPrintF(out, "%s\n", digest);
   }
@@ -53,7 +53,7 @@ absl::Status RunSkeleton(const SkeletonCommand& command, std::FILE* out) {
   if (command.common.json) {
     absl::FPrintF(out, "%s\n",
                   JsonLine(nlohmann::json({{"skeleton", command.out_dir},
-                                  {"workspace_root", root}})));
+                                           {"workspace_root", root}})));
   } else {
     absl::FPrintF(out, "%s\n", EscapeForDisplay(root));
   }

@@ -42,8 +42,8 @@ absl::Status RunCopy(const CopyCommand& command, std::FILE* out, Progress& progr
   if (command.common.json) {
     absl::FPrintF(out, "%s\n",
                   JsonLine(nlohmann::json({{"digest", raw.digest},
-                                  {"source", command.source.ToString()},
-                                  {"destination", command.dest.ToString()}})));
+                                           {"source", command.source.ToString()},
+                                           {"destination", command.dest.ToString()}})));
   } else {
     absl::FPrintF(out, "%s\n", raw.digest);
   }

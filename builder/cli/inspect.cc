@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "base/status_macros.h"
 #include "base/text.h"
 #include "builder/cli/commands.h"
@@ -18,11 +19,15 @@
 namespace cook::cli {
 namespace {
 
-// Each argument as a JSON string, escaped again for the terminal: JSON
-// leaves C1 controls and invalid UTF-8 as they are.
+// Each argument in double quotes, escaped for the terminal; a quote inside
+// is \" (EscapeForDisplay has already doubled every backslash, so that stays
+// unambiguous).
 std::string Quoted(const std::vector<std::string>& args) {
   std::vector<std::string> quoted;
-  for (const std::string& a : args) quoted.push_back(EscapeForDisplay(JsonLine(a)));
+  for (const std::string& a : args) {
+    quoted.push_back(
+        absl::StrCat("\"", absl::StrReplaceAll(EscapeForDisplay(a), {{"\"", "\\\""}}), "\""));
+  }
   return absl::StrCat("[", absl::StrJoin(quoted, ", "), "]");
 }
 

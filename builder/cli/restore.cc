@@ -104,13 +104,13 @@ absl::Status RunRestore(const RestoreCommand& command, std::FILE* out,
   ASSIGN_OR_RETURN(int restored, ExtractCache(image, command.target_dir, command.cargo_home,
                                               progress, context));
   if (command.common.json) {
-    absl::FPrintF(out, "%s\n",
-                  JsonLine(nlohmann::json({{"image", raw.digest},
-                                  {"recipe", Label(config, kLabelRecipeDigest)},
-                                  {"cargo_options", Label(config, kLabelCargoOptions)},
-                                  {"target_dir", command.target_dir},
-                                  {"cargo_home", command.cargo_home},
-                                  {"layers", restored}})));
+    const nlohmann::json doc = {{"image", raw.digest},
+                                {"recipe", Label(config, kLabelRecipeDigest)},
+                                {"cargo_options", Label(config, kLabelCargoOptions)},
+                                {"target_dir", command.target_dir},
+                                {"cargo_home", command.cargo_home},
+                                {"layers", restored}};
+    absl::FPrintF(out, "%s\n", JsonLine(doc));
   }
   progress.Step(absl::StrFormat("restored %d layer%s; build with: cargo build %s", restored,
                                 restored == 1 ? "" : "s",

@@ -533,7 +533,7 @@ TEST_F(AssembleTest, InspectEscapesWhatTheImageSays) {
   RunResult r = Cook({"assemble", "--add", (root_ / "src").string(), "--dest", layout,
                       "--label", "evil=x\nDigest:     sha256:forged\x1b[2J",
                       "--label", "c1=\xc2\x9b" "31m", "--env", "A=1\nB=2\r",
-                      "--workdir", "/w\nLabels:", "--cmd", "a\nb", "--entrypoint",
+                      "--workdir", "/w\nLabels:", "--cmd", "a\nb", "--cmd", "say \"hi\"", "--entrypoint",
                       "\x1b]0;title\x07", "--quiet"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   RunResult human = Cook({"inspect", layout});
@@ -554,6 +554,8 @@ TEST_F(AssembleTest, InspectEscapesWhatTheImageSays) {
   EXPECT_THAT(human.out, HasSubstr("  A=1\\nB=2\\r\n"));
   EXPECT_THAT(human.out, HasSubstr("  c1=\\u{9b}31m\n"));
   EXPECT_THAT(human.out, HasSubstr("Workdir:    /w\\nLabels:\n"));
+  EXPECT_THAT(human.out, HasSubstr("Cmd:        [\"a\\nb\", \"say \\\"hi\\\"\"]\n"));
+  EXPECT_THAT(human.out, HasSubstr("Entrypoint: [\"\\x1b]0;title\\x07\"]\n"));
 
   // --json keeps the exact text.
   nlohmann::json doc = InspectJson(layout);
