@@ -32,6 +32,7 @@
 #include "builder/cli/commands.h"
 #include "builder/cli/image_io.h"
 #include "builder/cli/labels.h"
+#include "builder/cli/output.h"
 #include "builder/sandbox/sandbox.h"
 #include "chef/prepare.h"
 #include "chef/recipe.h"
@@ -55,6 +56,9 @@ constexpr absl::string_view kDefaultCargoHome = "/usr/local/cargo";
 // changed crate rewrites a small part of the cache.
 constexpr int kTargetBuckets = 16;
 constexpr int kCargoHomeBuckets = 4;
+// The layer group of units the build did not use: never written. Other
+// groups are "shared" and "crates-NN".
+constexpr absl::string_view kUnusedGroup = "unused";
 
 std::vector<std::string> CurrentEnvironment() {
   std::vector<std::string> out;
@@ -312,10 +316,9 @@ absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress,
       std::vector<std::string> names;
       for (const auto& d : c.dests) names.push_back(d.ToString());
       absl::FPrintF(out, "%s\n",
-                    nlohmann::json({{"up_to_date", true},
-                                    {"recipe", recipe_digest},
-                                    {"destinations", names}})
-                        .dump());
+                    JsonLine(nlohmann::json({{"up_to_date", true},
+                                             {"recipe", recipe_digest},
+                                             {"destinations", names}})));
     }
     return absl::OkStatus();
   }
@@ -391,18 +394,21 @@ absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress,
   ASSIGN_OR_RETURN(int dropped, Annotate(DropLocalUnits(target_dir, LocalCrates(recipe)),
                                          "dropping the workspace's own units"));
   progress.Step(absl::StrCat("dropped ", dropped, " units of local crates"));
-  // Units this build did not use (left by --cache-from, or by earlier builds
-  // in this work area with other options) go. A --target-dir of the user's
-  // own is left alone: its other builds are theirs.
+  // Units this build did not use (left by --cache-from, by earlier builds in
+  // this work area with other options, or by the user's own builds) stay out
+  // of the image. In the private work area they go; a --target-dir of the
+  // user's own is never pruned (its other builds are theirs), so there the
+  // snapshot skips them instead.
+  ASSIGN_OR_RETURN(std::string message_text,
+                   Annotate(ReadFile(messages), "reading cargo's messages"));
+  ASSIGN_OR_RETURN(const std::set<std::string> used, UsedUnitHashes(message_text));
   if (c.target_dir.empty()) {
-    ASSIGN_OR_RETURN(std::string message_text,
-                     Annotate(ReadFile(messages), "reading cargo's messages"));
-    ASSIGN_OR_RETURN(std::set<std::string> used, UsedUnitHashes(message_text));
     ASSIGN_OR_RETURN(int collected, Annotate(CollectGarbage(target_dir, used),
                                              "removing units the build did not use"));
     progress.Step(absl::StrCat("removed ", collected, " unused units"));
   } else {
-    progress.Step("keeping every unit of --target-dir (the image holds them all)");
+    progress.Step("leaving the units of --target-dir that this build did not use out of "
+                  "the image");
   }
   // cargo's cache of `rustc -vV` and `--print` answers is a hash map it
   // writes in random order: the same build gives different bytes (and
@@ -417,7 +423,7 @@ absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress,
 
   // 6. Snapshot and assemble. The layer time must be no older than any
   // source a dependency build read, or cargo sees stale units after restore.
-  ASSIGN_OR_RETURN(absl::Time newest, NewestSourceTime(target_dir, skeleton));
+  ASSIGN_OR_RETURN(absl::Time newest, NewestSourceTime(target_dir, skeleton, used));
   // The --cache-from image's time is kept while no source is newer, so that
   // layers whose units did not change come out byte for byte the same.
   const absl::Time epoch = std::max({c.epoch, newest, cache_epoch});
@@ -466,6 +472,10 @@ absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress,
     const int buckets = target ? kTargetBuckets : kCargoHomeBuckets;
     const std::string prefix = target ? "target" : "cargo home";
     auto group_of = [&](std::string_view relative) -> std::string {
+      if (target) {
+        const std::string unit = TargetEntryUnitHash(relative);
+        if (!unit.empty() && !used.contains(unit)) return std::string(kUnusedGroup);
+      }
       const std::string crate =
           target ? TargetEntryCrate(relative) : CargoHomeEntryCrate(relative);
       if (crate.empty()) return "shared";
@@ -475,6 +485,8 @@ absl::Status RunBuild(const BuildCommand& c, std::FILE* out, Progress& progress,
                      Annotate(layers::PlanLayers({source, dest}, group_of, c.max_layer_bytes),
                               absl::StrCat("planning the layers of the ", prefix)));
     for (layers::LayerPlan& p : plans) {
+      // Split parts of a group are "<group>#<n>".
+      if (absl::StartsWith(p.group, kUnusedGroup)) continue;
       std::string what = absl::StrCat(prefix, " (", p.group, ")");
       planned.push_back(Planned{std::move(p), std::move(what), target});
     }

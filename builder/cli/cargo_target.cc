@@ -177,6 +177,25 @@ std::string CrateName(std::string_view name) {
   return out;
 }
 
+// The index in `parts` (an entry's path relative to the target directory)
+// of the unit directory the entry lies in, or 0 when it lies in none:
+// <profile>/<sub>/<unit>... or <triple>/<profile>/<sub>/<unit>...; target
+// triples always hold a '-', which keeps target/doc/<crate>/build/ out.
+size_t UnitDirIndex(const std::vector<std::string_view>& parts) {
+  auto is_unit_dir = [](std::string_view p) {
+    for (const char* sub : kUnitDirs) {
+      if (p == sub) return true;
+    }
+    return false;
+  };
+  if (parts.size() > 2 && is_unit_dir(parts[1])) return 1;
+  if (parts.size() > 3 && parts[0].find('-') != std::string_view::npos &&
+      is_unit_dir(parts[2])) {
+    return 2;
+  }
+  return 0;
+}
+
 }  // namespace
 
 absl::StatusOr<int> DropLocalUnits(const fs::path& target_dir,
@@ -233,7 +252,11 @@ absl::StatusOr<int> DropLocalUnits(const fs::path& target_dir,
 }
 
 absl::StatusOr<absl::Time> NewestSourceTime(const fs::path& target_dir,
-                                            const fs::path& ignore) {
+                                            const fs::path& ignore,
+                                            const std::set<std::string>& used) {
+  auto is_used = [&used](const fs::path& entry) {
+    return used.contains(std::string(UnitHashOf(entry.filename().string())));
+  };
   absl::Time newest = absl::InfinitePast();
   const std::string ignore_prefix = ignore.string() + "/";
   std::set<std::string> seen;
@@ -258,10 +281,11 @@ absl::StatusOr<absl::Time> NewestSourceTime(const fs::path& target_dir,
   };
   for (const fs::path& profile : ProfileDirs(target_dir)) {
     for (const auto& e : fs::directory_iterator(profile / "deps", ec)) {
-      if (e.path().extension() == ".d") scan(e.path());
+      if (e.path().extension() == ".d" && is_used(e.path())) scan(e.path());
     }
     // Build scripts' own dep-info sits in their unit directory.
     for (const auto& unit : fs::directory_iterator(profile / "build", ec)) {
+      if (!is_used(unit.path())) continue;
       for (const auto& e : fs::directory_iterator(unit.path(), ec)) {
         if (e.path().extension() == ".d") scan(e.path());
       }
@@ -328,25 +352,17 @@ absl::StatusOr<int> CollectGarbage(const fs::path& target_dir,
   return removed;
 }
 
+std::string TargetEntryUnitHash(std::string_view relative) {
+  const std::vector<std::string_view> parts = PathParts(relative);
+  const size_t sub = UnitDirIndex(parts);
+  if (sub == 0) return "";
+  return std::string(UnitHashOf(parts[sub + 1]));
+}
+
 std::string TargetEntryCrate(std::string_view relative) {
   const std::vector<std::string_view> parts = PathParts(relative);
-  // <profile>/<sub>/<unit>... or <triple>/<profile>/<sub>/<unit>...; target
-  // triples always hold a '-', which keeps target/doc/<crate>/build/ out.
-  auto is_unit_dir = [](std::string_view p) {
-    for (const char* sub : kUnitDirs) {
-      if (p == sub) return true;
-    }
-    return false;
-  };
-  size_t sub = 0;
-  if (parts.size() > 2 && is_unit_dir(parts[1])) {
-    sub = 1;
-  } else if (parts.size() > 3 && parts[0].find('-') != std::string_view::npos &&
-             is_unit_dir(parts[2])) {
-    sub = 2;
-  } else {
-    return "";
-  }
+  const size_t sub = UnitDirIndex(parts);
+  if (sub == 0) return "";
   const std::string_view entry = parts[sub + 1];
   if (parts[sub] == "incremental") {
     // rustc names these "<crate>-<its own hash>", not with a unit hash.

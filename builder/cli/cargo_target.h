@@ -28,12 +28,15 @@ struct LocalCrate {
 absl::StatusOr<int> DropLocalUnits(const std::filesystem::path& target_dir,
                                    const std::vector<LocalCrate>& crates);
 
-// The newest modification time of the source files that the remaining
-// units' dep-info files (deps/*.d) name, rounded up to a whole second, or
-// InfinitePast() when there are none. Paths under `ignore` (the skeleton)
-// do not count.
+// The newest modification time of the source files that the dep-info files
+// (deps/*.d, build/<unit>/*.d) of the units in `used` name (by unit hash,
+// as UsedUnitHashes gives them), rounded up to a whole second, or
+// InfinitePast() when there are none. Units the build did not use (in a
+// user's --target-dir, which is never pruned) do not count, nor do paths
+// under `ignore` (the skeleton).
 absl::StatusOr<absl::Time> NewestSourceTime(const std::filesystem::path& target_dir,
-                                            const std::filesystem::path& ignore);
+                                            const std::filesystem::path& ignore,
+                                            const std::set<std::string>& used);
 
 // The unit hashes (the 16 hex digits cargo appends to unit names, as in
 // deps/libserde-0123456789abcdef.rlib, build/serde-0123456789abcdef/ and
@@ -59,6 +62,16 @@ absl::StatusOr<std::set<std::string>> UsedUnitHashes(std::string_view messages);
 // number of paths removed; errors name the path.
 absl::StatusOr<int> CollectGarbage(const std::filesystem::path& target_dir,
                                    const std::set<std::string>& used);
+
+// The unit hash of the unit an entry of a target directory belongs to
+// (`relative` as for TargetEntryCrate): "0123456789abcdef" for
+// debug/deps/libserde-0123456789abcdef.rlib,
+// debug/build/serde-0123456789abcdef/out/... and
+// x86_64-unknown-linux-gnu/release/.fingerprint/serde-0123456789abcdef/...;
+// "" for the entries CollectGarbage never removes (no unit directory, no
+// unit hash). What lets a snapshot leave out the units a build did not use
+// where it may not remove them.
+std::string TargetEntryUnitHash(std::string_view relative);
 
 // The crate an entry of a target directory belongs to, for grouping layers
 // by crate: `relative` is the entry's path relative to the target

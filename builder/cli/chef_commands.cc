@@ -6,7 +6,9 @@
 #include "absl/strings/str_format.h"
 #include "base/files.h"
 #include "base/status_macros.h"
+#include "base/text.h"
 #include "builder/cli/commands.h"
+#include "builder/cli/output.h"
 #include "chef/prepare.h"
 #include "chef/recipe.h"
 #include "chef/skeleton.h"
@@ -34,9 +36,8 @@ absl::Status RunPrepare(const PrepareCommand& command, std::FILE* out) {
       "writing the recipe"));
   if (command.common.json) {
     absl::FPrintF(out, "%s\n",
-                  nlohmann::json({{"recipe", command.recipe_path},
-                                  {"digest", digest}})
-                      .dump());
+                  JsonLine(nlohmann::json({{"recipe", command.recipe_path},
+                                           {"digest", digest}})));
   } else {
     absl::FPrintF(out, "%s\n", digest);
   }
@@ -51,11 +52,10 @@ absl::Status RunSkeleton(const SkeletonCommand& command, std::FILE* out) {
       chef::SkeletonWorkspaceRoot(recipe, command.out_dir).string();
   if (command.common.json) {
     absl::FPrintF(out, "%s\n",
-                  nlohmann::json({{"skeleton", command.out_dir},
-                                  {"workspace_root", root}})
-                      .dump());
+                  JsonLine(nlohmann::json({{"skeleton", command.out_dir},
+                                           {"workspace_root", root}})));
   } else {
-    absl::FPrintF(out, "%s\n", root);
+    absl::FPrintF(out, "%s\n", EscapeForDisplay(root));
   }
   return absl::OkStatus();
 }

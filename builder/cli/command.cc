@@ -468,6 +468,12 @@ absl::StatusOr<Command> Parse(int argc, const char* const* argv,
       return absl::InvalidArgumentError("--from scratch: scratch holds no cache");
     }
     restore_cmd.target_dir = Absolute(restore_target, env);
+    if (restore_cargo_home.empty() && env.cargo_home.empty()) {
+      // Absolute("") would be the working directory.
+      return absl::InvalidArgumentError(
+          "no cargo home: CARGO_HOME and HOME are unset and the password database "
+          "names no home directory\nhint: pass --cargo-home DIR");
+    }
     restore_cmd.cargo_home = Absolute(
         restore_cargo_home.empty() ? env.cargo_home : restore_cargo_home, env);
     if (!restore_platform.empty()) {

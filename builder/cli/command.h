@@ -26,10 +26,13 @@ struct Environment {
   std::string working_dir;
   // SOURCE_DATE_EPOCH, when set.
   std::optional<std::string> source_date_epoch;
-  // The default cargo home for `cook restore`: $CARGO_HOME, else ~/.cargo.
+  // The default cargo home for `cook restore`, as cargo finds it:
+  // $CARGO_HOME (relative to `working_dir` when relative), else `home`
+  // + "/.cargo"; "" when there is neither.
   std::string cargo_home;
   // Where registry credentials are looked up: $REGISTRY_AUTH_FILE,
-  // $DOCKER_CONFIG, $HOME.
+  // $DOCKER_CONFIG, the user's home ($HOME, else the password database's
+  // home directory when HOME is unset or empty).
   std::string registry_auth_file;
   std::string docker_config;
   std::string home;

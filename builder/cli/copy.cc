@@ -9,6 +9,7 @@
 #include "base/status_macros.h"
 #include "builder/cli/commands.h"
 #include "builder/cli/image_io.h"
+#include "builder/cli/output.h"
 #include "builder/oci/transport.h"
 #include "nlohmann/json.hpp"
 
@@ -40,10 +41,9 @@ absl::Status RunCopy(const CopyCommand& command, std::FILE* out, Progress& progr
   progress.Step(absl::StrCat("wrote ", command.dest.ToString(), " ", raw.digest));
   if (command.common.json) {
     absl::FPrintF(out, "%s\n",
-                  nlohmann::json({{"digest", raw.digest},
-                                  {"source", command.source.ToString()},
-                                  {"destination", command.dest.ToString()}})
-                      .dump());
+                  JsonLine(nlohmann::json({{"digest", raw.digest},
+                                           {"source", command.source.ToString()},
+                                           {"destination", command.dest.ToString()}})));
   } else {
     absl::FPrintF(out, "%s\n", raw.digest);
   }

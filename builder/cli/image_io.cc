@@ -10,6 +10,7 @@
 #include "base/interrupt.h"
 #include "base/io.h"
 #include "base/status_macros.h"
+#include "builder/cli/output.h"
 #include "layers/digest.h"
 #include "nlohmann/json.hpp"
 
@@ -107,7 +108,7 @@ StagingDir::~StagingDir() {
 }
 
 std::string HistoryEntry(const std::string& created, const std::string& created_by) {
-  return nlohmann::json({{"created", created}, {"created_by", created_by}}).dump();
+  return JsonLine(nlohmann::json({{"created", created}, {"created_by", created_by}}));
 }
 
 oci::Descriptor LayerDescriptor(const layers::LayerBlob& blob) {
@@ -256,7 +257,7 @@ void PrintImageResult(const ImageResult& result, bool json, std::FILE* out) {
       {"destinations", result.destinations},
       {"reused", result.reused},
   };
-  absl::FPrintF(out, "%s\n", doc.dump());
+  absl::FPrintF(out, "%s\n", JsonLine(doc));
 }
 
 }  // namespace cook::cli

@@ -1,13 +1,17 @@
 // `cook inspect`: what an image is made of, for people and (--json) scripts.
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "base/status_macros.h"
+#include "base/text.h"
 #include "builder/cli/commands.h"
 #include "builder/cli/image_io.h"
+#include "builder/cli/output.h"
 #include "builder/cli/progress.h"
 #include "builder/oci/transport.h"
 #include "nlohmann/json.hpp"
@@ -15,9 +19,15 @@
 namespace cook::cli {
 namespace {
 
+// Each argument in double quotes, escaped for the terminal; a quote inside
+// is \" (EscapeForDisplay has already doubled every backslash, so that stays
+// unambiguous).
 std::string Quoted(const std::vector<std::string>& args) {
   std::vector<std::string> quoted;
-  for (const std::string& a : args) quoted.push_back(nlohmann::json(a).dump());
+  for (const std::string& a : args) {
+    quoted.push_back(
+        absl::StrCat("\"", absl::StrReplaceAll(EscapeForDisplay(a), {{"\"", "\\\""}}), "\""));
+  }
   return absl::StrCat("[", absl::StrJoin(quoted, ", "), "]");
 }
 
@@ -53,27 +63,29 @@ absl::Status RunInspect(const InspectOptions& options, std::FILE* out,
         {"cmd", config.cmd},
         {"labels", config.labels},
     };
-    absl::FPrintF(out, "%s\n", doc.dump());
+    absl::FPrintF(out, "%s\n", JsonLine(doc));
     return absl::OkStatus();
   }
 
-  absl::FPrintF(out, "Name:       %s\n", options.ref.ToString());
+  // Everything below but the manifest digest (computed here) comes from the
+  // image or the command line: escaped, so that an image cannot forge lines.
+  absl::FPrintF(out, "Name:       %s\n", EscapeForDisplay(options.ref.ToString()));
   absl::FPrintF(out, "Digest:     %s\n", raw.digest);
-  absl::FPrintF(out, "Platform:   %s\n", config.platform.ToString());
-  absl::FPrintF(out, "Created:    %s\n", config.created);
+  absl::FPrintF(out, "Platform:   %s\n", EscapeForDisplay(config.platform.ToString()));
+  absl::FPrintF(out, "Created:    %s\n", EscapeForDisplay(config.created));
   absl::FPrintF(out, "Layers:     %d\n", manifest.layers.size());
   for (const oci::Descriptor& d : manifest.layers) {
-    absl::FPrintF(out, "  %s  %s  %s\n", d.digest, HumanBytes(d.size),
-                  d.media_type);
+    absl::FPrintF(out, "  %s  %s  %s\n", EscapeForDisplay(d.digest), HumanBytes(d.size),
+                  EscapeForDisplay(d.media_type));
   }
   absl::FPrintF(out, "Env:\n");
-  for (const std::string& e : config.env) absl::FPrintF(out, "  %s\n", e);
-  absl::FPrintF(out, "Workdir:    %s\n", config.working_dir);
+  for (const std::string& e : config.env) absl::FPrintF(out, "  %s\n", EscapeForDisplay(e));
+  absl::FPrintF(out, "Workdir:    %s\n", EscapeForDisplay(config.working_dir));
   absl::FPrintF(out, "Entrypoint: %s\n", Quoted(config.entrypoint));
   absl::FPrintF(out, "Cmd:        %s\n", Quoted(config.cmd));
   absl::FPrintF(out, "Labels:\n");
   for (const auto& [key, value] : config.labels) {
-    absl::FPrintF(out, "  %s=%s\n", key, value);
+    absl::FPrintF(out, "  %s=%s\n", EscapeForDisplay(key), EscapeForDisplay(value));
   }
   return absl::OkStatus();
 }

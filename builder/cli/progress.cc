@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "base/text.h"
 
 namespace cook::cli {
 
@@ -27,7 +28,7 @@ void Progress::Step(std::string_view message) {
   if (quiet_) return;
   if (line_open_) std::fputs("\n", out_);
   line_open_ = false;
-  absl::FPrintF(out_, "cook: %s\n", message);
+  absl::FPrintF(out_, "cook: %s\n", EscapeForDisplay(message));
   std::fflush(out_);
 }
 
@@ -35,13 +36,13 @@ void Progress::Warn(std::string_view message) {
   std::lock_guard<std::mutex> lock(mu_);
   if (line_open_) std::fputs("\n", out_);
   line_open_ = false;
-  absl::FPrintF(out_, "cook: warning: %s\n", message);
+  absl::FPrintF(out_, "cook: warning: %s\n", EscapeForDisplay(message));
   std::fflush(out_);
 }
 
 void Progress::Begin(std::string_view task, uint64_t total_bytes) {
   std::lock_guard<std::mutex> lock(mu_);
-  task_ = std::string(task);
+  task_ = EscapeForDisplay(task);
   total_ = total_bytes;
   done_ = 0;
   start_ = absl::Now();

@@ -2,7 +2,10 @@
 #define COOK_BUILDER_CLI_PROGRESS_H_
 
 // Progress on stderr: one live, rewritten line (bytes, rate, ETA) on a
-// terminal; plain one-line-per-step log lines otherwise (CI logs).
+// terminal; plain one-line-per-step log lines otherwise (CI logs). Messages
+// often quote untrusted text (paths, references, labels, registry replies),
+// so every message and task is printed escaped (EscapeForDisplay): one line
+// each, with no terminal controls.
 
 #include <cstdint>
 #include <cstdio>

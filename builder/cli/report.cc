@@ -1,18 +1,38 @@
 #include <string>
+#include <string_view>
 #include <variant>
 
 #include "absl/strings/str_format.h"
+#include "base/text.h"
 #include "builder/cli/commands.h"
 #include "builder/cli/image_io.h"
 
 namespace cook::cli {
 namespace {
 
-// A message may carry a hint after a newline ("cause\nhint: next step").
-void PrintError(const absl::Status& status, std::FILE* err) {
-  std::string message(status.message());
-  if (message.empty()) message = absl::StatusCodeToString(status.code());
-  absl::FPrintF(err, "cook: error: %s\n", message);
+constexpr std::string_view kHintMarker = "\nhint: ";
+
+// A message may end with a hint that cook added ("cause\nhint: next step").
+// Everything else in it may quote untrusted text (paths, references, image
+// and registry text, cargo's output), so the cause and the hint are each
+// escaped onto one line: an error prints at most those two lines, and no
+// terminal controls. The hint is the last marker's, so one quoted before
+// cook's own stays inside the escaped cause. Returns whether a hint was
+// printed.
+bool PrintError(const absl::Status& status, std::FILE* err) {
+  std::string_view message(status.message().data(), status.message().size());
+  std::string_view hint;
+  if (const size_t at = message.rfind(kHintMarker); at != std::string_view::npos) {
+    hint = message.substr(at + kHintMarker.size());
+    message = message.substr(0, at);
+  }
+  const std::string cause = message.empty()
+                                ? absl::StatusCodeToString(status.code())
+                                : EscapeForDisplay(message);
+  absl::FPrintF(err, "cook: error: %s\n", cause);
+  if (hint.empty()) return false;
+  absl::FPrintF(err, "hint: %s\n", EscapeForDisplay(hint));
+  return true;
 }
 
 }  // namespace
@@ -28,8 +48,7 @@ int Report(const absl::Status& status, std::FILE* err) {
 }
 
 int ReportUsage(const absl::Status& status, std::FILE* err) {
-  PrintError(status, err);
-  absl::FPrintF(err, "hint: run 'cook --help' for usage\n");
+  if (!PrintError(status, err)) absl::FPrintF(err, "hint: run 'cook --help' for usage\n");
   return 2;
 }
 

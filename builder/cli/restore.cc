@@ -16,6 +16,7 @@
 #include "builder/cli/commands.h"
 #include "builder/cli/image_io.h"
 #include "builder/cli/labels.h"
+#include "builder/cli/output.h"
 #include "builder/oci/transport.h"
 #include "layers/extractor.h"
 #include "nlohmann/json.hpp"
@@ -124,14 +125,13 @@ absl::Status RunRestore(const RestoreCommand& command, std::FILE* out,
                                 context));
   const int restored = static_cast<int>(restored_layers.size());
   if (command.common.json) {
-    absl::FPrintF(out, "%s\n",
-                  nlohmann::json({{"image", raw.digest},
-                                  {"recipe", Label(config, kLabelRecipeDigest)},
-                                  {"cargo_options", Label(config, kLabelCargoOptions)},
-                                  {"target_dir", command.target_dir},
-                                  {"cargo_home", command.cargo_home},
-                                  {"layers", restored}})
-                      .dump());
+    const nlohmann::json doc = {{"image", raw.digest},
+                                {"recipe", Label(config, kLabelRecipeDigest)},
+                                {"cargo_options", Label(config, kLabelCargoOptions)},
+                                {"target_dir", command.target_dir},
+                                {"cargo_home", command.cargo_home},
+                                {"layers", restored}};
+    absl::FPrintF(out, "%s\n", JsonLine(doc));
   }
   progress.Step(absl::StrFormat("restored %d layer%s; build with: cargo build %s", restored,
                                 restored == 1 ? "" : "s",

@@ -479,6 +479,112 @@ TEST_F(AssembleTest, InterruptExits130AndLeavesNothingThatLooksComplete) {
   }
 }
 
+// Names of the entries directly in `dir` that start with ".cook-staging".
+std::vector<std::string> StagingLeftIn(const fs::path& dir) {
+  std::vector<std::string> left;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind(".cook-staging", 0) == 0) left.push_back(name);
+  }
+  return left;
+}
+
+// Invalid UTF-8 in a layer destination (it goes into the config's history)
+// and in a destination reference (it goes into --json output) used to abort
+// cook (an uncaught nlohmann exception, exit 134) after the image was
+// written, leaving its staging directory behind.
+TEST_F(AssembleTest, InvalidUtf8InPathsAndReferencesNeverAborts) {
+  WriteTestFile(root_ / "src/f", "f");
+  const std::string bad = "\xff";
+  RunResult add = Cook({"assemble", "--add", (root_ / "src").string() + ":/" + bad, "--dest",
+                        "oci:" + (root_ / "one").string()});
+  EXPECT_EQ(add.exit_code, 0) << add.err;
+  EXPECT_THAT(add.out, StartsWith("sha256:"));
+  // Progress names the layer by its destination: escaped, not raw.
+  EXPECT_THAT(add.err, HasSubstr("(/\\xff)"));
+  EXPECT_EQ(add.err.find('\xff'), std::string::npos) << add.err;
+
+  const std::string dest = "oci:" + (root_ / ("x" + bad)).string() + ":v1";
+  RunResult json = Cook({"assemble", "--add", (root_ / "src").string(), "--dest", dest,
+                         "--json", "--quiet"});
+  EXPECT_EQ(json.exit_code, 0) << json.err;
+  nlohmann::json doc = nlohmann::json::parse(json.out, nullptr, false);
+  ASSERT_TRUE(doc.is_object()) << json.out;
+  ASSERT_EQ(doc["destinations"].size(), 1u) << json.out;
+  // The invalid byte comes out as U+FFFD.
+  EXPECT_THAT(doc["destinations"][0].get<std::string>(), HasSubstr("x\xef\xbf\xbd:v1"));
+  EXPECT_EQ(std::count(json.out.begin(), json.out.end(), '\n'), 1) << json.out;
+
+  RunResult inspect = Cook({"inspect", "--json", dest});
+  EXPECT_EQ(inspect.exit_code, 0) << inspect.err;
+  EXPECT_TRUE(nlohmann::json::parse(inspect.out, nullptr, false).is_object()) << inspect.out;
+  RunResult human = Cook({"inspect", dest});
+  EXPECT_EQ(human.exit_code, 0) << human.err;
+  EXPECT_THAT(human.out, HasSubstr("x\\xff:v1"));
+
+  EXPECT_EQ(StagingLeftIn(root_), std::vector<std::string>());
+}
+
+// What an image says (labels, env, cmd, entrypoint, workdir) is printed
+// escaped: it can neither add lines to `cook inspect` nor drive the terminal.
+TEST_F(AssembleTest, InspectEscapesWhatTheImageSays) {
+  WriteTestFile(root_ / "src/f", "f");
+  const std::string layout = "oci:" + (root_ / "layout").string() + ":t";
+  RunResult r = Cook({"assemble", "--add", (root_ / "src").string(), "--dest", layout,
+                      "--label", "evil=x\nDigest:     sha256:forged\x1b[2J",
+                      "--label", "c1=\xc2\x9b" "31m", "--env", "A=1\nB=2\r",
+                      "--workdir", "/w\nLabels:", "--cmd", "a\nb", "--cmd", "say \"hi\"", "--entrypoint",
+                      "\x1b]0;title\x07", "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  RunResult human = Cook({"inspect", layout});
+  ASSERT_EQ(human.exit_code, 0) << human.err;
+  const std::vector<std::string> lines = absl::StrSplit(human.out, '\n');
+  // Name, Digest, Platform, Created, Layers + 1, Env: + 1, Workdir,
+  // Entrypoint, Cmd, Labels: + 2, and the empty piece after the last '\n'.
+  EXPECT_EQ(lines.size(), 15u) << human.out;
+  EXPECT_EQ(std::count_if(lines.begin(), lines.end(),
+                          [](const std::string& l) { return l.rfind("Digest:", 0) == 0; }),
+            1)
+      << human.out;
+  EXPECT_EQ(human.out.find('\x1b'), std::string::npos) << human.out;
+  EXPECT_EQ(human.out.find('\r'), std::string::npos) << human.out;
+  EXPECT_EQ(human.out.find('\x07'), std::string::npos) << human.out;
+  EXPECT_EQ(human.out.find("\xc2\x9b"), std::string::npos) << human.out;
+  EXPECT_THAT(human.out, HasSubstr("  evil=x\\nDigest:     sha256:forged\\x1b[2J\n"));
+  EXPECT_THAT(human.out, HasSubstr("  A=1\\nB=2\\r\n"));
+  EXPECT_THAT(human.out, HasSubstr("  c1=\\u{9b}31m\n"));
+  EXPECT_THAT(human.out, HasSubstr("Workdir:    /w\\nLabels:\n"));
+  EXPECT_THAT(human.out, HasSubstr("Cmd:        [\"a\\nb\", \"say \\\"hi\\\"\"]\n"));
+  EXPECT_THAT(human.out, HasSubstr("Entrypoint: [\"\\x1b]0;title\\x07\"]\n"));
+
+  // --json keeps the exact text.
+  nlohmann::json doc = InspectJson(layout);
+  EXPECT_EQ(doc["labels"]["evil"], "x\nDigest:     sha256:forged\x1b[2J");
+  EXPECT_EQ(doc["env"][0], "A=1\nB=2\r");
+}
+
+// An error is one line, plus the hint line cook itself adds; text quoted in
+// it (a reference, a path) cannot add lines or terminal controls.
+TEST_F(AssembleTest, ErrorsStayOnOneLineWhateverTheyQuote) {
+  RunResult missing =
+      Cook({"inspect", "oci:" + (root_ / "nothing\ncook- error- forged\x1b[2J").string()});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_THAT(missing.err, StartsWith("cook: error: inspecting oci:"));
+  EXPECT_THAT(missing.err, HasSubstr("nothing\\ncook- error- forged\\x1b[2J"));
+  EXPECT_EQ(std::count(missing.err.begin(), missing.err.end(), '\n'), 1) << missing.err;
+  EXPECT_EQ(missing.err.find('\x1b'), std::string::npos) << missing.err;
+
+  // A usage error with a hint of cook's: the quoted text's own "hint:" stays
+  // inside the error line.
+  RunResult transport = Cook({"inspect", "bogus:x\nhint: forged\xff"});
+  EXPECT_EQ(transport.exit_code, 2);
+  const std::vector<std::string> lines = absl::StrSplit(transport.err, '\n');
+  ASSERT_EQ(lines.size(), 3u) << transport.err;
+  EXPECT_THAT(lines[0], AllOf(StartsWith("cook: error: "), HasSubstr("x\\nhint: forged\\xff")));
+  EXPECT_THAT(lines[1], StartsWith("hint: use oci:DIR"));
+  EXPECT_EQ(lines[2], "");
+}
+
 TEST_F(AssembleTest, InspectOfMissingImageSaysWhatIsMissing) {
   RunResult r = Cook({"inspect", "oci:" + (root_ / "nothing").string()});
   EXPECT_EQ(r.exit_code, 1);

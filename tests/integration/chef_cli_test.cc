@@ -141,5 +141,30 @@ TEST_F(ChefCliTest, BadInputIsOneLineExitOneAndLeavesNothing) {
   EXPECT_FALSE(fs::exists(root_ / "skel"));
 }
 
+// Paths are bytes: invalid UTF-8 in them used to abort --json output (an
+// uncaught nlohmann exception, exit 134) after the files were written.
+TEST_F(ChefCliTest, InvalidUtf8InPathsNeverAbortsJsonOutput) {
+  const fs::path dir = root_ / "out\xff";
+  fs::create_directories(dir);
+  RunResult prepare = Cook({"prepare", "--manifest-path", ws_.string(), "--recipe-path",
+                            (dir / "recipe.json").string(), "--json"});
+  ASSERT_EQ(prepare.exit_code, 0) << prepare.err;
+  nlohmann::json doc = nlohmann::json::parse(prepare.out, nullptr, false);
+  ASSERT_TRUE(doc.is_object()) << prepare.out;
+  EXPECT_THAT(doc["recipe"].get<std::string>(), HasSubstr("out\xef\xbf\xbd/recipe.json"));
+
+  RunResult skeleton = Cook({"skeleton", "--recipe-path", (dir / "recipe.json").string(),
+                             "--out", (dir / "skel\n").string(), "--json"});
+  ASSERT_EQ(skeleton.exit_code, 0) << skeleton.err;
+  EXPECT_TRUE(nlohmann::json::parse(skeleton.out, nullptr, false).is_object())
+      << skeleton.out;
+  // A human reads the path escaped, on one line.
+  RunResult human = Cook({"skeleton", "--recipe-path", (dir / "recipe.json").string(),
+                          "--out", (dir / "skel2\n").string()});
+  ASSERT_EQ(human.exit_code, 0) << human.err;
+  EXPECT_THAT(human.out, HasSubstr("out\\xff/skel2\\n"));
+  EXPECT_EQ(std::count(human.out.begin(), human.out.end(), '\n'), 1) << human.out;
+}
+
 }  // namespace
 }  // namespace cook

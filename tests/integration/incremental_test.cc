@@ -8,7 +8,8 @@
 //  * the incremental image, restored into fresh directories, leaves
 //    `cargo build` compiling no dependency;
 //  * after removing flate2 (with miniz_oxide, adler and crc32fast), the
-//    image built from the incremental one holds nothing of theirs;
+//    image built from the incremental one holds nothing of theirs, also
+//    when built in a --target-dir of the user's own (which keeps them);
 //  * against a registry, the incremental build uploads only the layers the
 //    full image lacks, and the config.
 //
@@ -411,6 +412,39 @@ TEST_F(Incremental, RemovedDependencyLeavesNothingBehind) {
       << "in the restored target dir";
   EXPECT_EQ(NamesContaining(cargo_home, kRemovedCrates), std::vector<std::string>())
       << "in the restored cargo home";
+}
+
+// The same with a --target-dir of the user's own, which cook never prunes:
+// what the --cache-from restore put there and the build did not use
+// (flate2's units) stays in the directory but out of the image.
+TEST_F(Incremental, UserTargetDirKeepsUnusedUnitsButTheImageLeavesThemOut) {
+  const Suite& s = *suite;
+  const fs::path ws = root_ / "removed" / "larder";
+  CopyWorkspace(s.added_ws, ws);
+  RemoveDependency(ws);
+  if (HasFatalFailure()) return;
+  const fs::path user_target = root_ / "user-target";
+
+  const std::string removed = s.layout + ":removed-user-target";
+  const auto start = Clock::now();
+  RunResult build = RunCook({"build", "--manifest-path", ws.string(), "--target-dir",
+                             user_target.string(), "--cache-from", s.incr, "--dest", removed,
+                             "--json"});
+  std::cerr << "[incremental] build without flate2 --target-dir --cache-from incr: exit "
+            << build.exit_code << " in " << absl::StrFormat("%.1f", SecondsSince(start))
+            << " s\n";
+  ASSERT_EQ(build.exit_code, 0) << build.err;
+  // Not pruned: the restore put flate2's units there, and there they stay.
+  EXPECT_FALSE(NamesContaining(user_target, kRemovedCrates).empty());
+  EXPECT_FALSE(NamesContaining(user_target, {"serde_json"}).empty());
+
+  fs::path target, cargo_home;
+  Restore(removed, "restored", &target, &cargo_home);
+  if (HasFatalFailure()) return;
+  EXPECT_TRUE(fs::is_directory(target / "debug" / "deps"));
+  EXPECT_FALSE(NamesContaining(target, {"serde_json"}).empty());
+  EXPECT_EQ(NamesContaining(target, kRemovedCrates), std::vector<std::string>())
+      << "in the image built with --target-dir";
 }
 
 TEST_F(Incremental, RegistryGetsOnlyTheNewLayersAndTheConfig) {

@@ -1,5 +1,7 @@
 #include "builder/cli/cargo_target.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -275,6 +277,47 @@ TEST_F(CollectGarbageTest, ReportsWhatItCouldNotRemove) {
                        HasSubstr("target/debug/deps/liba-0123456789abcdef.rlib")));
 }
 
+class NewestSourceTimeTest : public cook::testing::TempDirTest {
+ protected:
+  // A source file with mtime `seconds` (and some nanoseconds).
+  fs::path Source(const std::string& name, int64_t seconds) {
+    const fs::path path = root_ / "src" / name;
+    WriteTestFile(path, "fn f() {}");
+    const struct timespec times[2] = {{seconds, 5}, {seconds, 5}};
+    EXPECT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
+    return path;
+  }
+  // rustc's dep-info: a rule, then one "path:" line per source.
+  void DepInfo(const std::string& relative, const std::vector<fs::path>& sources) {
+    std::string text = "out:";
+    for (const fs::path& s : sources) text += " " + s.string();
+    text += "\n\n";
+    for (const fs::path& s : sources) text += s.string() + ":\n";
+    WriteTestFile(root_ / "target" / relative, text);
+    fs::create_directories(root_ / "target/debug/.fingerprint");
+  }
+};
+
+TEST_F(NewestSourceTimeTest, CountsOnlyTheUnitsTheBuildUsed) {
+  DepInfo("debug/deps/serde-0123456789abcdef.d", {Source("serde.rs", 1000)});
+  DepInfo("debug/build/serde-1111111111111111/build_script_build-1111111111111111.d",
+          {Source("build.rs", 2000)});
+  // A unit of the user's own, newer: not this build's.
+  DepInfo("debug/deps/mine-fedcba9876543210.d", {Source("mine.rs", 9000)});
+  DepInfo("debug/build/mine-2222222222222222/build_script_build-2222222222222222.d",
+          {Source("mine-build.rs", 8000)});
+  EXPECT_THAT(NewestSourceTime(root_ / "target", root_ / "skeleton",
+                               {"0123456789abcdef", "1111111111111111"}),
+              IsOkAndHolds(absl::FromUnixSeconds(2001)));
+  EXPECT_THAT(NewestSourceTime(root_ / "target", root_ / "skeleton", {"0123456789abcdef"}),
+              IsOkAndHolds(absl::FromUnixSeconds(1001)));
+  EXPECT_THAT(NewestSourceTime(root_ / "target", root_ / "skeleton",
+                               {"0123456789abcdef", "fedcba9876543210"}),
+              IsOkAndHolds(absl::FromUnixSeconds(9001)));
+  EXPECT_THAT(NewestSourceTime(root_ / "target", root_ / "skeleton", {}),
+              IsOkAndHolds(absl::InfinitePast()));
+}
+
 TEST(TargetEntryCrateTest, NamesTheCrateOfUnitEntries) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"debug/deps/libserde_json-b649c697d8aa3efa.rlib", "serde_json"},
@@ -333,6 +376,40 @@ TEST(TargetEntryCrateTest, NamesTheCrateOfUnitEntries) {
   };
   for (const auto& [path, crate] : cases) {
     EXPECT_EQ(TargetEntryCrate(path), crate) << path;
+  }
+}
+
+TEST(TargetEntryUnitHashTest, NamesTheUnitOfEntriesCollectGarbageWouldRemove) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"debug/deps/libserde_json-b649c697d8aa3efa.rlib", "b649c697d8aa3efa"},
+      {"debug/deps/serde_json-b649c697d8aa3efa.d", "b649c697d8aa3efa"},
+      {"debug/deps/tally-16d105281e67eed3", "16d105281e67eed3"},
+      {"debug/examples/demo-0123456789abcdef", "0123456789abcdef"},
+      {"debug/.fingerprint/serde-json-b649c697d8aa3efa", "b649c697d8aa3efa"},
+      {"debug/.fingerprint/serde-json-b649c697d8aa3efa/lib-serde_json", "b649c697d8aa3efa"},
+      {"debug/build/serde-0cf9022126af730d/build-script-build", "0cf9022126af730d"},
+      {"debug/build/serde-a1a2a063e2809830/out/private.rs", "a1a2a063e2809830"},
+      {"bench-fast/deps/libanyhow-f1afc8c94231e806.rlib", "f1afc8c94231e806"},
+      {"x86_64-unknown-linux-gnu/release/build/serde_json-0eba85f23fce0bc2/out/x",
+       "0eba85f23fce0bc2"},
+      {"./debug/deps//libryu-ff0c2a44e2bba644.rlib", "ff0c2a44e2bba644"},
+      // Not a unit: kept in any snapshot.
+      {"debug/incremental/tally-20y8gc32kntl7/s-h5f-x/dep-graph.bin", ""},
+      {".rustc_info.json", ""},
+      {"CACHEDIR.TAG", ""},
+      {"debug", ""},
+      {"debug/.cargo-lock", ""},
+      {"debug/deps", ""},
+      {"debug/tally", ""},
+      {"debug/libtallycore.rlib", ""},
+      {"debug/deps/README", ""},
+      {"debug/deps/libserde-0123456789ABCDEF.rlib", ""},
+      {"x86_64-unknown-linux-gnu/release/tally", ""},
+      {"doc/serde/build/serde-0123456789abcdef/x", ""},
+      {"", ""},
+  };
+  for (const auto& [path, hash] : cases) {
+    EXPECT_EQ(TargetEntryUnitHash(path), hash) << path;
   }
 }
 

@@ -13,6 +13,7 @@ namespace {
 using ::cook::testing::IsOk;
 using ::cook::testing::IsOkAndHolds;
 using ::cook::testing::StatusIs;
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Pair;
@@ -112,6 +113,23 @@ TEST(CommandTest, InspectTakesOneReference) {
   EXPECT_TRUE(o.common.json);
   EXPECT_THAT(ParseArgs({"inspect", "scratch"}),
               StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(CommandTest, RestoreCargoHomeIsAbsoluteAndNeverDefaultsToTheWorkingDirectory) {
+  Environment env{"/work", std::nullopt};
+  env.cargo_home = "rel/home";  // a relative CARGO_HOME
+  auto command = ParseArgs({"restore", "--from", "oci:img"}, env);
+  ASSERT_THAT(command, IsOk());
+  EXPECT_EQ(std::get<RestoreCommand>(*command).cargo_home, "/work/rel/home");
+
+  // No CARGO_HOME and no home: the working directory is no answer.
+  env.cargo_home.clear();
+  EXPECT_THAT(ParseArgs({"restore", "--from", "oci:img"}, env),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("no cargo home"), HasSubstr("--cargo-home"))));
+  command = ParseArgs({"restore", "--from", "oci:img", "--cargo-home", "ch"}, env);
+  ASSERT_THAT(command, IsOk());
+  EXPECT_EQ(std::get<RestoreCommand>(*command).cargo_home, "/work/ch");
 }
 
 }  // namespace

@@ -21,6 +21,7 @@ absl::StatusOr<Command> ParseArgs(std::vector<std::string> args) {
   env.registry_auth_file = "/run/containers/auth.json";
   env.docker_config = "/etc/docker-config";
   env.home = "/home/ci";
+  env.cargo_home = "/home/ci/.cargo";
   args.insert(args.begin(), "cook");
   std::vector<const char*> argv;
   for (const auto& a : args) argv.push_back(a.c_str());

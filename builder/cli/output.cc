@@ -1,0 +1,9 @@
+#include "builder/cli/output.h"
+
+namespace cook::cli {
+
+std::string JsonLine(const nlohmann::json& doc) {
+  return doc.dump(-1, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace cook::cli
