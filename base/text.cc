@@ -33,9 +33,7 @@ size_t Utf8SequenceLength(std::string_view s) {
   return 0;
 }
 
-}  // namespace
-
-std::string EscapeForDisplay(std::string_view text) {
+std::string Escape(std::string_view text, bool escape_backslash) {
   std::string out;
   out.reserve(text.size());
   while (!text.empty()) {
@@ -51,7 +49,7 @@ std::string EscapeForDisplay(std::string_view text) {
         case '\n': out += "\\n"; break;
         case '\r': out += "\\r"; break;
         case '\t': out += "\\t"; break;
-        case '\\': out += "\\\\"; break;
+        case '\\': out += escape_backslash ? "\\\\" : "\\"; break;
         default:
           if (b0 < 0x20 || b0 == 0x7F) {
             absl::StrAppendFormat(&out, "\\x%02x", b0);
@@ -68,6 +66,16 @@ std::string EscapeForDisplay(std::string_view text) {
     text.remove_prefix(n);
   }
   return out;
+}
+
+}  // namespace
+
+std::string EscapeForDisplay(std::string_view text) {
+  return Escape(text, /*escape_backslash=*/true);
+}
+
+std::string EscapeControls(std::string_view text) {
+  return Escape(text, /*escape_backslash=*/false);
 }
 
 std::string ToValidUtf8(std::string_view text) {

@@ -16,6 +16,12 @@ namespace cook {
 // result is one line.
 std::string EscapeForDisplay(std::string_view text);
 
+// As EscapeForDisplay, but a backslash is kept as is, so that text already
+// escaped (an error message that quotes EscapeForDisplay's output) passes
+// through unchanged. For the last step before a terminal or log, which must
+// hold whatever reaches it to one line of printable text.
+std::string EscapeControls(std::string_view text);
+
 // Returns `text` with each invalid UTF-8 sequence replaced by U+FFFD, and
 // everything else kept: for JSON output, which must be valid UTF-8.
 std::string ToValidUtf8(std::string_view text);

@@ -28,7 +28,7 @@ void Progress::Step(std::string_view message) {
   if (quiet_) return;
   if (line_open_) std::fputs("\n", out_);
   line_open_ = false;
-  absl::FPrintF(out_, "cook: %s\n", EscapeForDisplay(message));
+  absl::FPrintF(out_, "cook: %s\n", EscapeControls(message));
   std::fflush(out_);
 }
 
@@ -36,13 +36,13 @@ void Progress::Warn(std::string_view message) {
   std::lock_guard<std::mutex> lock(mu_);
   if (line_open_) std::fputs("\n", out_);
   line_open_ = false;
-  absl::FPrintF(out_, "cook: warning: %s\n", EscapeForDisplay(message));
+  absl::FPrintF(out_, "cook: warning: %s\n", EscapeControls(message));
   std::fflush(out_);
 }
 
 void Progress::Begin(std::string_view task, uint64_t total_bytes) {
   std::lock_guard<std::mutex> lock(mu_);
-  task_ = EscapeForDisplay(task);
+  task_ = EscapeControls(task);
   total_ = total_bytes;
   done_ = 0;
   start_ = absl::Now();

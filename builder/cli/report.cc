@@ -28,10 +28,10 @@ bool PrintError(const absl::Status& status, std::FILE* err) {
   }
   const std::string cause = message.empty()
                                 ? absl::StatusCodeToString(status.code())
-                                : EscapeForDisplay(message);
+                                : EscapeControls(message);
   absl::FPrintF(err, "cook: error: %s\n", cause);
   if (hint.empty()) return false;
-  absl::FPrintF(err, "hint: %s\n", EscapeForDisplay(hint));
+  absl::FPrintF(err, "hint: %s\n", EscapeControls(hint));
   return true;
 }
 

@@ -33,6 +33,14 @@ TEST(EscapeForDisplayTest, BackslashIsEscapedSoEscapesAreUnambiguous) {
   EXPECT_NE(EscapeForDisplay("\\xff"), EscapeForDisplay("\xff"));
 }
 
+// The printer's pass over a message that quotes escaped text changes nothing,
+// and still holds raw controls to one line.
+TEST(EscapeControlsTest, PassesEscapedTextThroughAndEscapesRawControls) {
+  const std::string quoted = EscapeForDisplay("x\nhint: forged\xff");
+  EXPECT_EQ(EscapeControls(quoted), quoted);
+  EXPECT_EQ(EscapeControls("a\nb\x1b"), "a\\nb\\x1b");
+}
+
 TEST(ToValidUtf8Test, ReplacesOnlyInvalidSequences) {
   EXPECT_EQ(ToValidUtf8("ok é"), "ok é");
   EXPECT_EQ(ToValidUtf8("oci:x\xff:v1"), "oci:x\xEF\xBF\xBD:v1");
