@@ -127,21 +127,33 @@ class Loader {
     RETURN_IF_ERROR(CheckStringArray(root, "members"));
     RETURN_IF_ERROR(CheckStringArray(root, "exclude"));
     RETURN_IF_ERROR(CheckStringArray(root, "default-members"));
-    for (const std::string& pattern :
-         root.workspace()->FindStringArray("members").value_or(
-             std::vector<std::string>{})) {
+    const std::vector<std::string> patterns =
+        root.workspace()->FindStringArray("members").value_or(
+            std::vector<std::string>{});
+    std::vector<TomlValue> kept;
+    for (const std::string& pattern : patterns) {
+      const std::vector<fs::path> matches = ExpandGlob(root_dir, pattern);
       std::vector<fs::path> dirs;
-      for (fs::path& match : ExpandGlob(root_dir, pattern)) {
+      for (const fs::path& match : matches) {
         std::error_code ec;
-        if (fs::is_directory(match, ec)) dirs.push_back(std::move(match));
+        if (fs::is_directory(match, ec)) dirs.push_back(match);
       }
       // As cargo: a pattern that matches nothing is taken literally, and
-      // then fails to load.
-      if (dirs.empty()) dirs.push_back(JoinNormal(root_dir, pattern));
+      // then fails to load; one that matches only files adds nothing.
+      if (matches.empty()) dirs.push_back(JoinNormal(root_dir, pattern));
+      bool all_excluded = HasGlobMeta(pattern) && !dirs.empty();
       for (const fs::path& dir : dirs) {
+        all_excluded =
+            all_excluded && IsExcluded(root, dir / kManifestName);
         RETURN_IF_ERROR(
             FindPathDeps(dir / kManifestName, ws_.root_manifest_path, false));
       }
+      // The skeleton lacks excluded directories, so there such a glob would
+      // match nothing and be taken literally. It adds no member: drop it.
+      if (!all_excluded) kept.push_back(TomlValue::String(pattern));
+    }
+    if (kept.size() != patterns.size()) {
+      root.workspace()->Set("members", TomlValue::Array(std::move(kept)));
     }
     if (root.package() != nullptr) {
       RETURN_IF_ERROR(

@@ -140,7 +140,8 @@ class Generator {
     text += "[workspace]\n";
     std::vector<std::string> members;
     if (glob_) {
-      members.push_back("\"crates/*\"");
+      members.push_back(rng_.Chance(50) ? "\"crates/*\"" : "\"crates/c*\"");
+      if (excluded_ >= 0) members.push_back("\"crates/s*\"");
     } else {
       for (const Crate& crate : crates_) {
         if (crate.name[0] == 'c')
@@ -155,8 +156,9 @@ class Generator {
       text +=
           "\n[workspace.package]\nversion = \"1.2.3\"\nedition = \"" +
           Edition() +
-          "\"\nauthors = [\"someone\"]\nlicense = \"MIT\"\nrust-version = "
-          "\"1.70\"\n";
+          "\"\nauthors = [\"someone\"]\nlicense = \"MIT\"\n"
+          "description = \"d\\u00e9j\u00e0 \\\"vu\\\"\"\npublish = false\n"
+          "keywords = [\"a\", \"b\"]\n";
     }
     if (inherit_deps_) {
       text += "\n[workspace.dependencies]\nserde = { version = \"1.0\", "
@@ -164,6 +166,8 @@ class Generator {
       for (const Crate& crate : crates_) {
         if (crate.outside) continue;
         text += crate.name + " = { path = \"" + crate.dir.substr(3) + "\" }\n";
+        text += "ws_" + crate.name + " = { path = \"" + crate.dir.substr(3) +
+                "\", package = \"" + crate.name + "\" }\n";
       }
     }
     if (rng_.Chance(25)) {
@@ -190,6 +194,7 @@ class Generator {
     const bool via_workspace =
         inherit_deps_ && !from.standalone && !to.outside && rng_.Chance(50);
     if (via_workspace) {
+      if (rng_.Chance(30)) key = "ws_" + to.name;  // renamed in the root
       parts.push_back("workspace = true");
     } else {
       parts.push_back("path = \"" + RelativePath(to.dir, from.dir) + "\"");
@@ -309,6 +314,7 @@ class Generator {
     // Dependencies.
     std::string deps, dev, build_deps, unix;
     std::vector<std::string> optional_keys;
+    std::vector<std::string> featured_keys;  // dependencies with features
     for (size_t j = 0; j < crates_.size(); ++j) {
       if (!CanDependOn(i, j) || !rng_.Chance(45)) continue;
       bool optional = false;
@@ -325,6 +331,8 @@ class Generator {
         unix += line;
       }
       if (optional) optional_keys.push_back(key);
+      if (!crates_[j].features.empty() && table <= 1 && rng_.Chance(40))
+        featured_keys.push_back(key);
     }
     if (excluded_ >= 0 && crate.name == "c0" && rng_.Chance(50)) {
       deps += "skipped = { path = \"../skipped\" }\n";
@@ -340,11 +348,24 @@ class Generator {
     if (!deps.empty()) text += "\n[dependencies]\n" + deps;
     if (!dev.empty()) text += "\n[dev-dependencies]\n" + dev;
     if (!build_deps.empty()) text += "\n[build-dependencies]\n" + build_deps;
-    if (!unix.empty()) text += "\n[target.'cfg(unix)'.dependencies]\n" + unix;
+    if (!unix.empty()) {
+      text += "\n[target." +
+              rng_.Pick<std::string>({"'cfg(unix)'", "'cfg(windows)'",
+                                      "x86_64-unknown-linux-gnu",
+                                      "'cfg(all(unix, target_pointer_width = \"64\"))'"}) +
+              ".dependencies]\n" + unix;
+    }
+    if (rng_.Chance(15)) {
+      text += "\n[target.'cfg(target_os = \"linux\")'.build-dependencies]\n"
+              "cc = \"1\"\n";
+    }
     if (features) {
       text += "\n[features]\ndefault = [\"f1\"]\nf1 = []\nf2 = [\"f1\"";
       for (const std::string& key : optional_keys) {
         text += rng_.Chance(50) ? ", \"dep:" + key + "\"" : ", \"" + key + "\"";
+      }
+      for (const std::string& key : featured_keys) {
+        text += rng_.Chance(50) ? ", \"" + key + "/f1\"" : ", \"" + key + "?/f2\"";
       }
       text += "]\n";
     }

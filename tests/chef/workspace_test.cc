@@ -78,6 +78,36 @@ TEST_F(WorkspaceTest, ExcludeRemovesGlobMembers) {
   EXPECT_EQ(ws->manifests.count(root_ / "crates" / "skip" / "Cargo.toml"), 0);
 }
 
+// A glob whose every match is excluded adds no member; the skeleton lacks
+// those directories, where cargo would take the glob literally and fail, so
+// the root manifest drops it.
+TEST_F(WorkspaceTest, GlobMatchingOnlyExcludedDirectoriesIsDropped) {
+  Write({{"Cargo.toml",
+          "[workspace]\nmembers = [\"crates/a\", \"crates/s*\"]\n"
+          "exclude = [\"crates/skip\"]\n"},
+         {"crates/a/Cargo.toml", Package("a")},
+         {"crates/skip/Cargo.toml", Package("skip")}});
+  absl::StatusOr<Workspace> ws = LoadWorkspace(root_ / "Cargo.toml");
+  ASSERT_THAT(ws, IsOk());
+  EXPECT_THAT(Describe(*ws), ElementsAre("a"));
+  EXPECT_THAT(ws->root().workspace()->FindStringArray("members"),
+              ::testing::Optional(ElementsAre("crates/a")));
+}
+
+// As cargo: a glob that matches only files adds nothing (only a pattern that
+// matches nothing at all is taken literally).
+TEST_F(WorkspaceTest, GlobMatchingOnlyFilesAddsNothing) {
+  Write({{"Cargo.toml",
+          "[workspace]\nmembers = [\"crates/*\", \"docs/*\"]\n"},
+         {"crates/a/Cargo.toml", Package("a")},
+         {"docs/README.md", "docs\n"}});
+  absl::StatusOr<Workspace> ws = LoadWorkspace(root_ / "Cargo.toml");
+  ASSERT_THAT(ws, IsOk());
+  EXPECT_THAT(Describe(*ws), ElementsAre("a"));
+  EXPECT_THAT(ws->root().workspace()->FindStringArray("members"),
+              ::testing::Optional(ElementsAre("crates/*", "docs/*")));
+}
+
 // cargo's `is_excluded` takes entries literally: a literal `members` entry
 // beats `exclude`, a glob does not, and ".." is never resolved.
 TEST_F(WorkspaceTest, ExcludeEntriesAreLiteralPathPrefixes) {
