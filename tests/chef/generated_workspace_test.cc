@@ -128,6 +128,46 @@ class Generator {
     return rng_.Pick<std::string>({"2015", "2018", "2021", "2024"});
   }
 
+  // [package.metadata] with every kind of TOML value: chef rewrites the
+  // manifest, and cargo metadata reports the table as it read it.
+  std::string Metadata() {
+    std::string text = "\n[package.metadata.gen]\n";
+    const std::vector<std::string> scalars = {
+        "1", "-17", "9223372036854775807", "0x1F", "0o17", "0b101", "1_000",
+        "1.5", "-0.25", "6.02e23", "1e-7", "true", "false",
+        "\"plain\"", "\"tab\\tquote\\\"back\\\\slash\"",
+        "\"\\u00e9\\U0001F600\"", "'literal \\ string'",
+        "\"\"\"\nmulti\nline\"\"\"", "'''\nraw\nmulti'''",
+        "1979-05-27T07:32:00Z", "1979-05-27T00:32:00.999999-07:00",
+        "1979-05-27T07:32:00", "1979-05-27", "07:32:00"};
+    const int keys = 1 + rng_.Below(5);
+    for (int k = 0; k < keys; ++k) {
+      text += "k" + std::to_string(k) + " = ";
+      switch (rng_.Below(4)) {
+        case 0:
+          text += rng_.Pick(scalars);
+          break;
+        case 1:
+          text += "[" + rng_.Pick(scalars) + ", " + rng_.Pick(scalars) + "]";
+          break;
+        case 2:
+          text += "{ a = " + rng_.Pick(scalars) + ", b.c = [" +
+                  rng_.Pick(scalars) + "] }";
+          break;
+        default:
+          text += "[[" + rng_.Pick(scalars) + "], { x = " + rng_.Pick(scalars) +
+                  " }]";
+      }
+      text += "\n";
+    }
+    if (rng_.Chance(50)) {
+      text += "\n[[package.metadata.gen.list]]\nname = \"one\"\n"
+              "\n[[package.metadata.gen.list]]\nname = \"two\"\n"
+              "sub.deep = 2\n";
+    }
+    return text;
+  }
+
   void WriteRoot() {
     std::string text;
     if (root_package_) {
@@ -249,6 +289,13 @@ class Generator {
     if (rng_.Chance(20)) {
       text += "\n[package.metadata.docs.rs]\nall-features = true\n";
     }
+    if (!crate.standalone && crate.dir.substr(0, 9) == "ws/crates" &&
+        rng_.Chance(15)) {
+      text += "workspace = \"" + RelativePath("ws", crate.dir) + "\"\n";
+    }
+    const bool autolib = !rng_.Chance(10);
+    if (!autolib) text += "autolib = false\n";
+    if (rng_.Chance(40)) text += Metadata();
     // Targets.
     const bool lib = rng_.Chance(75);
     const bool main = !lib || rng_.Chance(40);
@@ -269,7 +316,9 @@ class Generator {
         keys.push_back("crate-type = [\"staticlib\"]");
       }
       if (rng_.Chance(15)) keys.push_back("doctest = false");
-      if (!keys.empty() || rng_.Chance(10)) {
+      if (rng_.Chance(10)) keys.push_back("test = false");
+      if (rng_.Chance(10)) keys.push_back("edition = \"" + Edition() + "\"");
+      if (!keys.empty() || !autolib || rng_.Chance(10)) {
         text += "\n[lib]\n" + absl::StrJoin(keys, "\n") + "\n";
       }
       files_[dir + "/" + lib_path] = "";
@@ -286,6 +335,12 @@ class Generator {
     if (rng_.Chance(15)) files_[dir + "/tests/suite/main.rs"] = "";
     if (rng_.Chance(20)) files_[dir + "/benches/speed.rs"] = "";
     const bool features = !crate.features.empty();
+    if (!crate.standalone && rng_.Chance(10)) {  // a source outside the package
+      text += "\n[[bin]]\nname = \"shared-" + crate.name + "\"\npath = \"" +
+              RelativePath("ws/shared/main.rs", crate.dir) +
+              "\"\nedition = \"" + Edition() + "\"\ntest = false\n";
+      files_["ws/shared/main.rs"] = "";
+    }
     if (rng_.Chance(25)) {
       text += "\n[[bin]]\nname = \"explicit\"\npath = \"cli/explicit.rs\"\n";
       if (features && rng_.Chance(50)) text += "required-features = [\"f1\"]\n";
@@ -314,7 +369,8 @@ class Generator {
     // Dependencies.
     std::string deps, dev, build_deps, unix;
     std::vector<std::string> optional_keys;
-    std::vector<std::string> featured_keys;  // dependencies with features
+    // Dependencies with features, and whether they are optional.
+    std::vector<std::pair<std::string, bool>> featured_keys;
     for (size_t j = 0; j < crates_.size(); ++j) {
       if (!CanDependOn(i, j) || !rng_.Chance(45)) continue;
       bool optional = false;
@@ -332,7 +388,7 @@ class Generator {
       }
       if (optional) optional_keys.push_back(key);
       if (!crates_[j].features.empty() && table <= 1 && rng_.Chance(40))
-        featured_keys.push_back(key);
+        featured_keys.emplace_back(key, optional);
     }
     if (excluded_ >= 0 && crate.name == "c0" && rng_.Chance(50)) {
       deps += "skipped = { path = \"../skipped\" }\n";
@@ -364,8 +420,9 @@ class Generator {
       for (const std::string& key : optional_keys) {
         text += rng_.Chance(50) ? ", \"dep:" + key + "\"" : ", \"" + key + "\"";
       }
-      for (const std::string& key : featured_keys) {
-        text += rng_.Chance(50) ? ", \"" + key + "/f1\"" : ", \"" + key + "?/f2\"";
+      for (const auto& [key, optional] : featured_keys) {
+        text += optional && rng_.Chance(50) ? ", \"" + key + "?/f2\""
+                                            : ", \"" + key + "/f1\"";
       }
       text += "]\n";
     }
