@@ -567,6 +567,60 @@ TEST_F(GeneratedWorkspaceTest, SkeletonMetadataMatchesOriginal) {
       ++failures;
       continue;
     }
+    // `--bin` for one member: cargo accepts the pruned skeleton and still
+    // describes that package as the original does.
+    std::vector<const RecipePackage*> members;
+    for (const RecipePackage& package : recipe->packages) {
+      if (package.member) members.push_back(&package);
+    }
+    const RecipePackage& selected = *members[seed % members.size()];
+    absl::StatusOr<Recipe> pruned = Prepare({ws, selected.name});
+    if (!pruned.ok()) {
+      ADD_FAILURE() << "preparing with --bin " << selected.name << ": "
+                    << pruned.status();
+      ++failures;
+      continue;
+    }
+    const fs::path pruned_skeleton = dir / "skeleton-bin";
+    if (absl::Status written = WriteSkeleton(*pruned, pruned_skeleton);
+        !written.ok()) {
+      ADD_FAILURE() << "writing the --bin skeleton: " << written;
+      ++failures;
+      continue;
+    }
+    const auto pruned_got = testing::NormalizedMetadata(
+        *cargo, SkeletonWorkspaceRoot(*pruned, pruned_skeleton),
+        pruned_skeleton, root_);
+    // Pruning may shrink the skeleton root (outside packages dropped): name
+    // paths from the full one's.
+    fs::path pruned_base = ws;
+    for (const auto& part : fs::path(pruned->workspace_root)) {
+      if (part != ".") pruned_base = pruned_base.parent_path();
+    }
+    const std::string shift = pruned_base.lexically_relative(base).string();
+    auto same_package = [&](const nlohmann::json& metadata,
+                            const std::string& prefix) {
+      for (const auto& package : metadata["packages"]) {
+        if (package["name"] != selected.name) continue;
+        std::string text = package.dump(1);
+        if (prefix == "." || prefix.empty()) return text;
+        const std::string from = "<base>";
+        const std::string to = "<base>/" + prefix;
+        for (size_t at = text.find(from); at != std::string::npos;
+             at = text.find(from, at + to.size())) {
+          text.replace(at, from.size(), to);
+        }
+        return text;
+      }
+      return std::string("(missing)");
+    };
+    if (!pruned_got.is_object() ||
+        same_package(pruned_got, shift) != same_package(want, ".")) {
+      EXPECT_EQ(same_package(pruned_got, shift), same_package(want, "."))
+          << "--bin " << selected.name;
+      ++failures;
+      continue;
+    }
     ++checked;
     if (keep == nullptr) fs::remove_all(dir);
   }
