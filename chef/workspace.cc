@@ -143,8 +143,7 @@ class Loader {
       if (matches.empty()) dirs.push_back(JoinNormal(root_dir, pattern));
       bool all_excluded = HasGlobMeta(pattern) && !dirs.empty();
       for (const fs::path& dir : dirs) {
-        all_excluded =
-            all_excluded && IsExcluded(root, dir / kManifestName);
+        all_excluded = all_excluded && IsExcluded(root, dir / kManifestName);
         RETURN_IF_ERROR(
             FindPathDeps(dir / kManifestName, ws_.root_manifest_path, false));
       }
@@ -174,11 +173,10 @@ class Loader {
     if (is_path_dep && !IsWithin(manifest_path.parent_path(), root.dir())) {
       ASSIGN_OR_RETURN(
           const fs::path its_root,
-          AnnotateMissing(
-              FindWorkspaceRoot(manifest_path),
-              absl::StrFormat("loading path dependency %s of %s",
-                              manifest_path.parent_path().string(),
-                              referrer.string())));
+          AnnotateMissing(FindWorkspaceRoot(manifest_path),
+                          absl::StrFormat("loading path dependency %s of %s",
+                                          manifest_path.parent_path().string(),
+                                          referrer.string())));
       if (its_root != ws_.root_manifest_path) {
         outside_.push_back(manifest_path);
         return absl::OkStatus();

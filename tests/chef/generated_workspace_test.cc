@@ -96,7 +96,8 @@ class Generator {
   Files Generate() {
     const int members = 1 + rng_.Below(5);
     for (int i = 0; i < members; ++i) {
-      crates_.push_back({"c" + std::to_string(i), "ws/crates/c" + std::to_string(i)});
+      crates_.push_back(
+          {"c" + std::to_string(i), "ws/crates/c" + std::to_string(i)});
     }
     if (rng_.Chance(40)) {  // a path dependency nested in a member
       crates_.push_back({"nested", "ws/crates/c0/nested"});
@@ -133,13 +134,30 @@ class Generator {
   std::string Metadata() {
     std::string text = "\n[package.metadata.gen]\n";
     const std::vector<std::string> scalars = {
-        "1", "-17", "9223372036854775807", "0x1F", "0o17", "0b101", "1_000",
-        "1.5", "-0.25", "6.02e23", "1e-7", "true", "false",
-        "\"plain\"", "\"tab\\tquote\\\"back\\\\slash\"",
-        "\"\\u00e9\\U0001F600\"", "'literal \\ string'",
-        "\"\"\"\nmulti\nline\"\"\"", "'''\nraw\nmulti'''",
-        "1979-05-27T07:32:00Z", "1979-05-27T00:32:00.999999-07:00",
-        "1979-05-27T07:32:00", "1979-05-27", "07:32:00"};
+        "1",
+        "-17",
+        "9223372036854775807",
+        "0x1F",
+        "0o17",
+        "0b101",
+        "1_000",
+        "1.5",
+        "-0.25",
+        "6.02e23",
+        "1e-7",
+        "true",
+        "false",
+        "\"plain\"",
+        "\"tab\\tquote\\\"back\\\\slash\"",
+        "\"\\u00e9\\U0001F600\"",
+        "'literal \\ string'",
+        "\"\"\"\nmulti\nline\"\"\"",
+        "'''\nraw\nmulti'''",
+        "1979-05-27T07:32:00Z",
+        "1979-05-27T00:32:00.999999-07:00",
+        "1979-05-27T07:32:00",
+        "1979-05-27",
+        "07:32:00"};
     const int keys = 1 + rng_.Below(5);
     for (int k = 0; k < keys; ++k) {
       text += "k" + std::to_string(k) + " = ";
@@ -161,9 +179,10 @@ class Generator {
       text += "\n";
     }
     if (rng_.Chance(50)) {
-      text += "\n[[package.metadata.gen.list]]\nname = \"one\"\n"
-              "\n[[package.metadata.gen.list]]\nname = \"two\"\n"
-              "sub.deep = 2\n";
+      text +=
+          "\n[[package.metadata.gen.list]]\nname = \"one\"\n"
+          "\n[[package.metadata.gen.list]]\nname = \"two\"\n"
+          "sub.deep = 2\n";
     }
     return text;
   }
@@ -193,16 +212,16 @@ class Generator {
     if (rng_.Chance(30)) text += "default-members = [\"crates/c0\"]\n";
     text += "resolver = \"" + rng_.Pick<std::string>({"1", "2", "3"}) + "\"\n";
     if (inherit_package_) {
-      text +=
-          "\n[workspace.package]\nversion = \"1.2.3\"\nedition = \"" +
-          Edition() +
-          "\"\nauthors = [\"someone\"]\nlicense = \"MIT\"\n"
-          "description = \"d\\u00e9j\u00e0 \\\"vu\\\"\"\npublish = false\n"
-          "keywords = [\"a\", \"b\"]\n";
+      text += "\n[workspace.package]\nversion = \"1.2.3\"\nedition = \"" +
+              Edition() +
+              "\"\nauthors = [\"someone\"]\nlicense = \"MIT\"\n"
+              "description = \"d\\u00e9j\u00e0 \\\"vu\\\"\"\npublish = false\n"
+              "keywords = [\"a\", \"b\"]\n";
     }
     if (inherit_deps_) {
-      text += "\n[workspace.dependencies]\nserde = { version = \"1.0\", "
-              "default-features = false }\n";
+      text +=
+          "\n[workspace.dependencies]\nserde = { version = \"1.0\", "
+          "default-features = false }\n";
       for (const Crate& crate : crates_) {
         if (crate.outside) continue;
         text += crate.name + " = { path = \"" + crate.dir.substr(3) + "\" }\n";
@@ -325,7 +344,8 @@ class Generator {
     }
     if (main) files_[dir + "/src/main.rs"] = "";
     if (!lib && !autobins) {  // else the package would have no target
-      text += "\n[[bin]]\nname = \"" + crate.name + "\"\npath = \"src/main.rs\"\n";
+      text +=
+          "\n[[bin]]\nname = \"" + crate.name + "\"\npath = \"src/main.rs\"\n";
     }
     if (rng_.Chance(40)) files_[dir + "/src/bin/tool.rs"] = "";
     if (rng_.Chance(25)) files_[dir + "/src/bin/multi/main.rs"] = "";
@@ -406,14 +426,15 @@ class Generator {
     if (!build_deps.empty()) text += "\n[build-dependencies]\n" + build_deps;
     if (!unix.empty()) {
       text += "\n[target." +
-              rng_.Pick<std::string>({"'cfg(unix)'", "'cfg(windows)'",
-                                      "x86_64-unknown-linux-gnu",
-                                      "'cfg(all(unix, target_pointer_width = \"64\"))'"}) +
+              rng_.Pick<std::string>(
+                  {"'cfg(unix)'", "'cfg(windows)'", "x86_64-unknown-linux-gnu",
+                   "'cfg(all(unix, target_pointer_width = \"64\"))'"}) +
               ".dependencies]\n" + unix;
     }
     if (rng_.Chance(15)) {
-      text += "\n[target.'cfg(target_os = \"linux\")'.build-dependencies]\n"
-              "cc = \"1\"\n";
+      text +=
+          "\n[target.'cfg(target_os = \"linux\")'.build-dependencies]\n"
+          "cc = \"1\"\n";
     }
     if (features) {
       text += "\n[features]\ndefault = [\"f1\"]\nf1 = []\nf2 = [\"f1\"";
@@ -488,8 +509,8 @@ std::set<std::string> NonMemberPackages(const std::string& cargo,
     const std::string relative =
         dir == "<base>" ? "." : dir.substr(std::string("<base>/").size());
     if (!out.insert(relative).second) continue;
-    const nlohmann::json its = testing::NormalizedMetadata(
-        cargo, base / relative, base, scratch);
+    const nlohmann::json its =
+        testing::NormalizedMetadata(cargo, base / relative, base, scratch);
     if (!its.is_object()) continue;  // NormalizedMetadata failed the test
     for (const auto& package : its["packages"]) add_path_deps(package, false);
   }
@@ -504,15 +525,17 @@ TEST_F(GeneratedWorkspaceTest, SkeletonMetadataMatchesOriginal) {
   const int count = EnvInt("COOK_GENERATED_WORKSPACES", 200);
   const int first = EnvInt("COOK_GENERATED_SEED", 1);
   const char* keep = std::getenv("COOK_GENERATED_KEEP");
-  const fs::path cases = keep != nullptr && *keep != '\0' ? fs::path(keep)
-                                                          : root_ / "cases";
+  const fs::path cases =
+      keep != nullptr && *keep != '\0' ? fs::path(keep) : root_ / "cases";
   int failures = 0;
   int checked = 0;
   for (int seed = first; seed < first + count && failures < 5; ++seed) {
     const std::string reproduce = absl::StrCat(
-        "seed ", seed, "; reproduce with: bazel test "
+        "seed ", seed,
+        "; reproduce with: bazel test "
         "//tests/chef:generated_workspace_test --test_output=errors "
-        "--test_env=COOK_GENERATED_SEED=", seed,
+        "--test_env=COOK_GENERATED_SEED=",
+        seed,
         " --test_env=COOK_GENERATED_WORKSPACES=1 "
         "--test_env=COOK_GENERATED_KEEP=/tmp/cook-generated");
     SCOPED_TRACE(reproduce);
@@ -562,7 +585,8 @@ TEST_F(GeneratedWorkspaceTest, SkeletonMetadataMatchesOriginal) {
     const std::set<std::string> read_by_cargo =
         NonMemberPackages(*cargo, want, base, patches, root_);
     if (in_recipe != read_by_cargo) {
-      EXPECT_EQ(absl::StrJoin(in_recipe, " "), absl::StrJoin(read_by_cargo, " "))
+      EXPECT_EQ(absl::StrJoin(in_recipe, " "),
+                absl::StrJoin(read_by_cargo, " "))
           << "non-member local packages: the recipe's vs those cargo reads";
       ++failures;
       continue;

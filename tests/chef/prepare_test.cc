@@ -425,9 +425,8 @@ TEST_F(PrepareTest, DeeplyNestedTomlIsAnErrorInEveryFile) {
   std::string deep_header = "\n[a";
   for (int i = 0; i < 10000; ++i) deep_header += ".a";
   deep_header += "]\n";
-  for (const char* file : {"Cargo.toml", "app/Cargo.toml",
-                           ".cargo/config.toml", "Cargo.lock",
-                           "rust-toolchain.toml"}) {
+  for (const char* file : {"Cargo.toml", "app/Cargo.toml", ".cargo/config.toml",
+                           "Cargo.lock", "rust-toolchain.toml"}) {
     SCOPED_TRACE(file);
     const fs::path dir = WriteFixture({{file, "", deep_header}});
     EXPECT_THAT(Prepare({dir, ""}),
@@ -439,11 +438,11 @@ TEST_F(PrepareTest, DeeplyNestedTomlIsAnErrorInEveryFile) {
       WriteFixture({{"other/Cargo.toml", "",
                      "\n[package.metadata]\nx = " + std::string(10000, '[') +
                          std::string(10000, ']') + "\n"}});
-  EXPECT_THAT(Prepare({dir, ""}),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       AllOf(StartsWith((dir / "other/Cargo.toml").string() +
-                                        ":"),
-                             HasSubstr("nested more than 80"))));
+  EXPECT_THAT(
+      Prepare({dir, ""}),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               AllOf(StartsWith((dir / "other/Cargo.toml").string() + ":"),
+                     HasSubstr("nested more than 80"))));
 }
 
 TEST_F(PrepareTest, MissingPathDependencyNamesWhoWantsIt) {

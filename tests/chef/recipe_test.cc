@@ -114,17 +114,17 @@ TEST(RecipeTest, DigestIsSha256OfTheBytes) {
 // brackets inside strings do not count.
 TEST(RecipeTest, DeeplyNestedJsonIsRejected) {
   const std::string deep(1000000, '[');
-  EXPECT_THAT(ParseRecipe(deep, "recipe.json"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("recipe.json: JSON nested more than 16 deep")));
   EXPECT_THAT(
-      ParseRecipe("{\"format\": \"cook-recipe\", \"bin\": " + deep,
-                  "recipe.json"),
+      ParseRecipe(deep, "recipe.json"),
       StatusIs(absl::StatusCode::kInvalidArgument,
-               HasSubstr("nested more than 16 deep")));
+               HasSubstr("recipe.json: JSON nested more than 16 deep")));
+  EXPECT_THAT(ParseRecipe("{\"format\": \"cook-recipe\", \"bin\": " + deep,
+                          "recipe.json"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("nested more than 16 deep")));
   Recipe recipe;
-  recipe.files["Cargo.toml"] = std::string(1000, '[') + "\"\\" +
-                               std::string(1000, '{');
+  recipe.files["Cargo.toml"] =
+      std::string(1000, '[') + "\"\\" + std::string(1000, '{');
   EXPECT_THAT(ParseRecipe(SerializeRecipe(recipe), "recipe.json"),
               IsOkAndHolds(recipe));
 }

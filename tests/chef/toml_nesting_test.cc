@@ -43,8 +43,7 @@ std::string Arrays(int depth) {
   return "x = " + Repeat("[", depth) + Repeat("]", depth) + "\n";
 }
 std::string InlineTables(int depth) {
-  return "x = " + Repeat("{ x = ", depth) + "true" + Repeat(" }", depth) +
-         "\n";
+  return "x = " + Repeat("{ x = ", depth) + "true" + Repeat(" }", depth) + "\n";
 }
 
 // Runs `body` on a thread with a small stack: what passes here leaves the
@@ -104,9 +103,8 @@ TEST(TomlNestingTest, EveryKindOfDeepNestingIsAnError) {
 // Exactly cargo's limits (cargo 1.95: 80 accepted, 81 refused), for each
 // construct alone.
 TEST(TomlNestingTest, CargosLimitsExactly) {
-  for (const auto& make :
-       std::vector<std::function<std::string(int)>>{Header, Dotted, Arrays,
-                                                    InlineTables}) {
+  for (const auto& make : std::vector<std::function<std::string(int)>>{
+           Header, Dotted, Arrays, InlineTables}) {
     SCOPED_TRACE(make(2));
     EXPECT_THAT(ParseToml(make(80), "t.toml"), IsOk());
     EXPECT_THAT(ParseToml(make(81), "t.toml"),
@@ -121,14 +119,14 @@ TEST(TomlNestingTest, BracketsAndDotsInStringsAndCommentsDoNotCount) {
   const std::string dots = Repeat(".", 500);
   const std::string text = absl::StrCat(
       "# ", many, "\n",                                  //
-      "a = \"", many, "\\\"", many, "\"\n",               //
-      "b = '", many, "'\n",                               //
+      "a = \"", many, "\\\"", many, "\"\n",              //
+      "b = '", many, "'\n",                              //
       "c = \"\"\"\n", many, "\n\"", many, "\"\"\"\"\n",  //
-      "d = '''", many, "\n'''\n",                         //
+      "d = '''", many, "\n'''\n",                        //
       "\"", dots, "\" = [\"", many, "\", '", many, "']  # ", many, "\n",
-      "e = 1979-05-27 07:32:00\n",                        //
-      "f = [1979-05-27 07:32:00, { x = 'y' }, [], ]\n",   //
-      "[\"", dots, ".\".'", dots, "']\n",                 //
+      "e = 1979-05-27 07:32:00\n",                       //
+      "f = [1979-05-27 07:32:00, { x = 'y' }, [], ]\n",  //
+      "[\"", dots, ".\".'", dots, "']\n",                //
       "g = { \"", dots, "\" = 1, h.i = [] }\n");
   absl::StatusOr<TomlTable> doc = ParseToml(text, "t.toml");
   ASSERT_THAT(doc, IsOk());
@@ -140,9 +138,9 @@ TEST(TomlNestingTest, BracketsAndDotsInStringsAndCommentsDoNotCount) {
 // within cargo's limits, and everything chef does with it stays far from
 // the end of even a small stack.
 TEST(TomlNestingTest, DeepestAcceptedDocumentIsSafeOnASmallStack) {
-  const std::string text = "[" + DottedKey(40) + "]\n" + DottedKey(20) +
-                           " = " + Repeat("[{ a = ", 10) + "1" +
-                           Repeat(" }]", 10) + "\n";
+  const std::string text = "[" + DottedKey(40) + "]\n" + DottedKey(20) + " = " +
+                           Repeat("[{ a = ", 10) + "1" + Repeat(" }]", 10) +
+                           "\n";
   OnSmallStack([&] {
     absl::StatusOr<TomlTable> doc = ParseToml(text, "t.toml");
     ASSERT_THAT(doc, IsOk());
@@ -156,9 +154,9 @@ TEST(TomlNestingTest, DeepestAcceptedDocumentIsSafeOnASmallStack) {
 // Keys and values each within cargo's limits can still build a tree deeper
 // than 80, which chef would write back as a header cargo refuses.
 TEST(TomlNestingTest, TreeDeeperThanEightyIsAnError) {
-  const std::string text = "[" + DottedKey(40) + "]\n" + DottedKey(20) +
-                           " = " + Repeat("[{ a = ", 11) + "1" +
-                           Repeat(" }]", 11) + "\n";
+  const std::string text = "[" + DottedKey(40) + "]\n" + DottedKey(20) + " = " +
+                           Repeat("[{ a = ", 11) + "1" + Repeat(" }]", 11) +
+                           "\n";
   EXPECT_THAT(ParseToml(text, "t.toml"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        AllOf(StartsWith("t.toml:2:"),
@@ -167,8 +165,8 @@ TEST(TomlNestingTest, TreeDeeperThanEightyIsAnError) {
 
 // TOML++ 3.3 asserted (aborted) on these instead of reporting them.
 TEST(TomlNestingTest, InputsThatAbortedTomlPlusPlusAreErrors) {
-  for (const char* text : {"[.", "[ .a]", "[[\r]]", "[\xC3\xA9]", "a=[}",
-                           "a = [1,}", "-=[}"}) {
+  for (const char* text :
+       {"[.", "[ .a]", "[[\r]]", "[\xC3\xA9]", "a=[}", "a = [1,}", "-=[}"}) {
     SCOPED_TRACE(text);
     EXPECT_THAT(ParseToml(text, "t.toml"),
                 StatusIs(absl::StatusCode::kInvalidArgument));
@@ -179,10 +177,37 @@ TEST(TomlNestingTest, InputsThatAbortedTomlPlusPlusAreErrors) {
 // that steer the scan and the parser.
 TEST(TomlNestingTest, ArbitraryTextNeverCrashes) {
   std::mt19937 rng(1234);
-  const std::vector<std::string> pieces = {
-      "[", "]", "{", "}", "\"", "'", "=", ".", ",", "#", "\\", " ", "\n",
-      "\t", "\r", "a", "1", "-", "+", ":", "T", "\xC3\xA9", "\xE2\x80\xA8",
-      "\x01", "\x7F", "\"\"\"", "'''", "[[", "]]", "true", "1979-05-27"};
+  const std::vector<std::string> pieces = {"[",
+                                           "]",
+                                           "{",
+                                           "}",
+                                           "\"",
+                                           "'",
+                                           "=",
+                                           ".",
+                                           ",",
+                                           "#",
+                                           "\\",
+                                           " ",
+                                           "\n",
+                                           "\t",
+                                           "\r",
+                                           "a",
+                                           "1",
+                                           "-",
+                                           "+",
+                                           ":",
+                                           "T",
+                                           "\xC3\xA9",
+                                           "\xE2\x80\xA8",
+                                           "\x01",
+                                           "\x7F",
+                                           "\"\"\"",
+                                           "'''",
+                                           "[[",
+                                           "]]",
+                                           "true",
+                                           "1979-05-27"};
   for (int round = 0; round < 30000; ++round) {
     std::string text;
     for (int n = rng() % 60; n > 0; --n) text += pieces[rng() % pieces.size()];

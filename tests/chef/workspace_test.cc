@@ -97,8 +97,7 @@ TEST_F(WorkspaceTest, GlobMatchingOnlyExcludedDirectoriesIsDropped) {
 // As cargo: a glob that matches only files adds nothing (only a pattern that
 // matches nothing at all is taken literally).
 TEST_F(WorkspaceTest, GlobMatchingOnlyFilesAddsNothing) {
-  Write({{"Cargo.toml",
-          "[workspace]\nmembers = [\"crates/*\", \"docs/*\"]\n"},
+  Write({{"Cargo.toml", "[workspace]\nmembers = [\"crates/*\", \"docs/*\"]\n"},
          {"crates/a/Cargo.toml", Package("a")},
          {"docs/README.md", "docs\n"}});
   absl::StatusOr<Workspace> ws = LoadWorkspace(root_ / "Cargo.toml");
@@ -127,8 +126,9 @@ TEST_F(WorkspaceTest, ExcludeEntriesAreLiteralPathPrefixes) {
 // root is a member; without it, a plain local package.
 TEST_F(WorkspaceTest, OutsidePathDependencyPointingBackIsAMember) {
   Write({{"ws/Cargo.toml",
-          Package("root", "[dependencies]\nback = { path = \"../back\" }\n"
-                          "away = { path = \"../away\" }\n[workspace]\n")},
+          Package("root",
+                  "[dependencies]\nback = { path = \"../back\" }\n"
+                  "away = { path = \"../away\" }\n[workspace]\n")},
          {"back/Cargo.toml", Package("back", "workspace = \"../ws\"\n")},
          {"away/Cargo.toml", Package("away")}});
   absl::StatusOr<Workspace> ws = LoadWorkspace(root_ / "ws" / "Cargo.toml");
