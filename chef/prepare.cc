@@ -16,6 +16,7 @@
 #include "chef/masking.h"
 #include "chef/prune.h"
 #include "chef/targets.h"
+#include "chef/toml_nesting.h"
 #include "chef/toml_parser.h"
 #include "chef/workspace.h"
 
@@ -139,6 +140,9 @@ absl::StatusOr<Recipe> Prepare(const PrepareOptions& options) {
   ASSIGN_OR_RETURN(std::optional<std::string> lock_text,
                    ReadOptionalText(lock_path));
   if (lock_text) {
+    // Read line by line, never as a tree, but cargo refuses it past the
+    // same limits: say so here rather than after a build starts.
+    RETURN_IF_ERROR(CheckTomlNesting(*lock_text, lock_path.string()));
     ASSIGN_OR_RETURN(lock, Lockfile::Parse(*lock_text, lock_path.string()));
   }
 
@@ -192,6 +196,9 @@ absl::StatusOr<Recipe> Prepare(const PrepareOptions& options) {
     ASSIGN_OR_RETURN(std::optional<std::string> text,
                      ReadOptionalText(root_dir / name));
     if (!text) continue;
+    if (std::string_view(name) == "rust-toolchain.toml") {
+      RETURN_IF_ERROR(CheckTomlNesting(*text, (root_dir / name).string()));
+    }
     recipe.files[relative(root_dir / name)] = *std::move(text);
     recipe.toolchain_file = relative(root_dir / name);
   }

@@ -44,6 +44,33 @@ bool IsSafeRelative(std::string_view path) {
   return true;
 }
 
+// A recipe nests six deep (packages, targets, crate types). Deeper JSON is
+// refused before it is parsed: nlohmann's parser and destructor keep their
+// own stacks, but nothing is gained by building a tree nobody reads.
+constexpr int kMaxRecipeNesting = 16;
+
+bool NestsTooDeep(std::string_view text) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxRecipeNesting) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
 class Reader {
  public:
   explicit Reader(std::string_view path) : path_(path) {}
@@ -203,6 +230,12 @@ std::string RecipeDigest(std::string_view serialized) {
 absl::StatusOr<Recipe> ParseRecipe(std::string_view text,
                                    std::string_view path) {
   const Reader reader(path);
+  if (NestsTooDeep(text)) {
+    return reader.Error(absl::StrFormat(
+        "JSON nested more than %d deep; hint: prepare the recipe again with "
+        "`cook prepare`",
+        kMaxRecipeNesting));
+  }
   const Json json = Json::parse(text.begin(), text.end(), nullptr,
                                 /*allow_exceptions=*/false);
   if (json.is_discarded() || !json.is_object()) {

@@ -6,6 +6,11 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
+#include "chef/toml_nesting.h"
+// TOML++ 3.3 asserts, rather than reports, on some malformed input (`[.`,
+// `[é`, `a = [}`): with the assertions off, its parser goes on to report
+// an error on each of them. Nothing else includes TOML++.
+#define TOML_ASSERT(expr) static_cast<void>(0)
 #include "toml++/toml.h"
 
 namespace cook::chef {
@@ -154,6 +159,10 @@ toml::table ToToml(const TomlTable& table, bool is_inline) {
 
 absl::StatusOr<TomlTable> ParseToml(std::string_view text,
                                     std::string_view path) {
+  // Before TOML++: it builds and destroys the tree recursively.
+  if (absl::Status nesting = CheckTomlNesting(text, path); !nesting.ok()) {
+    return nesting;
+  }
   toml::parse_result doc = toml::parse(text, std::string_view(path));
   if (!doc) {
     const toml::source_position& at = doc.error().source().begin;

@@ -12,7 +12,8 @@
 
 namespace cook::chef {
 
-// Parses a TOML document. A syntax error is InvalidArgument
+// Parses a TOML document. A syntax error, or nesting past the limits of
+// chef/toml_nesting.h (cargo's), is InvalidArgument
 // "`path`:LINE:COLUMN: message".
 absl::StatusOr<TomlTable> ParseToml(std::string_view text,
                                     std::string_view path);

@@ -43,8 +43,25 @@ const TomlTable* WorkspaceSubtable(const Manifest& manifest,
   return workspace ? workspace->FindTable(key) : nullptr;
 }
 
-// cargo's `is_excluded`: below an `exclude` entry and not below a literal
-// `members` entry.
+// True when `path` (lexically normal) starts with `base / entry` component by
+// component, as cargo's `Path::starts_with(root.join(entry))`: `entry` is taken
+// literally (glob characters included), "." components and repeated or
+// trailing separators are ignored, and ".." is never resolved, so an entry
+// with ".." matches nothing.
+bool StartsWithJoined(const fs::path& path, const fs::path& base,
+                      std::string_view entry) {
+  const fs::path joined = base / fs::path(entry);
+  auto p = path.begin();
+  for (const fs::path& component : joined) {
+    if (component.empty() || component == ".") continue;
+    if (p == path.end() || *p != component) return false;
+    ++p;
+  }
+  return true;
+}
+
+// cargo's `is_excluded`: below an `exclude` entry and not below a `members`
+// entry, both taken literally (a glob in `members` protects nothing).
 bool IsExcluded(const Manifest& root, const fs::path& manifest_path) {
   const TomlTable* workspace = root.workspace();
   if (workspace == nullptr) return false;
@@ -52,7 +69,7 @@ bool IsExcluded(const Manifest& root, const fs::path& manifest_path) {
   auto below_any = [&](std::string_view key) {
     for (const std::string& entry :
          workspace->FindStringArray(key).value_or(std::vector<std::string>{})) {
-      if (IsWithin(manifest_path, JoinNormal(root_dir, entry))) return true;
+      if (StartsWithJoined(manifest_path, root_dir, entry)) return true;
     }
     return false;
   };
@@ -110,21 +127,32 @@ class Loader {
     RETURN_IF_ERROR(CheckStringArray(root, "members"));
     RETURN_IF_ERROR(CheckStringArray(root, "exclude"));
     RETURN_IF_ERROR(CheckStringArray(root, "default-members"));
-    for (const std::string& pattern :
-         root.workspace()->FindStringArray("members").value_or(
-             std::vector<std::string>{})) {
+    const std::vector<std::string> patterns =
+        root.workspace()->FindStringArray("members").value_or(
+            std::vector<std::string>{});
+    std::vector<TomlValue> kept;
+    for (const std::string& pattern : patterns) {
+      const std::vector<fs::path> matches = ExpandGlob(root_dir, pattern);
       std::vector<fs::path> dirs;
-      for (fs::path& match : ExpandGlob(root_dir, pattern)) {
+      for (const fs::path& match : matches) {
         std::error_code ec;
-        if (fs::is_directory(match, ec)) dirs.push_back(std::move(match));
+        if (fs::is_directory(match, ec)) dirs.push_back(match);
       }
       // As cargo: a pattern that matches nothing is taken literally, and
-      // then fails to load.
-      if (dirs.empty()) dirs.push_back(JoinNormal(root_dir, pattern));
+      // then fails to load; one that matches only files adds nothing.
+      if (matches.empty()) dirs.push_back(JoinNormal(root_dir, pattern));
+      bool all_excluded = HasGlobMeta(pattern) && !dirs.empty();
       for (const fs::path& dir : dirs) {
+        all_excluded = all_excluded && IsExcluded(root, dir / kManifestName);
         RETURN_IF_ERROR(
             FindPathDeps(dir / kManifestName, ws_.root_manifest_path, false));
       }
+      // The skeleton lacks excluded directories, so there such a glob would
+      // match nothing and be taken literally. It adds no member: drop it.
+      if (!all_excluded) kept.push_back(TomlValue::String(pattern));
+    }
+    if (kept.size() != patterns.size()) {
+      root.workspace()->Set("members", TomlValue::Array(std::move(kept)));
     }
     if (root.package() != nullptr) {
       RETURN_IF_ERROR(
@@ -140,9 +168,24 @@ class Loader {
                             const fs::path& referrer, bool is_path_dep) {
     if (members_.count(manifest_path)) return absl::OkStatus();
     const Manifest& root = ws_.root();
-    if ((is_path_dep && !IsWithin(manifest_path.parent_path(), root.dir())) ||
-        IsExcluded(root, manifest_path)) {
-      outside_.push_back(manifest_path);
+    // A path dependency outside the root is a member only when its own
+    // workspace is this one (`package.workspace` pointing here).
+    if (is_path_dep && !IsWithin(manifest_path.parent_path(), root.dir())) {
+      ASSIGN_OR_RETURN(
+          const fs::path its_root,
+          AnnotateMissing(FindWorkspaceRoot(manifest_path),
+                          absl::StrFormat("loading path dependency %s of %s",
+                                          manifest_path.parent_path().string(),
+                                          referrer.string())));
+      if (its_root != ws_.root_manifest_path) {
+        outside_.push_back(manifest_path);
+        return absl::OkStatus();
+      }
+    }
+    if (IsExcluded(root, manifest_path)) {
+      // An excluded path dependency is still a package the build reads; an
+      // excluded directory that only `members` (a glob) named is not.
+      if (is_path_dep) outside_.push_back(manifest_path);
       return absl::OkStatus();
     }
     ASSIGN_OR_RETURN(
@@ -371,9 +414,14 @@ absl::StatusOr<fs::path> FindWorkspaceRoot(const fs::path& manifest_path) {
     std::error_code ec;
     if (fs::exists(candidate, ec)) {
       ASSIGN_OR_RETURN(Manifest ancestor, ReadManifest(candidate));
-      if (ancestor.workspace() != nullptr &&
-          !IsExcluded(ancestor, manifest_path)) {
-        return candidate;
+      if (ancestor.workspace() != nullptr) {
+        if (!IsExcluded(ancestor, manifest_path)) return candidate;
+      } else if (const TomlTable* package = ancestor.package()) {
+        // As cargo: an ancestor package's `package.workspace` answers for
+        // the packages below it too.
+        if (auto root = package->FindString("workspace")) {
+          return JoinNormal(ancestor.dir(), *root) / kManifestName;
+        }
       }
     }
     if (dir == dir.root_path() || dir.empty()) break;

@@ -1,9 +1,13 @@
 #ifndef COOK_CHEF_WORKSPACE_H_
 #define COOK_CHEF_WORKSPACE_H_
 
-// Workspace discovery as cargo does it, from the manifests alone: the root
-// found from any member, `members` globs, `exclude`, virtual and non-virtual
-// roots, path dependencies inside the root as implicit members. Also loads
+// Workspace discovery as cargo does it (cargo's `find_root`, `find_members`,
+// `find_path_deps`, `is_excluded`), from the manifests alone: the root found
+// from any member, `members` globs, `exclude`, virtual and non-virtual roots,
+// path dependencies inside the root as implicit members. A members glob whose
+// every match is excluded is removed from the root manifest's `members`: it
+// adds no member, and the skeleton, which lacks the excluded directories,
+// would make cargo take it literally. Also loads
 // every other local package the build reads: path dependencies outside the
 // root (or excluded), and [patch]/[replace] path entries.
 

@@ -418,6 +418,33 @@ TEST_F(PrepareTest, TomlSyntaxErrorNamesPathLineAndColumn) {
                 HasSubstr(": error while parsing"))));
 }
 
+// Issue 10 defect 7: a table header 10,000 keys deep crashed prepare (a
+// stack overflow). Every TOML file prepare reads gets cargo's limit, with
+// the file named.
+TEST_F(PrepareTest, DeeplyNestedTomlIsAnErrorInEveryFile) {
+  std::string deep_header = "\n[a";
+  for (int i = 0; i < 10000; ++i) deep_header += ".a";
+  deep_header += "]\n";
+  for (const char* file : {"Cargo.toml", "app/Cargo.toml", ".cargo/config.toml",
+                           "Cargo.lock", "rust-toolchain.toml"}) {
+    SCOPED_TRACE(file);
+    const fs::path dir = WriteFixture({{file, "", deep_header}});
+    EXPECT_THAT(Prepare({dir, ""}),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         AllOf(StartsWith((dir / file).string() + ":"),
+                               HasSubstr("a key of more than 80 parts"))));
+  }
+  const fs::path dir =
+      WriteFixture({{"other/Cargo.toml", "",
+                     "\n[package.metadata]\nx = " + std::string(10000, '[') +
+                         std::string(10000, ']') + "\n"}});
+  EXPECT_THAT(
+      Prepare({dir, ""}),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               AllOf(StartsWith((dir / "other/Cargo.toml").string() + ":"),
+                     HasSubstr("nested more than 80"))));
+}
+
 TEST_F(PrepareTest, MissingPathDependencyNamesWhoWantsIt) {
   const fs::path dir =
       WriteFixture({{"app/Cargo.toml", "[dependencies]\n",

@@ -109,6 +109,26 @@ TEST(RecipeTest, DigestIsSha256OfTheBytes) {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+// The recipe reader bounds nesting like every TOML reader in chef (issue 10
+// defect 7): deep JSON is one clear error, in a value or at the top, and
+// brackets inside strings do not count.
+TEST(RecipeTest, DeeplyNestedJsonIsRejected) {
+  const std::string deep(1000000, '[');
+  EXPECT_THAT(
+      ParseRecipe(deep, "recipe.json"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("recipe.json: JSON nested more than 16 deep")));
+  EXPECT_THAT(ParseRecipe("{\"format\": \"cook-recipe\", \"bin\": " + deep,
+                          "recipe.json"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("nested more than 16 deep")));
+  Recipe recipe;
+  recipe.files["Cargo.toml"] =
+      std::string(1000, '[') + "\"\\" + std::string(1000, '{');
+  EXPECT_THAT(ParseRecipe(SerializeRecipe(recipe), "recipe.json"),
+              IsOkAndHolds(recipe));
+}
+
 TEST(RecipeTest, CorruptRecipesAreRejected) {
   const std::string good = SerializeRecipe(SampleRecipe());
   auto mutate = [&](auto&& change) {

@@ -63,6 +63,90 @@ TEST_F(WorkspaceTest, VirtualRootWithGlobsAndExclude) {
   EXPECT_THAT(Describe(*ws), ElementsAre("a", "b", "(old)", "cli"));
 }
 
+// Issue 10 defect 10: an excluded directory that only a glob in `members`
+// names is no package of the workspace at all.
+TEST_F(WorkspaceTest, ExcludeRemovesGlobMembers) {
+  Write({{"Cargo.toml",
+          "[workspace]\nmembers = [\"crates/*\"]\nexclude = "
+          "[\"crates/skip\", \"crates/nested/deeper\"]\n"},
+         {"crates/a/Cargo.toml", Package("a")},
+         {"crates/skip/Cargo.toml", Package("skip")},
+         {"crates/nested/Cargo.toml", Package("nested")}});
+  absl::StatusOr<Workspace> ws = LoadWorkspace(root_ / "Cargo.toml");
+  ASSERT_THAT(ws, IsOk());
+  EXPECT_THAT(Describe(*ws), ElementsAre("a", "nested"));
+  EXPECT_EQ(ws->manifests.count(root_ / "crates" / "skip" / "Cargo.toml"), 0);
+}
+
+// A glob whose every match is excluded adds no member; the skeleton lacks
+// those directories, where cargo would take the glob literally and fail, so
+// the root manifest drops it.
+TEST_F(WorkspaceTest, GlobMatchingOnlyExcludedDirectoriesIsDropped) {
+  Write({{"Cargo.toml",
+          "[workspace]\nmembers = [\"crates/a\", \"crates/s*\"]\n"
+          "exclude = [\"crates/skip\"]\n"},
+         {"crates/a/Cargo.toml", Package("a")},
+         {"crates/skip/Cargo.toml", Package("skip")}});
+  absl::StatusOr<Workspace> ws = LoadWorkspace(root_ / "Cargo.toml");
+  ASSERT_THAT(ws, IsOk());
+  EXPECT_THAT(Describe(*ws), ElementsAre("a"));
+  EXPECT_THAT(ws->root().workspace()->FindStringArray("members"),
+              ::testing::Optional(ElementsAre("crates/a")));
+}
+
+// As cargo: a glob that matches only files adds nothing (only a pattern that
+// matches nothing at all is taken literally).
+TEST_F(WorkspaceTest, GlobMatchingOnlyFilesAddsNothing) {
+  Write({{"Cargo.toml", "[workspace]\nmembers = [\"crates/*\", \"docs/*\"]\n"},
+         {"crates/a/Cargo.toml", Package("a")},
+         {"docs/README.md", "docs\n"}});
+  absl::StatusOr<Workspace> ws = LoadWorkspace(root_ / "Cargo.toml");
+  ASSERT_THAT(ws, IsOk());
+  EXPECT_THAT(Describe(*ws), ElementsAre("a"));
+  EXPECT_THAT(ws->root().workspace()->FindStringArray("members"),
+              ::testing::Optional(ElementsAre("crates/*", "docs/*")));
+}
+
+// cargo's `is_excluded` takes entries literally: a literal `members` entry
+// beats `exclude`, a glob does not, and ".." is never resolved.
+TEST_F(WorkspaceTest, ExcludeEntriesAreLiteralPathPrefixes) {
+  Write({{"Cargo.toml",
+          "[workspace]\nmembers = [\"crates/*\", \"crates/kept\"]\n"
+          "exclude = [\"crates/kept\", \"./crates//gone/\", "
+          "\"crates/x/../dotdot\"]\n"},
+         {"crates/kept/Cargo.toml", Package("kept")},
+         {"crates/gone/Cargo.toml", Package("gone")},
+         {"crates/dotdot/Cargo.toml", Package("dotdot")}});
+  absl::StatusOr<Workspace> ws = LoadWorkspace(root_ / "Cargo.toml");
+  ASSERT_THAT(ws, IsOk());
+  EXPECT_THAT(Describe(*ws), ElementsAre("dotdot", "kept"));
+}
+
+// A path dependency outside the root whose `package.workspace` names this
+// root is a member; without it, a plain local package.
+TEST_F(WorkspaceTest, OutsidePathDependencyPointingBackIsAMember) {
+  Write({{"ws/Cargo.toml",
+          Package("root",
+                  "[dependencies]\nback = { path = \"../back\" }\n"
+                  "away = { path = \"../away\" }\n[workspace]\n")},
+         {"back/Cargo.toml", Package("back", "workspace = \"../ws\"\n")},
+         {"away/Cargo.toml", Package("away")}});
+  absl::StatusOr<Workspace> ws = LoadWorkspace(root_ / "ws" / "Cargo.toml");
+  ASSERT_THAT(ws, IsOk());
+  EXPECT_THAT(Describe(*ws), UnorderedElementsAre("(away)", "back", "root"));
+}
+
+// cargo's walk up also stops at an ancestor package whose
+// `package.workspace` names a root.
+TEST_F(WorkspaceTest, AncestorPackageWorkspaceKeyNamesTheRoot) {
+  Write({{"ws/Cargo.toml",
+          "[workspace]\nmembers = [\"../pkg\", \"../pkg/inner\"]\n"},
+         {"pkg/Cargo.toml", Package("pkg", "workspace = \"../ws\"\n")},
+         {"pkg/inner/Cargo.toml", Package("inner")}});
+  EXPECT_THAT(FindWorkspaceRoot(root_ / "pkg" / "inner" / "Cargo.toml"),
+              ::cook::testing::IsOkAndHolds(root_ / "ws" / "Cargo.toml"));
+}
+
 TEST_F(WorkspaceTest, FoundFromAMemberByWalkingUp) {
   Write({{"Cargo.toml", "[workspace]\nmembers = [\"app\"]\n"},
          {"app/Cargo.toml", Package("app")}});
