@@ -43,12 +43,12 @@ class TokenService : public cook::registry::HttpClient {
 };
 
 void CheckSecretFree(const absl::Status& status) {
-  const std::string_view message = status.message();
+  const std::string message(status.message());
   const std::string basic =
       cook::registry::Base64Encode(std::string("fuzzuser:") + kPassword);
-  cook::fuzz::Check(message.find(kPassword) == std::string_view::npos &&
-                        message.find(kIdentityToken) == std::string_view::npos &&
-                        message.find(basic) == std::string_view::npos,
+  cook::fuzz::Check(message.find(kPassword) == std::string::npos &&
+                        message.find(kIdentityToken) == std::string::npos &&
+                        message.find(basic) == std::string::npos,
                     "a credential in an error message", message);
 }
 

@@ -22,6 +22,10 @@ void Check(bool ok, std::string_view what, std::string_view detail) {
   std::abort();
 }
 
+void CheckOk(const absl::Status& status, std::string_view what) {
+  Check(status.ok(), what, std::string(status.message()));
+}
+
 const fs::path& ProcessTempDir() {
   static const fs::path* dir = [] {
     const char* base = std::getenv("TEST_TMPDIR");

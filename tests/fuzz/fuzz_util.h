@@ -11,10 +11,14 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
+
 namespace cook::fuzz {
 
 // Aborts with `what` (and `detail`, escaped) on stderr when `ok` is false.
 void Check(bool ok, std::string_view what, std::string_view detail = "");
+// Aborts with `what` and the status's message unless `status` is OK.
+void CheckOk(const absl::Status& status, std::string_view what);
 
 // A directory private to this process, created on first use under
 // $TEST_TMPDIR or /tmp and removed at exit.

@@ -72,6 +72,12 @@ def workspace_sections(ws_dir, skip_vendor=True):
     return b"\n".join(out) + b"\n"
 
 
+def label_of(ws):
+    if ws.startswith(ROOT + os.sep):
+        return slug(os.path.relpath(ws, ROOT))
+    return "shared_corpus_" + slug(os.path.basename(ws))
+
+
 def all_workspaces():
     found = [os.path.join(ROOT, w) for w in WORKSPACES]
     if os.path.isdir(SHARED_CORPUS):
@@ -86,7 +92,7 @@ def toml_and_prepare():
     toml_dir = corpus("toml_fuzz")
     prepare_dir = corpus("prepare_fuzz")
     for ws in all_workspaces():
-        label = slug(os.path.relpath(ws, os.path.dirname(ROOT)))
+        label = label_of(ws)
         for dirpath, dirnames, filenames in os.walk(ws):
             dirnames[:] = [d for d in dirnames if d not in ("target", ".git")]
             for name in filenames:
@@ -232,7 +238,7 @@ def recipes():
     if not os.path.exists(cook):
         subprocess.run(["bazel", "build", "//builder:cook"], check=True)
     for ws in all_workspaces():
-        label = slug(os.path.relpath(ws, os.path.dirname(ROOT)))
+        label = label_of(ws)
         dest = os.path.join(out, label)
         result = subprocess.run(
             [cook, "prepare", "--manifest-path", os.path.join(ws, "Cargo.toml"),

@@ -45,15 +45,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   const std::string json = chef::SerializeRecipe(*recipe);
   absl::StatusOr<chef::Recipe> parsed = chef::ParseRecipe(json, "recipe.json");
-  fuzz::Check(parsed.ok(), "ParseRecipe refuses Prepare's recipe",
-              parsed.ok() ? "" : parsed.status().message());
+  fuzz::CheckOk(parsed.status(), "ParseRecipe refuses Prepare's recipe");
   fuzz::Check(*parsed == *recipe, "ParseRecipe changes Prepare's recipe",
               json);
 
   const fs::path out = root / "out";
   absl::Status written = chef::WriteSkeleton(*recipe, out);
-  fuzz::Check(written.ok(), "WriteSkeleton refuses Prepare's recipe",
-              written.message());
+  fuzz::CheckOk(written, "WriteSkeleton refuses Prepare's recipe");
   for (const std::string& entry : fuzz::ListTree(root)) {
     fuzz::Check(fuzz::IsUnder(entry, "ws") || fuzz::IsUnder(entry, "out"),
                 "WriteSkeleton wrote outside its output directory", entry);

@@ -23,8 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   const std::string json = chef::SerializeRecipe(*recipe);
   absl::StatusOr<chef::Recipe> again = chef::ParseRecipe(json, "again.json");
-  fuzz::Check(again.ok(), "ParseRecipe refuses SerializeRecipe's output",
-              again.ok() ? "" : again.status().message());
+  fuzz::CheckOk(again.status(), "ParseRecipe refuses SerializeRecipe's output");
   fuzz::Check(*again == *recipe, "a recipe does not survive serialisation",
               json);
 

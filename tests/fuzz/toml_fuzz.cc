@@ -21,8 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (auto doc = chef::ParseToml(text, "Cargo.toml"); doc.ok()) {
     const std::string formatted = chef::FormatToml(*doc);
     auto again = chef::ParseToml(formatted, "formatted.toml");
-    fuzz::Check(again.ok(), "FormatToml output does not parse",
-                again.ok() ? formatted : again.status().message());
+    fuzz::CheckOk(again.status(), "FormatToml output does not parse");
     fuzz::Check(chef::FormatToml(*again) == formatted,
                 "FormatToml is not stable", formatted);
   }
@@ -31,8 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (auto lock = chef::Lockfile::Parse(text, "Cargo.lock"); lock.ok()) {
     const std::string formatted = lock->Format();
     auto again = chef::Lockfile::Parse(formatted, "formatted.lock");
-    fuzz::Check(again.ok(), "Lockfile::Format output does not parse",
-                again.ok() ? formatted : again.status().message());
+    fuzz::CheckOk(again.status(), "Lockfile::Format output does not parse");
     fuzz::Check(again->Format() == formatted, "Lockfile::Format is not stable",
                 formatted);
   }
