@@ -82,9 +82,11 @@ bool ArchivePathLess(std::string_view a, std::string_view b) {
 
 struct TarWriter::Impl {
   ~Impl() {
-    // archive_write_free() would otherwise close the archive and write the
-    // end-of-archive blocks, making a partial tar look complete.
-    if (archive != nullptr && !finished) archive_write_fail(archive.get());
+    // archive_write_free() closes the archive and writes the end-of-archive
+    // blocks, which would make a partial tar look complete: they are
+    // discarded. (archive_write_fail() would skip the close, but libarchive
+    // 3.6 then leaks the client writer's state.)
+    if (!finished) discard = true;
     ScopedUtf8Locale locale;
     archive.reset();
   }
@@ -92,6 +94,7 @@ struct TarWriter::Impl {
   static la_ssize_t WriteCallback(struct archive*, void* client,
                                   const void* buffer, size_t length) {
     auto* impl = static_cast<Impl*>(client);
+    if (impl->discard) return static_cast<la_ssize_t>(length);
     absl::Status status = impl->sink->Write(
         std::string_view(static_cast<const char*>(buffer), length));
     if (!status.ok()) {
@@ -169,6 +172,9 @@ struct TarWriter::Impl {
   absl::Status error;
   std::string last_name;
   bool finished = false;
+  // Set when the writer is abandoned: what libarchive still writes is
+  // dropped.
+  bool discard = false;
   uint64_t bytes = 0;
   std::vector<char> buffer;
 };

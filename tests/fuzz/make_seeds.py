@@ -5,6 +5,9 @@ inputs the unit tests use. Run from the repository root; the output is
 committed, so CI needs neither this script nor the fixtures' sources.
 
     python3 tests/fuzz/make_seeds.py
+
+The recipes come from `cook prepare`: $COOK, else bazel-bin/builder/cook
+(built when missing).
 """
 
 import gzip
@@ -222,7 +225,8 @@ crate-type = ["rlib", "cdylib"]
 """)
     write(toml_dir, "deep-and-odd", """a.b.c.d.e.f = 1
 "quoted key" = 'literal'
-x = [[1, 2], ["a"], { y = 1970-01-01T00:00:00Z, z = 1e300, n = nan, i = -inf }]
+x = [[1, 2], ["a"], { y = 1970-01-01T00:00:00Z, b = true }]
+f = { z = 1e300, n = nan, i = -inf, e = 0.001 }
 [[arr.of.tables]]
 v = 0x7fffffffffffffff
 [[arr.of.tables]]
@@ -234,7 +238,7 @@ line\\u00e9\"\"\"
 def recipes():
     """Recipes from `cook prepare` on each workspace (needs a built cook)."""
     out = corpus("recipe_fuzz")
-    cook = os.path.join(ROOT, "bazel-bin", "builder", "cook")
+    cook = os.environ.get("COOK", os.path.join(ROOT, "bazel-bin", "builder", "cook"))
     if not os.path.exists(cook):
         subprocess.run(["bazel", "build", "//builder:cook"], check=True)
     for ws in all_workspaces():
