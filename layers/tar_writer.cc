@@ -98,8 +98,12 @@ struct TarWriter::Impl {
     absl::Status status = impl->sink->Write(
         std::string_view(static_cast<const char*>(buffer), length));
     if (!status.ok()) {
+      // Reported through `sink_status`, which every caller checks: a failed
+      // callback would make libarchive skip its close in
+      // archive_write_free() and leak (see ~Impl).
       impl->sink_status = std::move(status);
-      return -1;
+      impl->discard = true;
+      return static_cast<la_ssize_t>(length);
     }
     impl->bytes += length;
     return static_cast<la_ssize_t>(length);
@@ -158,7 +162,8 @@ struct TarWriter::Impl {
     }
     // ARCHIVE_WARN: a name that is not valid UTF-8 was stored as raw bytes
     // with "hdrcharset=BINARY"; the entry itself is complete.
-    if (archive_write_header(archive.get(), entry.get()) < ARCHIVE_WARN) {
+    if (archive_write_header(archive.get(), entry.get()) < ARCHIVE_WARN ||
+        !sink_status.ok()) {
       return Fail(absl::StrFormat("archiving \"%s\"", name));
     }
     last_name = std::string(name);
@@ -172,8 +177,8 @@ struct TarWriter::Impl {
   absl::Status error;
   std::string last_name;
   bool finished = false;
-  // Set when the writer is abandoned: what libarchive still writes is
-  // dropped.
+  // Set when the writer is abandoned or its sink failed: what libarchive
+  // still writes is dropped.
   bool discard = false;
   uint64_t bytes = 0;
   std::vector<char> buffer;
@@ -251,7 +256,7 @@ absl::Status TarWriter::AddFile(const std::filesystem::path& src,
     }
     const la_ssize_t written = archive_write_data(
         impl_->archive.get(), impl_->buffer.data(), static_cast<size_t>(n));
-    if (written != n) return impl_->Fail(context);
+    if (written != n || !impl_->sink_status.ok()) return impl_->Fail(context);
     remaining -= static_cast<uint64_t>(n);
   }
   char extra;
@@ -299,7 +304,8 @@ absl::Status TarWriter::Finish() {
   ScopedUtf8Locale locale;
   RETURN_IF_ERROR(impl_->error);
   if (impl_->finished) return absl::OkStatus();
-  if (archive_write_close(impl_->archive.get()) != ARCHIVE_OK) {
+  if (archive_write_close(impl_->archive.get()) != ARCHIVE_OK ||
+      !impl_->sink_status.ok()) {
     return impl_->Fail("finishing the tar stream");
   }
   impl_->finished = true;

@@ -6,7 +6,7 @@
 // (when present) switches the credentials to an identity token.
 //
 // Checks: the password and identity token never appear in a request URL or
-// in an error message.
+// in an error message (unless the input itself holds them, e.g. in a realm).
 
 #include <cstddef>
 #include <cstdint>
@@ -21,6 +21,8 @@ namespace {
 
 constexpr char kPassword[] = "fuzz-secret-PW";
 constexpr char kIdentityToken[] = "fuzz-secret-IDTOKEN";
+// False when the input holds a secret: it may then come back legitimately.
+bool check_secrets = true;
 
 class TokenService : public cook::registry::HttpClient {
  public:
@@ -28,8 +30,9 @@ class TokenService : public cook::registry::HttpClient {
   absl::StatusOr<cook::registry::HttpResponse> Send(
       const cook::registry::HttpRequest& request) override {
     cook::fuzz::Check(
-        request.url.find(kPassword) == std::string::npos &&
-            request.url.find(kIdentityToken) == std::string::npos,
+        !check_secrets ||
+            (request.url.find(kPassword) == std::string::npos &&
+             request.url.find(kIdentityToken) == std::string::npos),
         "a credential in a request URL", request.url);
     cook::registry::HttpResponse response;
     response.status = 200;
@@ -43,6 +46,7 @@ class TokenService : public cook::registry::HttpClient {
 };
 
 void CheckSecretFree(const absl::Status& status) {
+  if (!check_secrets) return;
   const std::string message(status.message());
   const std::string basic =
       cook::registry::Base64Encode(std::string("fuzzuser:") + kPassword);
@@ -57,6 +61,8 @@ void CheckSecretFree(const absl::Status& status) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace cook;
   const std::string_view text = fuzz::AsText(data, size);
+  check_secrets = text.find("fuzz-secret") == std::string_view::npos &&
+                  text.find("ZnV6enVzZXI6") == std::string_view::npos;
   (void)registry::ParseChallenges(text);
   (void)registry::Base64Decode(text);
 

@@ -2,11 +2,14 @@
 # Builds the fuzz targets with --config=fuzz (clang, libFuzzer, ASan, UBSan),
 # replays every kept crash input (tests/fuzz/<target>/regressions/), then
 # fuzzes each target for SECONDS_PER_TARGET seconds, starting from its seed
-# corpus. Prints one line per target:
+# corpus. libFuzzer runs in fork mode and goes on after a crash, timeout or
+# out-of-memory input, so one known crash does not hide the next. Prints one
+# line per target:
 #   fuzz <target>: <executions> executions, <crashes> crashes[, inputs in DIR]
-# and exits 1 when any target crashed (a crash input is kept in
-# $COOK_FUZZ_OUT/<target>/: move it to tests/fuzz/<target>/regressions/ once
-# understood), 2 when the build failed.
+# (crashes: kept inputs that still crash, plus inputs found now) and exits 1
+# when any target crashed (each input found is kept in
+# $COOK_FUZZ_OUT/<target>/crashes/: move it to tests/fuzz/<target>/regressions/
+# once understood), 2 when the build failed.
 #
 # Usage: tests/fuzz/run_fuzzers.sh SECONDS_PER_TARGET [TARGET...]
 # Environment: COOK_FUZZ_OUT (default: a new directory under /tmp) receives
@@ -56,22 +59,25 @@ for t in "${targets[@]}"; do
   fi
 
   "$bin/$t" "${common[@]}" -max_total_time="$seconds" \
+    -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
     -artifact_prefix="$dir/crashes/" "$dir/corpus" "tests/fuzz/$t/corpus" \
     >"$dir/fuzz.log" 2>&1
   rc=$?
-  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/fuzz.log" | tail -1)
+  # Fork mode reports "#RUNS: cov: ..." after each job.
+  runs=$(sed -n 's/^#\([0-9][0-9]*\): cov:.*/\1/p' "$dir/fuzz.log" | tail -1)
   executions=$((executions + ${runs:-0}))
   found=$(find "$dir/crashes" -type f | wc -l)
   if [ "$rc" -ne 0 ] && [ "$found" -eq 0 ]; then
-    found=1  # died without writing an input (e.g. out of memory in the driver)
+    found=1  # died without writing an input (e.g. a crash while loading)
   fi
   crashes=$((crashes + found))
   line="fuzz $t: $executions executions, $crashes crashes"
   if [ "$crashes" -gt 0 ]; then
     failed=1
     line+=", inputs and logs in $dir"
-    grep -m1 -E "^==[0-9]+==ERROR|runtime error|fuzz check failed|Test unit written" \
-      "$dir/fuzz.log" | sed 's/^/  /'
+    grep -E "^==[0-9]+==ERROR|runtime error|fuzz check failed|Assertion .* failed" \
+      "$dir/fuzz.log" "$dir/regressions.log" 2>/dev/null |
+      sed -E 's/^[^:]*log://; s/^==[0-9]+==//' | sort | uniq -c | sed 's/^/  /'
   fi
   echo "$line"
 done
