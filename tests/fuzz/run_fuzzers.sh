@@ -75,9 +75,13 @@ for t in "${targets[@]}"; do
   if [ "$crashes" -gt 0 ]; then
     failed=1
     line+=", inputs and logs in $dir"
-    grep -E "^==[0-9]+==ERROR|runtime error|fuzz check failed|Assertion .* failed" \
-      "$dir/fuzz.log" "$dir/regressions.log" 2>/dev/null |
-      sed -E 's/^[^:]*log://; s/^==[0-9]+==//' | sort | uniq -c | sed 's/^/  /'
+    # What each input does, once (fork mode keeps the children's output).
+    for input in "${kept[@]}" "$dir"/crashes/*; do
+      [ -f "$input" ] || continue
+      "$bin/$t" "$input" 2>&1 |
+        grep -m1 -E "^==[0-9]+==ERROR|runtime error|fuzz check failed|Assertion .* failed" |
+        sed -E 's/^==[0-9]+==//; s/0x[0-9a-f]+/0x.../g'
+    done | sort | uniq -c | sed 's/^/  /'
   fi
   echo "$line"
 done
