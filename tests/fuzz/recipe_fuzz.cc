@@ -1,9 +1,9 @@
 // The recipe reader: ParseRecipe on the input (recipe.json, as `cook
 // skeleton` and `cook build --recipe-path` read it), then WriteSkeleton.
 //
-// Checks: an accepted recipe serialises to JSON that parses back unchanged;
-// WriteSkeleton writes nothing outside its output directory, and when it
-// fails it leaves nothing at all.
+// Checks: an accepted recipe serialises to JSON that parses and serialises
+// to the same bytes again; WriteSkeleton writes nothing outside its output
+// directory, and when it fails it leaves nothing at all.
 
 #include <cstddef>
 #include <cstdint>
@@ -24,8 +24,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string json = chef::SerializeRecipe(*recipe);
   absl::StatusOr<chef::Recipe> again = chef::ParseRecipe(json, "again.json");
   fuzz::CheckOk(again.status(), "ParseRecipe refuses SerializeRecipe's output");
-  fuzz::Check(*again == *recipe, "a recipe does not survive serialisation",
-              json);
+  // ParseRecipe accepts lists in any order; SerializeRecipe writes them in
+  // one: its output is a fixed point.
+  fuzz::Check(chef::SerializeRecipe(*again) == json,
+              "SerializeRecipe is not canonical", json.substr(0, 2000));
 
   // The skeleton goes to root/a/out; a path that escaped would land in
   // root/a or root.
