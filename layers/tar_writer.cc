@@ -82,9 +82,11 @@ bool ArchivePathLess(std::string_view a, std::string_view b) {
 
 struct TarWriter::Impl {
   ~Impl() {
-    // archive_write_free() would otherwise close the archive and write the
-    // end-of-archive blocks, making a partial tar look complete.
-    if (archive != nullptr && !finished) archive_write_fail(archive.get());
+    // archive_write_free() closes the archive and writes the end-of-archive
+    // blocks, which would make a partial tar look complete: they are
+    // discarded. (archive_write_fail() would skip the close, but libarchive
+    // 3.6 then leaks the client writer's state.)
+    if (!finished) discard = true;
     ScopedUtf8Locale locale;
     archive.reset();
   }
@@ -92,11 +94,16 @@ struct TarWriter::Impl {
   static la_ssize_t WriteCallback(struct archive*, void* client,
                                   const void* buffer, size_t length) {
     auto* impl = static_cast<Impl*>(client);
+    if (impl->discard) return static_cast<la_ssize_t>(length);
     absl::Status status = impl->sink->Write(
         std::string_view(static_cast<const char*>(buffer), length));
     if (!status.ok()) {
+      // Reported through `sink_status`, which every caller checks: a failed
+      // callback would make libarchive skip its close in
+      // archive_write_free() and leak (see ~Impl).
       impl->sink_status = std::move(status);
-      return -1;
+      impl->discard = true;
+      return static_cast<la_ssize_t>(length);
     }
     impl->bytes += length;
     return static_cast<la_ssize_t>(length);
@@ -155,7 +162,8 @@ struct TarWriter::Impl {
     }
     // ARCHIVE_WARN: a name that is not valid UTF-8 was stored as raw bytes
     // with "hdrcharset=BINARY"; the entry itself is complete.
-    if (archive_write_header(archive.get(), entry.get()) < ARCHIVE_WARN) {
+    if (archive_write_header(archive.get(), entry.get()) < ARCHIVE_WARN ||
+        !sink_status.ok()) {
       return Fail(absl::StrFormat("archiving \"%s\"", name));
     }
     last_name = std::string(name);
@@ -169,6 +177,9 @@ struct TarWriter::Impl {
   absl::Status error;
   std::string last_name;
   bool finished = false;
+  // Set when the writer is abandoned or its sink failed: what libarchive
+  // still writes is dropped.
+  bool discard = false;
   uint64_t bytes = 0;
   std::vector<char> buffer;
 };
@@ -245,7 +256,7 @@ absl::Status TarWriter::AddFile(const std::filesystem::path& src,
     }
     const la_ssize_t written = archive_write_data(
         impl_->archive.get(), impl_->buffer.data(), static_cast<size_t>(n));
-    if (written != n) return impl_->Fail(context);
+    if (written != n || !impl_->sink_status.ok()) return impl_->Fail(context);
     remaining -= static_cast<uint64_t>(n);
   }
   char extra;
@@ -293,7 +304,8 @@ absl::Status TarWriter::Finish() {
   ScopedUtf8Locale locale;
   RETURN_IF_ERROR(impl_->error);
   if (impl_->finished) return absl::OkStatus();
-  if (archive_write_close(impl_->archive.get()) != ARCHIVE_OK) {
+  if (archive_write_close(impl_->archive.get()) != ARCHIVE_OK ||
+      !impl_->sink_status.ok()) {
     return impl_->Fail("finishing the tar stream");
   }
   impl_->finished = true;

@@ -14,6 +14,21 @@ namespace {
 CurlApi api;
 absl::Status load_status;
 
+// The sanitizers' runtimes refuse RTLD_DEEPBIND (google/sanitizers#611), so
+// sanitizer builds (.bazelrc: --config=asan, --config=fuzz) load libcurl
+// without it.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr int kDeepBind = 0;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr int kDeepBind = 0;
+#else
+constexpr int kDeepBind = RTLD_DEEPBIND;
+#endif
+#else
+constexpr int kDeepBind = RTLD_DEEPBIND;
+#endif
+
 template <typename Fn>
 bool Resolve(void* library, const char* name, Fn* out, std::string* missing) {
   *out = reinterpret_cast<Fn>(::dlsym(library, name));
@@ -25,7 +40,7 @@ absl::Status Load() {
   // RTLD_DEEPBIND: libcurl, libssl and the rest resolve their symbols among
   // themselves first, never to the static libcrypto in cook (exported when
   // cook's own code is linked as shared libraries, as in tests).
-  void* library = ::dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+  void* library = ::dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL | kDeepBind);
   if (library == nullptr) {
     const char* why = ::dlerror();
     return absl::FailedPreconditionError(absl::StrCat(
