@@ -14,7 +14,9 @@
 # Usage: tests/fuzz/run_fuzzers.sh SECONDS_PER_TARGET [TARGET...]
 # Environment: COOK_FUZZ_OUT (default: a new directory under /tmp) receives
 # the working corpora, logs and crash inputs; the committed corpora are not
-# changed.
+# changed. COOK_FUZZ_SEED fixes libFuzzer's seed (CI sets it, so that a
+# bounded run explores the same inputs each time and a red run can be
+# repeated); unset, every run explores anew.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -41,6 +43,7 @@ bin=$(bazel info --config=fuzz bazel-bin 2>/dev/null)/tests/fuzz
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 common=(-timeout=25 -rss_limit_mb=2048 -print_final_stats=1)
+if [ -n "${COOK_FUZZ_SEED:-}" ]; then common+=(-seed="$COOK_FUZZ_SEED"); fi
 
 failed=0
 for t in "${targets[@]}"; do
