@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
@@ -44,24 +45,6 @@ absl::Status FsError(const std::error_code& ec, std::string_view context) {
   return absl::UnknownError(absl::StrFormat("%s: %s", context, ec.message()));
 }
 
-absl::StatusOr<std::string> ReadFile(const std::filesystem::path& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoError(errno, absl::StrCat("reading ", path.string()));
-  absl::Cleanup closer = [fd] { ::close(fd); };
-  std::string out;
-  char buffer[1 << 16];
-  while (true) {
-    ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoError(errno, absl::StrCat("reading ", path.string()));
-    }
-    if (n == 0) break;
-    out.append(buffer, static_cast<size_t>(n));
-  }
-  return out;
-}
-
 absl::StatusOr<std::string> ReadFileAtMost(const std::filesystem::path& path,
                                            int64_t max_size) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -85,6 +68,10 @@ absl::StatusOr<std::string> ReadFileAtMost(const std::filesystem::path& path,
     out.append(buffer, static_cast<size_t>(n));
   }
   return out;
+}
+
+absl::StatusOr<std::string> ReadFile(const std::filesystem::path& path) {
+  return ReadFileAtMost(path, std::numeric_limits<int64_t>::max());
 }
 
 std::filesystem::path TempSibling(const std::filesystem::path& path) {
