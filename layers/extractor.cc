@@ -24,6 +24,7 @@
 #include "base/files.h"
 #include "base/interrupt.h"
 #include "base/status_macros.h"
+#include "base/text.h"
 #include "layers/compressor.h"
 #include "layers/digest.h"
 #include "layers/internal/utf8_locale.h"
@@ -73,7 +74,8 @@ using Components = std::vector<std::string>;
 
 absl::Status Refuse(std::string_view name, std::string_view reason) {
   return absl::InvalidArgumentError(
-      absl::StrFormat("refusing archive entry \"%s\": %s", name, reason));
+      absl::StrFormat("refusing archive entry \"%s\": %s",
+                      EscapeForDisplay(name), EscapeForDisplay(reason)));
 }
 
 // Splits an archive path into components, dropping empty and "."
@@ -317,7 +319,7 @@ class Extractor {
   };
 
   static std::string Context(std::string_view name) {
-    return absl::StrFormat("extracting \"%s\"", name);
+    return absl::StrFormat("extracting \"%s\"", EscapeForDisplay(name));
   }
 
   // The archive name of `relative` (a path below the strip prefix).
@@ -666,7 +668,8 @@ absl::Status ExtractLayer(ByteSource& in, const std::filesystem::path& dest,
   Components prefix;
   if (const char* problem = SplitArchivePath(strip_prefix, &prefix)) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "strip prefix \"%s\": %s", options.strip_prefix, problem));
+        "strip prefix \"%s\": %s", EscapeForDisplay(options.strip_prefix),
+        problem));
   }
   Fd root(::open(dest.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (root.get() < 0) return ErrnoError(errno, context);

@@ -22,6 +22,7 @@
 #include "base/files.h"
 #include "base/interrupt.h"
 #include "base/status_macros.h"
+#include "base/text.h"
 #include "builder/oci/blob_io.h"
 #include "builder/oci/json_util.h"
 #include "builder/oci/tar_index.h"
@@ -274,7 +275,7 @@ class DockerArchiveSource : public ImageSource {
     if (!member.ok()) {
       return absl::InvalidArgumentError(absl::StrFormat(
           "%s: manifest.json names \"%s\", which is not in the archive",
-          Context(), name));
+          Context(), EscapeForDisplay(name)));
     }
     return member;
   }
@@ -284,7 +285,7 @@ class DockerArchiveSource : public ImageSource {
     if (!member.ok()) {
       return absl::InvalidArgumentError(absl::StrFormat(
           "%s: no %s in the archive (is this a docker save tarball?)",
-          Context(), name));
+          Context(), EscapeForDisplay(name)));
     }
     if (member->size > kMaxSmallMember) {
       return absl::InvalidArgumentError(absl::StrFormat(

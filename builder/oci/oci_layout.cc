@@ -16,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "base/files.h"
 #include "base/status_macros.h"
+#include "base/text.h"
 #include "builder/oci/blob_io.h"
 #include "builder/oci/json_util.h"
 #include "layers/digest.h"
@@ -80,8 +81,9 @@ class OciLayoutSource : public ImageSource {
     }
     if (found == nullptr) {
       return absl::NotFoundError(absl::StrFormat(
-          "no image tagged \"%s\" in %s; available tags: %s", tag_,
-          LayoutName(dir_), tags.empty() ? "none" : absl::StrJoin(tags, ", ")));
+          "no image tagged \"%s\" in %s; available tags: %s", EscapeForDisplay(tag_),
+          LayoutName(dir_),
+          tags.empty() ? "none" : EscapeForDisplay(absl::StrJoin(tags, ", "))));
     }
     Descriptor d = *found;
     for (int depth = 0;; ++depth) {

@@ -526,6 +526,24 @@ TEST_F(ExtractorTest, EntriesMayNotUseTheStagingName) {
   EXPECT_THAT(Tree(dest_), ::testing::IsEmpty());
 }
 
+// Entry names and the strip prefix come from the image: quoted in an error,
+// they stay on its one line (a "\nhint: ..." in them cannot become a line of
+// cook's own).
+TEST_F(ExtractorTest, ErrorsEscapeTheNamesTheyQuote) {
+  const absl::Status entry =
+      Extract(BuildTar({File("../x\nhint: forged", "x")}));
+  EXPECT_THAT(entry, StatusIs(absl::StatusCode::kInvalidArgument,
+                              HasSubstr("../x\\nhint: forged")));
+  EXPECT_EQ(std::string(entry.message()).find('\n'), std::string::npos);
+
+  ExtractOptions options;
+  options.strip_prefix = "a/../b\nhint: forged";
+  const absl::Status prefix = Extract(BuildTar({File("a/x", "x")}), options);
+  EXPECT_THAT(prefix, StatusIs(absl::StatusCode::kInvalidArgument,
+                               HasSubstr("a/../b\\nhint: forged")));
+  EXPECT_EQ(std::string(prefix.message()).find('\n'), std::string::npos);
+}
+
 // SIGINT (as base/interrupt.h delivers it) in the middle of a file: the
 // extraction stops with CancelledError and nothing is left under a final
 // name, nor a staging directory. Runs in a child: the flag cannot be reset.

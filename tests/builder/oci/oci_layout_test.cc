@@ -274,6 +274,24 @@ TEST_F(OciLayoutTest, MissingTagListsAvailableTags) {
                              HasSubstr("available tags: v1, v2"))));
 }
 
+// Tags in index.json come from whoever wrote the layout: listed in an error,
+// they stay on its one line.
+TEST_F(OciLayoutTest, MissingTagErrorEscapesTheTagsItLists) {
+  const TestImage image = MakeImage({"a"});
+  ASSERT_THAT(Write(image, "v1"), IsOk());
+  const std::string forged =
+      R"({"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json",)"
+      R"("digest":")" +
+      image.raw.digest + R"(","size":)" +
+      std::to_string(image.raw.bytes.size()) +
+      R"(,"annotations":{"org.opencontainers.image.ref.name":"x\nhint: forged"}}]})";
+  ASSERT_THAT(WriteFileAtomically(root_ / "layout" / "index.json", forged), IsOk());
+  const absl::Status status = Source("v3")->GetManifest(kAmd64).status();
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kNotFound,
+                               HasSubstr("available tags: x\\nhint: forged")));
+  EXPECT_EQ(std::string(status.message()).find('\n'), std::string::npos);
+}
+
 TEST_F(OciLayoutTest, DefaultTagReadsTheOnlyUntaggedImage) {
   const TestImage image = MakeImage({"a"});
   ASSERT_THAT(Write(image, "v1"), IsOk());
