@@ -33,6 +33,16 @@ size_t Utf8SequenceLength(std::string_view s) {
   return 0;
 }
 
+// The code point of the bidirectional formatting character that the UTF-8
+// sequence `seq` encodes (U+202A..U+202E, U+2066..U+2069), or 0.
+int BidiControl(std::string_view seq) {
+  if (seq.size() != 3 || static_cast<uint8_t>(seq[0]) != 0xE2) return 0;
+  const int cp = ((static_cast<uint8_t>(seq[1]) & 0x3F) << 6) |
+                 (static_cast<uint8_t>(seq[2]) & 0x3F) | 0x2000;
+  if ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069)) return cp;
+  return 0;
+}
+
 std::string Escape(std::string_view text, bool escape_backslash) {
   std::string out;
   out.reserve(text.size());
@@ -60,6 +70,9 @@ std::string Escape(std::string_view text, bool escape_backslash) {
     } else if (n == 2 && b0 == 0xC2 && static_cast<uint8_t>(text[1]) < 0xA0) {
       // U+0080..U+009F: C1 controls, which terminals act on (CSI is U+009B).
       absl::StrAppendFormat(&out, "\\u{%02x}", static_cast<uint8_t>(text[1]));
+    } else if (const int bidi = BidiControl(text.substr(0, n)); bidi != 0) {
+      // They reorder what follows them on the line ("Trojan Source").
+      absl::StrAppendFormat(&out, "\\u{%04x}", bidi);
     } else {
       out.append(text.substr(0, n));
     }

@@ -11,7 +11,9 @@ namespace cook {
 
 // Returns `text` with every byte that is not printable, valid UTF-8 escaped:
 // C0 controls and DEL as \n, \r, \t or \xNN; C1 controls (U+0080..U+009F) as
-// \u{NN}; bytes that are not part of valid UTF-8 as \xNN; a backslash as \\,
+// \u{NN}; bidirectional formatting characters (U+202A..U+202E,
+// U+2066..U+2069) as \u{NNNN}; bytes that are not part of valid UTF-8 as
+// \xNN; a backslash as \\,
 // so the escaping is unambiguous. Valid printable UTF-8 is kept as is. The
 // result is one line.
 std::string EscapeForDisplay(std::string_view text);

@@ -21,6 +21,11 @@ TEST(EscapeForDisplayTest, EscapesTerminalControls) {
   EXPECT_EQ(EscapeForDisplay("\xc2\x9b" "31m"), "\\u{9b}31m");  // C1 CSI
 }
 
+TEST(EscapeForDisplayTest, EscapesBidiControls) {
+  EXPECT_EQ(EscapeForDisplay("a\u202Eb\u2066c\u2069"), "a\\u{202e}b\\u{2066}c\\u{2069}");
+  EXPECT_EQ(EscapeForDisplay("\u2014 \u2030"), "\u2014 \u2030");  // neighbours stay
+}
+
 TEST(EscapeForDisplayTest, EscapesInvalidUtf8ByteByByte) {
   EXPECT_EQ(EscapeForDisplay("x\xff:v1"), "x\\xff:v1");
   EXPECT_EQ(EscapeForDisplay("\xc0\xaf"), "\\xc0\\xaf");          // overlong '/'
