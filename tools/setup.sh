@@ -32,6 +32,8 @@ packages=(
   librust-winapi-x86-64-pc-windows-gnu-dev librust-winapi-util-dev
   # tests and benchmarks: real clients and tools that read what cook writes
   skopeo umoci podman busybox-static zstd tar coreutils python3 jq time
+  # tests/fuzz: libFuzzer targets built with Debian's clang (--config=fuzz)
+  clang libclang-rt-14-dev
   # tests: real registries on loopback (tests/testing/registry_server.h): the CNCF
   # distribution server, bcrypt htpasswd, a throw-away CA, signed Bearer tokens
   docker-registry apache2-utils openssl python3-jwt python3-cryptography
