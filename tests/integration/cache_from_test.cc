@@ -29,6 +29,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::cook::layers::testing::BuildTar;
+using ::cook::layers::testing::FileEntry;
 using ::cook::layers::testing::TarEntry;
 using ::cook::testing::RunCook;
 using ::cook::testing::RunResult;
@@ -38,15 +39,6 @@ using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
-
-TarEntry File(std::string name, std::string data) {
-  TarEntry e;
-  e.name = std::move(name);
-  e.type = S_IFREG;
-  e.data = std::move(data);
-  e.mtime = 1700000000;
-  return e;
-}
 
 std::string Zstd(const std::string& data) {
   std::string out;
@@ -153,7 +145,7 @@ class CacheFromTest : public cook::testing::TempDirTest {
 };
 
 TEST_F(CacheFromTest, ATamperedCacheFailsTheBuildAndLeavesNothingOfIt) {
-  const std::string tar = BuildTar({File("build/target/debug/libdep.rlib", "rlib")});
+  const std::string tar = BuildTar({FileEntry("build/target/debug/libdep.rlib", "rlib")});
   std::string padded = tar;
   padded.resize((tar.size() / 10240 + 1) * 10240, '\0');
   oci::ImageConfig config;
@@ -186,8 +178,8 @@ TEST_F(CacheFromTest, OnlyLayersTheRestoreVerifiedAreReused) {
   // The cache claims the built layer's diff_id for a blob with other
   // contents, and its labels leave that layer out, so nothing checks the
   // claim; a small layer the labels do name makes it a cache to restore.
-  const std::string bogus = Zstd(BuildTar({File("build/target/bogus", "not this")}));
-  const std::string other_tar = BuildTar({File("etc/unrelated", "u")});
+  const std::string bogus = Zstd(BuildTar({FileEntry("build/target/bogus", "not this")}));
+  const std::string other_tar = BuildTar({FileEntry("etc/unrelated", "u")});
   oci::ImageConfig config = built.config;
   config.labels["dev.cook.layers.target"] = layers::Sha256Digest(other_tar);
   ASSERT_NO_FATAL_FAILURE(WriteImage(Oci("cache"), config,

@@ -41,6 +41,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::cook::layers::testing::BuildTar;
+using ::cook::layers::testing::DirEntry;
+using ::cook::layers::testing::FileEntry;
 using ::cook::layers::testing::TarEntry;
 using ::cook::testing::CookBinary;
 using ::cook::testing::RunProgram;
@@ -89,24 +91,6 @@ std::vector<std::string> Tree(const fs::path& root) {
     out.push_back(it->path().lexically_relative(root).string());
   }
   return out;
-}
-
-TarEntry Dir(std::string name) {
-  TarEntry e;
-  e.name = std::move(name);
-  e.type = S_IFDIR;
-  e.perm = 0755;
-  e.mtime = 1700000000;
-  return e;
-}
-
-TarEntry File(std::string name, std::string data) {
-  TarEntry e;
-  e.name = std::move(name);
-  e.type = S_IFREG;
-  e.data = std::move(data);
-  e.mtime = 1700000000;
-  return e;
 }
 
 // How WriteImage makes its image.
@@ -182,10 +166,10 @@ class RestoreTest : public cook::testing::TempDirTest {
 
   // A benign cache layer, padded past its end marker.
   static std::string GoodTar() {
-    return PadToRecord(BuildTar({Dir("build/"), Dir("build/target/"),
-                                 Dir("build/target/debug/"),
-                                 File("build/target/debug/libdep.rlib", "rlib"),
-                                 File("build/target/debug/libdep.d", "deps")}));
+    return PadToRecord(BuildTar({DirEntry("build/"), DirEntry("build/target/"),
+                                 DirEntry("build/target/debug/"),
+                                 FileEntry("build/target/debug/libdep.rlib", "rlib"),
+                                 FileEntry("build/target/debug/libdep.d", "deps")}));
   }
 
   // The same bytes with the last one (padding after the end marker) changed.
@@ -240,8 +224,8 @@ class RestoreTest : public cook::testing::TempDirTest {
 
 TEST_F(RestoreTest, RestoresABenignCacheWithItsTimes) {
   RunResult r = Restore(WriteCacheImage(BuildTar(
-      {Dir("build/"), Dir("build/target/"), Dir("build/target/debug/"),
-       File("build/target/debug/libdep.rlib", "rlib"), File("etc/not-the-cache", "x")})));
+      {DirEntry("build/"), DirEntry("build/target/"), DirEntry("build/target/debug/"),
+       FileEntry("build/target/debug/libdep.rlib", "rlib"), FileEntry("etc/not-the-cache", "x")})));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const fs::path rlib = root_ / "work/target/debug/libdep.rlib";
   ASSERT_TRUE(fs::exists(rlib));
@@ -254,14 +238,14 @@ TEST_F(RestoreTest, RestoresABenignCacheWithItsTimes) {
 }
 
 TEST_F(RestoreTest, RefusesPathTraversal) {
-  ExpectRefused({Dir("build/target/"),
-                 File("build/target/../../../../outside/pwned", "x")},
+  ExpectRefused({DirEntry("build/target/"),
+                 FileEntry("build/target/../../../../outside/pwned", "x")},
                 "outside/pwned");
 }
 
 TEST_F(RestoreTest, RefusesAbsolutePaths) {
-  ExpectRefused({Dir("build/target/"),
-                 File((root_ / "outside/pwned").string(), "x")},
+  ExpectRefused({DirEntry("build/target/"),
+                 FileEntry((root_ / "outside/pwned").string(), "x")},
                 "pwned");
 }
 
@@ -270,7 +254,7 @@ TEST_F(RestoreTest, RefusesWritingThroughASymlink) {
   link.name = "build/target/link";
   link.type = S_IFLNK;
   link.symlink = (root_ / "outside").string();
-  ExpectRefused({Dir("build/target/"), link, File("build/target/link/pwned", "x")},
+  ExpectRefused({DirEntry("build/target/"), link, FileEntry("build/target/link/pwned", "x")},
                 "link/pwned");
 }
 
@@ -279,14 +263,14 @@ TEST_F(RestoreTest, RefusesHardlinksToOutside) {
   hard.name = "build/target/hard";
   hard.type = S_IFREG;
   hard.hardlink = "build/target/../../../../outside/secret";
-  ExpectRefused({Dir("build/target/"), hard}, "build/target/hard");
+  ExpectRefused({DirEntry("build/target/"), hard}, "build/target/hard");
 }
 
 TEST_F(RestoreTest, RefusesDeviceNodes) {
   TarEntry dev;
   dev.name = "build/target/tty";
   dev.type = S_IFCHR;
-  ExpectRefused({Dir("build/target/"), dev}, "build/target/tty");
+  ExpectRefused({DirEntry("build/target/"), dev}, "build/target/tty");
 }
 
 TEST_F(RestoreTest, RefusesImagesThatAreNotCaches) {
@@ -348,7 +332,7 @@ TEST_F(RestoreTest, TamperedBytesAfterTheTarEndFailFromARegistryByDigest) {
 TEST_F(RestoreTest, ALayerThatIsNotItsDiffIdFails) {
   // The blob matches the manifest, but its contents are not what the config
   // says: the config's diff_id belongs to another tar.
-  const std::string other = BuildTar({File("build/target/other", "o")});
+  const std::string other = BuildTar({FileEntry("build/target/other", "o")});
   const std::string ref = WriteImage(
       {.tar = GoodTar(), .zstd = true, .diff_id = layers::Sha256Digest(other)});
   ExpectRefusedLayer(Restore(ref), "diff_id");
@@ -356,8 +340,8 @@ TEST_F(RestoreTest, ALayerThatIsNotItsDiffIdFails) {
 
 TEST_F(RestoreTest, ATruncatedLayerLeavesNothing) {
   const std::string tar = PadToRecord(BuildTar(
-      {Dir("build/target/"), File("build/target/first", "complete"),
-       File("build/target/big", std::string(1 << 20, 'b'))}));
+      {DirEntry("build/target/"), FileEntry("build/target/first", "complete"),
+       FileEntry("build/target/big", std::string(1 << 20, 'b'))}));
   const std::string ref = WriteCacheImage(tar);
   // Cut in the middle of "big": the blob's size is wrong, and the tar ends
   // early; "first" was complete but belongs to a layer that failed.

@@ -3,9 +3,11 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <locale.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <memory>
+#include <utility>
 
 #include "absl/strings/str_format.h"
 #include "base/c_handle.h"
@@ -121,6 +123,24 @@ std::string BuildTar(const std::vector<TarEntry>& entries) {
   }
   archive_write_close(a.get());
   return out;
+}
+
+TarEntry FileEntry(std::string name, std::string data, int64_t mtime) {
+  TarEntry e;
+  e.name = std::move(name);
+  e.type = S_IFREG;
+  e.data = std::move(data);
+  e.mtime = mtime;
+  return e;
+}
+
+TarEntry DirEntry(std::string name, int64_t mtime) {
+  TarEntry e;
+  e.name = std::move(name);
+  e.type = S_IFDIR;
+  e.perm = 0755;
+  e.mtime = mtime;
+  return e;
 }
 
 }  // namespace cook::layers::testing

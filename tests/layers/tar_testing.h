@@ -42,6 +42,10 @@ absl::StatusOr<std::string> Decompress(std::string_view bytes);
 // build archives that a real writer never would.
 std::string BuildTar(const std::vector<TarEntry>& entries);
 
+// A regular file and a directory entry (0644 and 0755) with time `mtime`.
+TarEntry FileEntry(std::string name, std::string data, int64_t mtime = 1700000000);
+TarEntry DirEntry(std::string name, int64_t mtime = 1700000000);
+
 }  // namespace cook::layers::testing
 
 #endif  // COOK_TESTS_LAYERS_TAR_TESTING_H_

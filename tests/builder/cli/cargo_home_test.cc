@@ -28,20 +28,12 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::cook::layers::testing::BuildTar;
+using ::cook::layers::testing::FileEntry;
 using ::cook::layers::testing::TarEntry;
 using ::cook::testing::CookBinary;
 using ::cook::testing::RunOptions;
 using ::cook::testing::RunProgram;
 using ::cook::testing::RunResult;
-
-TarEntry File(std::string name, std::string data) {
-  TarEntry e;
-  e.name = std::move(name);
-  e.type = S_IFREG;
-  e.data = std::move(data);
-  e.mtime = 1700000000;
-  return e;
-}
 
 // The home directory the password database gives this user.
 std::string PasswdHome() {
@@ -85,10 +77,10 @@ class CargoHomeTest : public cook::testing::TempDirTest {
       config.labels[label] = layer.digest;
       manifest.layers.push_back(layer);
     };
-    add_layer(BuildTar({File("build/target/debug/libdep.rlib", "rlib")}),
+    add_layer(BuildTar({FileEntry("build/target/debug/libdep.rlib", "rlib")}),
               "dev.cook.layers.target");
     if (cargo_home_layer) {
-      add_layer(BuildTar({File("usr/local/cargo/registry/cache/index/dep-1.0.0.crate", "c")}),
+      add_layer(BuildTar({FileEntry("usr/local/cargo/registry/cache/index/dep-1.0.0.crate", "c")}),
                 "dev.cook.layers.cargo-home");
     }
     const std::string config_bytes = oci::SerializeConfig(config);
