@@ -33,7 +33,7 @@
 #include "builder/cli/image_io.h"
 #include "builder/cli/labels.h"
 #include "builder/cli/output.h"
-#include "builder/sandbox/sandbox.h"
+#include "sandbox/sandbox.h"
 #include "chef/prepare.h"
 #include "chef/recipe.h"
 #include "chef/skeleton.h"

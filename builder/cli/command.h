@@ -12,9 +12,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "builder/oci/image.h"
-#include "builder/oci/reference.h"
-#include "builder/registry/session.h"
+#include "oci/image.h"
+#include "oci/reference.h"
+#include "registry/session.h"
 #include "layers/compressor.h"
 
 namespace cook::cli {

@@ -13,7 +13,7 @@
 #include "builder/cli/command.h"
 #include "builder/cli/image_io.h"
 #include "builder/cli/progress.h"
-#include "builder/registry/session.h"
+#include "registry/session.h"
 
 namespace cook::cli {
 

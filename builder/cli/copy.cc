@@ -10,7 +10,7 @@
 #include "builder/cli/commands.h"
 #include "builder/cli/image_io.h"
 #include "builder/cli/output.h"
-#include "builder/oci/transport.h"
+#include "oci/transport.h"
 #include "nlohmann/json.hpp"
 
 namespace cook::cli {

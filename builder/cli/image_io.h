@@ -16,10 +16,10 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "builder/cli/progress.h"
-#include "builder/oci/image.h"
-#include "builder/oci/reference.h"
-#include "builder/oci/transport.h"
-#include "builder/registry/session.h"
+#include "oci/image.h"
+#include "oci/reference.h"
+#include "oci/transport.h"
+#include "registry/session.h"
 #include "layers/layer_writer.h"
 
 namespace cook::cli {

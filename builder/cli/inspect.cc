@@ -13,7 +13,7 @@
 #include "builder/cli/image_io.h"
 #include "builder/cli/output.h"
 #include "builder/cli/progress.h"
-#include "builder/oci/transport.h"
+#include "oci/transport.h"
 #include "nlohmann/json.hpp"
 
 namespace cook::cli {

@@ -17,7 +17,7 @@
 #include "builder/cli/image_io.h"
 #include "builder/cli/labels.h"
 #include "builder/cli/output.h"
-#include "builder/oci/transport.h"
+#include "oci/transport.h"
 #include "layers/extractor.h"
 #include "nlohmann/json.hpp"
 

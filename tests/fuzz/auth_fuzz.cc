@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "builder/registry/auth.h"
-#include "builder/registry/http.h"
+#include "registry/auth.h"
+#include "registry/http.h"
 #include "tests/fuzz/fuzz_util.h"
 
 namespace {

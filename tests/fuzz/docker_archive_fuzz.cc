@@ -11,9 +11,9 @@
 #include <memory>
 #include <string>
 
-#include "builder/oci/image.h"
-#include "builder/oci/reference.h"
-#include "builder/oci/transport.h"
+#include "oci/image.h"
+#include "oci/reference.h"
+#include "oci/transport.h"
 #include "tests/fuzz/fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "builder/oci/image.h"
+#include "oci/image.h"
 #include "tests/fuzz/fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

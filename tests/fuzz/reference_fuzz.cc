@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "builder/oci/reference.h"
+#include "oci/reference.h"
 #include "tests/fuzz/fuzz_util.h"
 
 namespace {

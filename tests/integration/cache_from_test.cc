@@ -12,9 +12,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/io.h"
-#include "builder/oci/image.h"
-#include "builder/oci/reference.h"
-#include "builder/oci/transport.h"
+#include "oci/image.h"
+#include "oci/reference.h"
+#include "oci/transport.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "layers/compressor.h"

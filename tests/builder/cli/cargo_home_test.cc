@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "base/io.h"
-#include "builder/oci/image.h"
-#include "builder/oci/reference.h"
-#include "builder/oci/transport.h"
+#include "oci/image.h"
+#include "oci/reference.h"
+#include "oci/transport.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "layers/digest.h"

@@ -1,0 +1,257 @@
+#include "oci/registry_transport.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "base/io.h"
+#include "base/status_macros.h"
+#include "oci/blob_io.h"
+#include "registry/client.h"
+#include "layers/digest.h"
+
+namespace cook::oci::internal {
+namespace {
+
+constexpr int kMaxIndexDepth = 4;
+// A download runs at most this far ahead of its reader.
+constexpr size_t kPipeCapacity = size_t{8} << 20;
+
+std::vector<std::string> AcceptedManifestTypes() {
+  return {std::string(kOciManifest), std::string(kOciIndex),
+          std::string(kDockerManifest), std::string(kDockerManifestList)};
+}
+
+// A bounded in-memory pipe: the download thread writes, the reader reads.
+class Pipe {
+ public:
+  // Producer side. Blocks while full; fails once the reader has gone.
+  absl::Status Write(std::string_view data) {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!data.empty()) {
+      changed_.wait(lock, [&] { return closed_by_reader_ || size_ < kPipeCapacity; });
+      if (closed_by_reader_) return absl::CancelledError("the reader stopped");
+      const size_t n = std::min(data.size(), kPipeCapacity - size_);
+      chunks_.emplace_back(data.substr(0, n));
+      size_ += n;
+      data.remove_prefix(n);
+      changed_.notify_all();
+    }
+    return absl::OkStatus();
+  }
+  void Finish(absl::Status status) {
+    std::lock_guard<std::mutex> lock(mu_);
+    finished_ = true;
+    status_ = std::move(status);
+    changed_.notify_all();
+  }
+  // Reader side.
+  absl::StatusOr<size_t> Read(char* buffer, size_t n) {
+    std::unique_lock<std::mutex> lock(mu_);
+    changed_.wait(lock, [&] { return !chunks_.empty() || finished_; });
+    if (chunks_.empty()) {
+      if (!status_.ok()) return status_;
+      return 0;
+    }
+    std::string& front = chunks_.front();
+    const size_t take = std::min(n, front.size() - front_offset_);
+    std::memcpy(buffer, front.data() + front_offset_, take);
+    front_offset_ += take;
+    size_ -= take;
+    if (front_offset_ == front.size()) {
+      chunks_.pop_front();
+      front_offset_ = 0;
+    }
+    changed_.notify_all();
+    return take;
+  }
+  void CloseReader() {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_by_reader_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::deque<std::string> chunks_;
+  size_t front_offset_ = 0;
+  size_t size_ = 0;
+  bool finished_ = false;
+  bool closed_by_reader_ = false;
+  absl::Status status_;
+};
+
+class PipeSink : public ByteSink {
+ public:
+  explicit PipeSink(Pipe& pipe) : pipe_(pipe) {}
+  absl::Status Write(std::string_view data) override { return pipe_.Write(data); }
+
+ private:
+  Pipe& pipe_;
+};
+
+// Reads a blob while a thread downloads it.
+class DownloadSource : public ByteSource {
+ public:
+  DownloadSource(registry::RegistryClient& client, std::string repo,
+                 std::string digest) {
+    thread_ = std::thread([this, &client, repo = std::move(repo),
+                           digest = std::move(digest)] {
+      PipeSink sink(pipe_);
+      pipe_.Finish(client.GetBlob(repo, digest, sink));
+    });
+  }
+  ~DownloadSource() override {
+    pipe_.CloseReader();
+    thread_.join();
+  }
+  absl::StatusOr<size_t> Read(char* buffer, size_t n) override {
+    return pipe_.Read(buffer, n);
+  }
+
+ private:
+  Pipe pipe_;
+  std::thread thread_;
+};
+
+std::string Display(const ImageReference& ref) { return ref.ToString(); }
+
+class RegistrySource : public ImageSource {
+ public:
+  RegistrySource(ImageReference ref, registry::RegistryClient& client)
+      : ref_(std::move(ref)), client_(client) {}
+
+  absl::StatusOr<RawManifest> GetManifest(const Platform& platform) override {
+    std::string reference = ref_.digest.empty() ? ref_.tag : ref_.digest;
+    for (int depth = 0;; ++depth) {
+      ASSIGN_OR_RETURN(registry::FetchedManifest fetched,
+                       client_.GetManifest(ref_.repository, reference,
+                                           AcceptedManifestTypes()));
+      std::string media_type = fetched.media_type;
+      if (!IsIndexMediaType(media_type) && !IsManifestMediaType(media_type)) {
+        // Some registries answer a generic type: the document's own
+        // mediaType says, else its shape.
+        ASSIGN_OR_RETURN(media_type,
+                         Annotate(DetectMediaType(fetched.bytes),
+                                  absl::StrFormat("reading %s", Display(ref_))));
+      }
+      if (IsIndexMediaType(media_type)) {
+        if (depth == kMaxIndexDepth) {
+          return absl::InvalidArgumentError(absl::StrFormat(
+              "reading %s: indexes nested too deeply", Display(ref_)));
+        }
+        ASSIGN_OR_RETURN(Index index,
+                         Annotate(ParseIndex(fetched.bytes),
+                                  absl::StrFormat("reading %s", Display(ref_))));
+        ASSIGN_OR_RETURN(Descriptor chosen,
+                         Annotate(SelectManifest(index, platform),
+                                  absl::StrFormat("reading %s", Display(ref_))));
+        reference = chosen.digest;
+        continue;
+      }
+      return RawManifest{std::move(fetched.bytes), std::move(media_type),
+                         std::move(fetched.digest)};
+    }
+  }
+
+  absl::StatusOr<std::unique_ptr<ByteSource>> OpenBlob(
+      const Descriptor& descriptor) override {
+    RETURN_IF_ERROR(layers::ValidateDigest(descriptor.digest));
+    return NewVerifyingSource(
+        std::make_unique<DownloadSource>(client_, ref_.repository, descriptor.digest),
+        descriptor,
+        absl::StrFormat("blob %s from %s", descriptor.digest, Display(ref_)));
+  }
+
+ private:
+  ImageReference ref_;
+  registry::RegistryClient& client_;
+};
+
+class RegistryDestination : public ImageDestination {
+ public:
+  RegistryDestination(ImageReference ref, registry::RegistryClient& client,
+                      int parallel)
+      : ref_(std::move(ref)), client_(client), parallel_(parallel) {}
+
+  absl::StatusOr<bool> HasBlob(const Descriptor& descriptor) override {
+    ASSIGN_OR_RETURN(std::optional<int64_t> size,
+                     client_.StatBlob(ref_.repository, descriptor.digest));
+    return size.has_value();
+  }
+
+  absl::StatusOr<bool> MountBlob(const Descriptor& descriptor,
+                                 const ImageReference& from) override {
+    if (from.transport != Transport::kDocker || from.registry != ref_.registry ||
+        from.repository == ref_.repository) {
+      return false;
+    }
+    return client_.MountBlob(ref_.repository, descriptor.digest, from.repository);
+  }
+
+  int MaxParallelBlobs() const override { return parallel_; }
+
+  absl::Status PutBlob(const Descriptor& descriptor, ByteSource& data) override {
+    RETURN_IF_ERROR(layers::ValidateDigest(descriptor.digest));
+    // The registry verifies the digest; the size is checked as it is read.
+    return client_.PutBlob(ref_.repository, descriptor.digest, descriptor.size, data);
+  }
+
+  absl::Status PutBlobFile(const Descriptor& descriptor,
+                           const std::filesystem::path& file, bool take) override {
+    ASSIGN_OR_RETURN(std::unique_ptr<FileSource> source, FileSource::Open(file));
+    return PutBlob(descriptor, *source);
+  }
+
+  absl::Status PutManifest(const RawManifest& manifest) override {
+    if (!ref_.digest.empty() && ref_.digest != manifest.digest) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "writing %s: the image's digest is %s, not the one the reference pins",
+          Display(ref_), manifest.digest));
+    }
+    manifest_ = manifest;
+    return absl::OkStatus();
+  }
+
+  absl::Status Commit() override {
+    if (!manifest_.has_value()) {
+      return absl::FailedPreconditionError(
+          absl::StrFormat("writing %s: no manifest was put", Display(ref_)));
+    }
+    const std::string reference = ref_.digest.empty() ? ref_.tag : ref_.digest;
+    return client_.PutManifest(ref_.repository, reference, manifest_->bytes,
+                               manifest_->media_type);
+  }
+
+ private:
+  ImageReference ref_;
+  registry::RegistryClient& client_;
+  int parallel_;
+  std::optional<RawManifest> manifest_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ImageSource>> OpenRegistrySource(
+    const ImageReference& ref, registry::RegistrySession& registries) {
+  ASSIGN_OR_RETURN(registry::RegistryClient * client, registries.Client(ref.registry));
+  return std::make_unique<RegistrySource>(ref, *client);
+}
+
+absl::StatusOr<std::unique_ptr<ImageDestination>> OpenRegistryDestination(
+    const ImageReference& ref, registry::RegistrySession& registries) {
+  ASSIGN_OR_RETURN(registry::RegistryClient * client, registries.Client(ref.registry));
+  return std::make_unique<RegistryDestination>(
+      ref, *client, std::max(1, registries.options().parallel_blobs));
+}
+
+}  // namespace cook::oci::internal
