@@ -7,8 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/sha256.h"
 #include "base/status_macros.h"
-#include "chef/internal/sha256.h"
 #include "nlohmann/json.hpp"
 
 namespace cook::chef {
@@ -224,7 +224,7 @@ std::string SerializeRecipe(const Recipe& recipe) {
 }
 
 std::string RecipeDigest(std::string_view serialized) {
-  return absl::StrCat("sha256:", internal::Sha256Hex(serialized));
+  return absl::StrCat("sha256:", Sha256Hex(serialized));
 }
 
 absl::StatusOr<Recipe> ParseRecipe(std::string_view text,
