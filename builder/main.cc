@@ -17,6 +17,8 @@
 #include "builder/cli/command.h"
 #include "builder/cli/commands.h"
 
+extern char** environ;
+
 namespace {
 
 // The user's home as cargo and docker find it: $HOME when set and not
@@ -59,6 +61,9 @@ cook::cli::Environment ReadEnvironment() {
   }
   if (const char* file = std::getenv("REGISTRY_AUTH_FILE")) env.registry_auth_file = file;
   if (const char* dir = std::getenv("DOCKER_CONFIG")) env.docker_config = dir;
+  for (char** e = environ; *e != nullptr; ++e) env.variables.emplace_back(*e);
+  const char* tmp = std::getenv("TMPDIR");
+  env.temp_dir = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
   return env;
 }
 

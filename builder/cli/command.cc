@@ -199,8 +199,8 @@ absl::StatusOr<absl::Time> EpochFrom(const Environment& env) {
   return absl::FromUnixSeconds(seconds);
 }
 
-absl::StatusOr<Command> Parse(int argc, const char* const* argv,
-                              const Environment& env) {
+absl::StatusOr<Command> ParseArgs(int argc, const char* const* argv,
+                                  const Environment& env) {
   CLI::App app{std::string(kDescription), "cook"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Print help for every command");
@@ -506,6 +506,20 @@ absl::StatusOr<Command> Parse(int argc, const char* const* argv,
     ASSIGN_OR_RETURN(o.platform, oci::ParsePlatform(inspect_platform));
   }
   return o;
+}
+
+absl::StatusOr<Command> Parse(int argc, const char* const* argv,
+                              const Environment& env) {
+  ASSIGN_OR_RETURN(Command command, ParseArgs(argc, argv, env));
+  std::visit(
+      [&env](auto& c) {
+        if constexpr (!std::is_same_v<std::decay_t<decltype(c)>, HelpRequest>) {
+          c.common.environment = env.variables;
+          c.common.temp_dir = env.temp_dir;
+        }
+      },
+      command);
+  return command;
 }
 
 }  // namespace cook::cli

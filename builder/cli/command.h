@@ -36,6 +36,11 @@ struct Environment {
   std::string registry_auth_file;
   std::string docker_config;
   std::string home;
+  // Every variable, "NAME=value" (what the sandbox's --pass-env and
+  // credential helpers may see).
+  std::vector<std::string> variables;
+  // Where scratch files go: $TMPDIR, else /tmp.
+  std::string temp_dir;
 };
 
 struct CommonOptions {
@@ -44,6 +49,9 @@ struct CommonOptions {
   // The registry options (--creds, --authfile, --tls-verify, --cert-dir) of
   // commands that may read or write docker://.
   registry::RegistryOptions registry;
+  // From Environment: nothing below the CLI reads the process environment.
+  std::vector<std::string> environment;
+  std::string temp_dir;
 };
 
 struct AddSpec {
