@@ -9,6 +9,8 @@ packages=(
   libarchive-dev libssl-dev libzstd-dev libtomlplusplus-dev libabsl-dev
   libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev
   libbenchmark-dev
+  # tools/size_check.sh (function lengths)
+  universal-ctags
   # the static archives libarchive.a needs (linked statically, see third_party/)
   libxml2-dev libicu-dev liblzma-dev libbz2-dev nettle-dev zlib1g-dev
   # Rust crates for examples/ and the tests, from Debian (a cargo directory source
