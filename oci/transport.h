@@ -77,9 +77,12 @@ class ImageDestination {
 };
 
 // docker:// references need `registries` (the run's registry options and
-// connections); without one they fail with FailedPrecondition.
+// connections); without one they fail with FailedPrecondition. A compressed
+// docker-archive: tarball is decompressed into `temp_dir` (the caller's
+// $TMPDIR; empty: the system's temporary directory).
 absl::StatusOr<std::unique_ptr<ImageSource>> OpenImageSource(
-    const ImageReference& ref, registry::RegistrySession* registries = nullptr);
+    const ImageReference& ref, registry::RegistrySession* registries = nullptr,
+    const std::filesystem::path& temp_dir = {});
 absl::StatusOr<std::unique_ptr<ImageDestination>> OpenImageDestination(
     const ImageReference& ref, registry::RegistrySession* registries = nullptr);
 

@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -345,6 +346,24 @@ TEST_F(DockerArchiveTest, ReadsAGzippedArchive) {
   ASSERT_THAT(m, IsOk());
   EXPECT_THAT(ReadAll(**source, m->layers[0]),
               IsOkAndHolds(image.layer_tars[0]));
+}
+
+TEST_F(DockerArchiveTest, DecompressesIntoTheGivenTempDirOnly) {
+  ASSERT_THAT(Write(MakeImage({"a"}), Ref("img.tar", "app:v1")), IsOk());
+  cook::testing::WriteTestFile(root_ / "img.tar.gz",
+                               testing::Compress(*ReadFile(root_ / "img.tar"),
+                                                 layers::Compression::kGzip));
+  const fs::path temp = root_ / "tmp";
+  fs::create_directories(temp);
+  {
+    absl::StatusOr<std::unique_ptr<ImageSource>> source =
+        OpenImageSource(Ref("img.tar.gz"), nullptr, temp);
+    ASSERT_THAT(source, IsOk());
+    EXPECT_EQ(std::distance(fs::directory_iterator(temp),
+                            fs::directory_iterator()),
+              1);
+  }
+  EXPECT_TRUE(fs::is_empty(temp));
 }
 
 TEST_F(DockerArchiveTest, CorruptLayerIsDetectedOnRead) {
