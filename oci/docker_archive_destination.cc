@@ -236,14 +236,8 @@ class DockerArchiveDestination : public ImageDestination {
   }
 
   absl::Status PutManifest(const RawManifest& manifest) override {
-    RETURN_IF_ERROR(
-        Annotate(VerifyDigest(manifest.bytes, manifest.digest, "the manifest"),
-                 Context()));
-    std::string media_type = manifest.media_type;
-    if (media_type.empty()) {
-      ASSIGN_OR_RETURN(media_type,
-                       Annotate(DetectMediaType(manifest.bytes), Context()));
-    }
+    ASSIGN_OR_RETURN(std::string media_type,
+                     VerifiedMediaType(manifest, Context()));
     if (!IsManifestMediaType(media_type)) {
       return absl::InvalidArgumentError(absl::StrFormat(
           "%s: a docker archive holds one image manifest, not \"%s\"",

@@ -459,31 +459,6 @@ bool IsManifestMediaType(std::string_view media_type) {
   return media_type == kOciManifest || media_type == kDockerManifest;
 }
 
-absl::StatusOr<Descriptor> SelectManifest(const Index& index,
-                                          const Platform& platform) {
-  const Descriptor* best = nullptr;
-  std::vector<std::string> available;
-  for (const Descriptor& d : index.manifests) {
-    if (!d.platform.has_value()) continue;
-    const Platform& p = *d.platform;
-    available.push_back(EscapeForDisplay(p.ToString()));
-    if (p.os != platform.os || p.architecture != platform.architecture)
-      continue;
-    if (p.variant == platform.variant) return d;
-    if ((p.variant.empty() || platform.variant.empty()) && best == nullptr) {
-      best = &d;
-    }
-  }
-  if (best != nullptr) return *best;
-  if (index.manifests.size() == 1 && !index.manifests[0].platform.has_value()) {
-    return index.manifests[0];
-  }
-  return absl::NotFoundError(absl::StrFormat(
-      "no image for platform %s in the index; available: %s",
-      platform.ToString(),
-      available.empty() ? "none" : absl::StrJoin(available, ", ")));
-}
-
 absl::Status VerifyDigest(std::string_view data, std::string_view expected,
                           std::string_view what) {
   if (absl::Status s = layers::ValidateDigest(expected); !s.ok()) {

@@ -24,12 +24,6 @@ class RegistrySession;
 
 namespace cook::oci {
 
-struct RawManifest {
-  std::string bytes;       // exactly as stored; its digest is the image's
-  std::string media_type;  // of `bytes`
-  std::string digest;      // "sha256:..." of `bytes`
-};
-
 class ImageSource {
  public:
   virtual ~ImageSource() = default;

@@ -1,4 +1,5 @@
 #include "oci/image.h"
+#include "oci/index_walk.h"
 
 #include <string>
 
