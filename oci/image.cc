@@ -147,6 +147,36 @@ absl::StatusOr<Json> ParseObject(std::string_view json, std::string_view what) {
   return doc;
 }
 
+// The image config's "config" object: how a container runs.
+absl::Status ParseContainerConfig(const Json& doc, ImageConfig* c) {
+  auto it = doc.find("config");
+  if (it == doc.end() || it->is_null()) return absl::OkStatus();
+  if (!it->is_object())
+    return FieldError(kConfigWhat, "config", "must be an object");
+  const Json& cfg = *it;
+  ASSIGN_OR_RETURN(c->env,
+                   GetStringArray(cfg, "Env", kConfigWhat, "config.Env"));
+  ASSIGN_OR_RETURN(
+      c->entrypoint,
+      GetStringArray(cfg, "Entrypoint", kConfigWhat, "config.Entrypoint"));
+  ASSIGN_OR_RETURN(c->cmd,
+                   GetStringArray(cfg, "Cmd", kConfigWhat, "config.Cmd"));
+  ASSIGN_OR_RETURN(c->working_dir, GetString(cfg, "WorkingDir", kConfigWhat,
+                                             "config.WorkingDir"));
+  ASSIGN_OR_RETURN(c->user,
+                   GetString(cfg, "User", kConfigWhat, "config.User"));
+  ASSIGN_OR_RETURN(c->labels,
+                   GetStringMap(cfg, "Labels", kConfigWhat, "config.Labels"));
+  for (const auto& [key, value] : cfg.items()) {
+    if (key == "Env" || key == "Entrypoint" || key == "Cmd" ||
+        key == "WorkingDir" || key == "User" || key == "Labels") {
+      continue;
+    }
+    c->config_extra.emplace(key, CanonicalJson(value));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::string Platform::ToString() const {
@@ -368,31 +398,7 @@ absl::StatusOr<ImageConfig> ParseConfig(std::string_view json) {
                    GetString(doc, "created", kConfigWhat, "created"));
   ASSIGN_OR_RETURN(c.author, GetString(doc, "author", kConfigWhat, "author"));
 
-  if (auto it = doc.find("config"); it != doc.end() && !it->is_null()) {
-    if (!it->is_object())
-      return FieldError(kConfigWhat, "config", "must be an object");
-    const Json& cfg = *it;
-    ASSIGN_OR_RETURN(c.env,
-                     GetStringArray(cfg, "Env", kConfigWhat, "config.Env"));
-    ASSIGN_OR_RETURN(
-        c.entrypoint,
-        GetStringArray(cfg, "Entrypoint", kConfigWhat, "config.Entrypoint"));
-    ASSIGN_OR_RETURN(c.cmd,
-                     GetStringArray(cfg, "Cmd", kConfigWhat, "config.Cmd"));
-    ASSIGN_OR_RETURN(c.working_dir, GetString(cfg, "WorkingDir", kConfigWhat,
-                                              "config.WorkingDir"));
-    ASSIGN_OR_RETURN(c.user,
-                     GetString(cfg, "User", kConfigWhat, "config.User"));
-    ASSIGN_OR_RETURN(c.labels,
-                     GetStringMap(cfg, "Labels", kConfigWhat, "config.Labels"));
-    for (const auto& [key, value] : cfg.items()) {
-      if (key == "Env" || key == "Entrypoint" || key == "Cmd" ||
-          key == "WorkingDir" || key == "User" || key == "Labels") {
-        continue;
-      }
-      c.config_extra.emplace(key, CanonicalJson(value));
-    }
-  }
+  RETURN_IF_ERROR(ParseContainerConfig(doc, &c));
 
   auto rootfs = doc.find("rootfs");
   if (rootfs == doc.end() || !rootfs->is_object()) {
