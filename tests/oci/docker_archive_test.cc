@@ -23,26 +23,13 @@
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
-namespace cook::oci {
+namespace cook::oci::testing {
 namespace {
 
 namespace fs = std::filesystem;
-using ::cook::oci::testing::MakeImage;
-using ::cook::oci::testing::MakeTar;
-using ::cook::oci::testing::ReadAll;
-using ::cook::oci::testing::TarEntry;
-using ::cook::oci::testing::TestImage;
-using ::cook::oci::testing::WriteImage;
-using ::cook::testing::IsOk;
-using ::cook::testing::IsOkAndHolds;
-using ::cook::testing::StatusIs;
-using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
-using ::testing::HasSubstr;
-using ::testing::Not;
 
-const Platform kAmd64{"linux", "amd64", ""};
 // 2024-01-02T03:04:05Z, the test images' `created`.
 constexpr int64_t kCreated = 1704164645;
 
@@ -190,10 +177,10 @@ TEST_F(DockerArchiveTest, UntaggedArchiveHasNoRepoTags) {
   for (const Member& m : ReadArchive(root_ / "img.tar")) {
     names.push_back(m.name);
     if (m.name == "manifest.json") {
-      EXPECT_THAT(m.data, Not(HasSubstr("RepoTags")));
+      EXPECT_THAT(m.data, ::testing::Not(HasSubstr("RepoTags")));
     }
   }
-  EXPECT_THAT(names, Not(::testing::Contains("repositories")));
+  EXPECT_THAT(names, ::testing::Not(::testing::Contains("repositories")));
   absl::StatusOr<std::unique_ptr<ImageSource>> source =
       OpenImageSource(Ref("img.tar"));
   ASSERT_THAT(source, IsOk());
@@ -514,4 +501,4 @@ TEST_F(DockerArchiveTest, PodmanLoadsWhatWeWrite) {
 }
 
 }  // namespace
-}  // namespace cook::oci
+}  // namespace cook::oci::testing
