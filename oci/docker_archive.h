@@ -2,8 +2,10 @@
 #define COOK_OCI_DOCKER_ARCHIVE_H_
 
 // Private to oci: the docker-archive:FILE[:NAME:TAG] transport, the
-// tarball `docker save` writes and `docker load` / `podman load` read. Use
-// OpenImageSource / OpenImageDestination instead.
+// tarball `docker save` writes and `docker load` / `podman load` read: the
+// reader in docker_archive_source.cc, the writer in
+// docker_archive_destination.cc. Use OpenImageSource / OpenImageDestination
+// instead.
 
 #include <filesystem>
 #include <memory>

@@ -1,3 +1,5 @@
+#include "oci/docker_archive.h"
+
 #include <archive.h>
 #include <archive_entry.h>
 
@@ -18,7 +20,6 @@
 #include "base/interrupt.h"
 #include "base/status_macros.h"
 #include "oci/blob_io.h"
-#include "oci/docker_archive.h"
 #include "oci/json_util.h"
 #include "layers/compressor.h"
 #include "layers/digest.h"

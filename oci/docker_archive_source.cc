@@ -1,3 +1,5 @@
+#include "oci/docker_archive.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <map>
@@ -14,7 +16,6 @@
 #include "base/status_macros.h"
 #include "base/text.h"
 #include "oci/blob_io.h"
-#include "oci/docker_archive.h"
 #include "oci/json_util.h"
 #include "oci/tar_index.h"
 #include "layers/compressor.h"
