@@ -19,10 +19,10 @@
 #include "base/files.h"
 #include "base/interrupt.h"
 #include "base/status_macros.h"
-#include "oci/blob_io.h"
-#include "oci/json_util.h"
 #include "layers/compressor.h"
 #include "layers/digest.h"
+#include "oci/blob_io.h"
+#include "oci/json_util.h"
 
 namespace cook::oci::internal {
 namespace {
@@ -155,8 +155,9 @@ class TarStream {
  private:
   // Sets the entry's type and mode and returns a reader of its data (none
   // for a directory), its size in `size`.
-  absl::StatusOr<std::unique_ptr<ByteSource>> OpenMember(
-      const Member& member, archive_entry* entry, uint64_t* size) const {
+  absl::StatusOr<std::unique_ptr<ByteSource>> OpenMember(const Member& member,
+                                                         archive_entry* entry,
+                                                         uint64_t* size) const {
     switch (member.kind) {
       case Member::kDirectory:
         archive_entry_set_filetype(entry, AE_IFDIR);
@@ -186,8 +187,8 @@ class TarStream {
 
   absl::Status Error(std::string_view op) const {
     if (!ctx_.status.ok()) return Annotate(ctx_.status, context_);
-    return absl::InternalError(absl::StrFormat(
-        "%s: %s: %s", context_, op, archive_error_string(a_.get())));
+    return absl::InternalError(absl::StrFormat("%s: %s: %s", context_, op,
+                                               archive_error_string(a_.get())));
   }
 
   SinkContext ctx_;  // before a_: closing the archive may still write

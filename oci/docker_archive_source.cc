@@ -15,11 +15,11 @@
 #include "base/interrupt.h"
 #include "base/status_macros.h"
 #include "base/text.h"
+#include "layers/compressor.h"
+#include "layers/digest.h"
 #include "oci/blob_io.h"
 #include "oci/json_util.h"
 #include "oci/tar_index.h"
-#include "layers/compressor.h"
-#include "layers/digest.h"
 
 namespace cook::oci::internal {
 namespace {
@@ -118,7 +118,8 @@ class DockerArchiveSource : public ImageSource {
     for (size_t i = 0; i < layer_names.size(); ++i) {
       RETURN_IF_ERROR(CheckInterrupted());
       ASSIGN_OR_RETURN(TarMember member, FindMember(layer_names[i]));
-      ASSIGN_OR_RETURN(Descriptor d, LayerDescriptor(member, config.diff_ids[i]));
+      ASSIGN_OR_RETURN(Descriptor d,
+                       LayerDescriptor(member, config.diff_ids[i]));
       members_[d.digest] = member;
       m.layers.push_back(std::move(d));
     }

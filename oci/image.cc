@@ -156,15 +156,13 @@ absl::Status ParseContainerConfig(const Json& doc, ImageConfig* c) {
   const Json& cfg = *it;
   ASSIGN_OR_RETURN(c->env,
                    GetStringArray(cfg, "Env", kConfigWhat, "config.Env"));
-  ASSIGN_OR_RETURN(
-      c->entrypoint,
-      GetStringArray(cfg, "Entrypoint", kConfigWhat, "config.Entrypoint"));
+  ASSIGN_OR_RETURN(c->entrypoint, GetStringArray(cfg, "Entrypoint", kConfigWhat,
+                                                 "config.Entrypoint"));
   ASSIGN_OR_RETURN(c->cmd,
                    GetStringArray(cfg, "Cmd", kConfigWhat, "config.Cmd"));
   ASSIGN_OR_RETURN(c->working_dir, GetString(cfg, "WorkingDir", kConfigWhat,
                                              "config.WorkingDir"));
-  ASSIGN_OR_RETURN(c->user,
-                   GetString(cfg, "User", kConfigWhat, "config.User"));
+  ASSIGN_OR_RETURN(c->user, GetString(cfg, "User", kConfigWhat, "config.User"));
   ASSIGN_OR_RETURN(c->labels,
                    GetStringMap(cfg, "Labels", kConfigWhat, "config.Labels"));
   for (const auto& [key, value] : cfg.items()) {

@@ -36,11 +36,9 @@ absl::StatusOr<Descriptor> SelectManifest(const Index& index,
       available.empty() ? "none" : absl::StrJoin(available, ", ")));
 }
 
-absl::StatusOr<RawManifest> WalkToManifest(RawManifest document,
-                                           const Platform& platform,
-                                           const FetchDocument& fetch,
-                                           std::string_view context,
-                                           const DescribeIndex& describe_index) {
+absl::StatusOr<RawManifest> WalkToManifest(
+    RawManifest document, const Platform& platform, const FetchDocument& fetch,
+    std::string_view context, const DescribeIndex& describe_index) {
   for (int depth = 0; IsIndexMediaType(document.media_type); ++depth) {
     if (depth == kMaxIndexDepth) {
       return absl::InvalidArgumentError(

@@ -101,8 +101,8 @@ class OciLayoutSource : public ImageSource {
             }));
     if (!IsManifestMediaType(manifest.media_type)) {
       return absl::InvalidArgumentError(
-          absl::StrFormat("%s: unsupported manifest media type \"%s\"",
-                          context, manifest.media_type));
+          absl::StrFormat("%s: unsupported manifest media type \"%s\"", context,
+                          manifest.media_type));
     }
     return manifest;
   }

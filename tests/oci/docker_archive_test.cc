@@ -346,9 +346,9 @@ TEST_F(DockerArchiveTest, DecompressesIntoTheGivenTempDirOnly) {
     absl::StatusOr<std::unique_ptr<ImageSource>> source =
         OpenImageSource(Ref("img.tar.gz"), nullptr, temp);
     ASSERT_THAT(source, IsOk());
-    EXPECT_EQ(std::distance(fs::directory_iterator(temp),
-                            fs::directory_iterator()),
-              1);
+    EXPECT_EQ(
+        std::distance(fs::directory_iterator(temp), fs::directory_iterator()),
+        1);
   }
   EXPECT_TRUE(fs::is_empty(temp));
 }

@@ -28,7 +28,10 @@ RawManifest Document(std::string bytes, std::string_view media_type) {
 
 RawManifest ImageManifest(std::string_view label) {
   Manifest m;
-  m.config = {std::string(kOciConfig), layers::Sha256Digest(label), 1, {},
+  m.config = {std::string(kOciConfig),
+              layers::Sha256Digest(label),
+              1,
+              {},
               std::nullopt};
   return Document(SerializeManifest(m), kOciManifest);
 }
@@ -45,9 +48,11 @@ class Store {
     oci::Index index;
     for (const auto& [document, platform] : entries) {
       Add(document);
-      index.manifests.push_back(
-          {document.media_type, document.digest,
-           static_cast<int64_t>(document.bytes.size()), {}, platform});
+      index.manifests.push_back({document.media_type,
+                                 document.digest,
+                                 static_cast<int64_t>(document.bytes.size()),
+                                 {},
+                                 platform});
     }
     return Document(SerializeIndex(index), kOciIndex);
   }
@@ -80,7 +85,8 @@ TEST(WalkToManifestTest, FollowsThePlatformsEntryThroughNestedIndexes) {
   Store store;
   const RawManifest amd = ImageManifest("amd");
   const RawManifest arm = ImageManifest("arm");
-  const RawManifest inner = store.Add(store.Index({{amd, kAmd64}, {arm, kArm64}}));
+  const RawManifest inner =
+      store.Add(store.Index({{amd, kAmd64}, {arm, kArm64}}));
   const RawManifest outer = store.Index({{inner, kArm64}});
   absl::StatusOr<RawManifest> got =
       WalkToManifest(outer, kArm64, store.Fetcher(), "reading x");
@@ -130,9 +136,12 @@ TEST(WalkToManifestTest, FetchErrorsAndOtherDocumentsPassThrough) {
   Store store;
   oci::Index index;
   index.manifests.push_back({std::string(kOciManifest),
-                             layers::Sha256Digest("missing"), 1, {}, kAmd64});
-  EXPECT_THAT(WalkToManifest(Document(SerializeIndex(index), kOciIndex),
-                             kAmd64, store.Fetcher(), "reading x"),
+                             layers::Sha256Digest("missing"),
+                             1,
+                             {},
+                             kAmd64});
+  EXPECT_THAT(WalkToManifest(Document(SerializeIndex(index), kOciIndex), kAmd64,
+                             store.Fetcher(), "reading x"),
               StatusIs(absl::StatusCode::kNotFound, "not stored"));
 
   // Not an index: the caller decides what it accepts.
@@ -146,10 +155,14 @@ TEST(WalkToManifestTest, FetchErrorsAndOtherDocumentsPassThrough) {
 TEST(SelectManifestTest, AnExactVariantWinsOverAnUnnamedOne) {
   Index index;
   index.manifests.push_back({std::string(kOciManifest),
-                             layers::Sha256Digest("any"), 1, {},
+                             layers::Sha256Digest("any"),
+                             1,
+                             {},
                              Platform{"linux", "arm64", ""}});
   index.manifests.push_back({std::string(kOciManifest),
-                             layers::Sha256Digest("v8"), 1, {},
+                             layers::Sha256Digest("v8"),
+                             1,
+                             {},
                              Platform{"linux", "arm64", "v8"}});
   absl::StatusOr<Descriptor> chosen =
       SelectManifest(index, Platform{"linux", "arm64", "v8"});
