@@ -408,6 +408,16 @@ absl::StatusOr<std::unique_ptr<ByteSink>> NewCompressor(
   return absl::InternalError("unknown compression");
 }
 
+Compression DetectCompression(std::string_view head) {
+  if (head.substr(0, 4) == std::string_view("\x28\xb5\x2f\xfd", 4)) {
+    return Compression::kZstd;
+  }
+  if (head.substr(0, 2) == std::string_view("\x1f\x8b", 2)) {
+    return Compression::kGzip;
+  }
+  return Compression::kNone;
+}
+
 absl::StatusOr<std::unique_ptr<ByteSource>> NewDecompressor(ByteSource* in) {
   // Read until the 4 magic bytes are in or the input ends: a source may
   // return fewer bytes than asked.
@@ -420,10 +430,9 @@ absl::StatusOr<std::unique_ptr<ByteSource>> NewDecompressor(ByteSource* in) {
     have += got;
   }
   magic.resize(have);
-  const bool zstd = magic == std::string_view("\x28\xb5\x2f\xfd", 4);
-  const bool gzip = magic.size() >= 2 && magic.compare(0, 2, "\x1f\x8b") == 0;
+  const Compression compression = DetectCompression(magic);
   auto source = std::make_unique<PeekedSource>(std::move(magic), in);
-  if (zstd) {
+  if (compression == Compression::kZstd) {
     ZstdDCtx dctx(ZSTD_createDCtx());
     if (dctx == nullptr) {
       return absl::ResourceExhaustedError(
@@ -432,7 +441,7 @@ absl::StatusOr<std::unique_ptr<ByteSource>> NewDecompressor(ByteSource* in) {
     return std::unique_ptr<ByteSource>(
         new ZstdSource(std::move(dctx), std::move(source)));
   }
-  if (gzip) {
+  if (compression == Compression::kGzip) {
     InflateStream zs(new z_stream{});
     int rc = inflateInit2(zs.get(), 15 + 16);
     if (rc != Z_OK) return ZlibError("initialising gunzip", *zs, rc);

@@ -37,6 +37,10 @@ absl::Status ValidateLevel(Compression c, int level);
 absl::StatusOr<std::unique_ptr<ByteSink>> NewCompressor(
     const CompressorOptions& options, ByteSink* out);
 
+// The compression whose magic number `head` (a stream's first bytes; 4 are
+// enough) starts with: zstd, gzip, or kNone for anything else.
+Compression DetectCompression(std::string_view head);
+
 // A source that yields the decompressed bytes of `in` (which must outlive
 // it), detecting zstd and gzip by their magic numbers; anything else passes
 // through unchanged.

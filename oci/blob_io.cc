@@ -186,6 +186,14 @@ absl::Status PlaceBlobFile(const Descriptor& descriptor,
   return WriteVerifiedFile(descriptor, *source, dest, what);
 }
 
+absl::StatusOr<std::string> VerifiedMediaType(const RawManifest& manifest,
+                                              std::string_view context) {
+  RETURN_IF_ERROR(Annotate(
+      VerifyDigest(manifest.bytes, manifest.digest, "the manifest"), context));
+  if (!manifest.media_type.empty()) return manifest.media_type;
+  return Annotate(DetectMediaType(manifest.bytes), context);
+}
+
 absl::Status SyncDirectory(const std::filesystem::path& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)

@@ -47,6 +47,12 @@ absl::Status PlaceBlobFile(const Descriptor& descriptor,
                            const std::filesystem::path& dest,
                            std::string_view what);
 
+// The media type of a manifest or index being put (`manifest.media_type`,
+// else detected from its bytes), once its bytes are checked against
+// `manifest.digest`. Errors are prefixed with `context`.
+absl::StatusOr<std::string> VerifiedMediaType(const RawManifest& manifest,
+                                              std::string_view context);
+
 // fsyncs a directory so that renames into it are durable.
 absl::Status SyncDirectory(const std::filesystem::path& dir);
 

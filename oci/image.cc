@@ -147,6 +147,34 @@ absl::StatusOr<Json> ParseObject(std::string_view json, std::string_view what) {
   return doc;
 }
 
+// The image config's "config" object: how a container runs.
+absl::Status ParseContainerConfig(const Json& doc, ImageConfig* c) {
+  auto it = doc.find("config");
+  if (it == doc.end() || it->is_null()) return absl::OkStatus();
+  if (!it->is_object())
+    return FieldError(kConfigWhat, "config", "must be an object");
+  const Json& cfg = *it;
+  ASSIGN_OR_RETURN(c->env,
+                   GetStringArray(cfg, "Env", kConfigWhat, "config.Env"));
+  ASSIGN_OR_RETURN(c->entrypoint, GetStringArray(cfg, "Entrypoint", kConfigWhat,
+                                                 "config.Entrypoint"));
+  ASSIGN_OR_RETURN(c->cmd,
+                   GetStringArray(cfg, "Cmd", kConfigWhat, "config.Cmd"));
+  ASSIGN_OR_RETURN(c->working_dir, GetString(cfg, "WorkingDir", kConfigWhat,
+                                             "config.WorkingDir"));
+  ASSIGN_OR_RETURN(c->user, GetString(cfg, "User", kConfigWhat, "config.User"));
+  ASSIGN_OR_RETURN(c->labels,
+                   GetStringMap(cfg, "Labels", kConfigWhat, "config.Labels"));
+  for (const auto& [key, value] : cfg.items()) {
+    if (key == "Env" || key == "Entrypoint" || key == "Cmd" ||
+        key == "WorkingDir" || key == "User" || key == "Labels") {
+      continue;
+    }
+    c->config_extra.emplace(key, CanonicalJson(value));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::string Platform::ToString() const {
@@ -368,31 +396,7 @@ absl::StatusOr<ImageConfig> ParseConfig(std::string_view json) {
                    GetString(doc, "created", kConfigWhat, "created"));
   ASSIGN_OR_RETURN(c.author, GetString(doc, "author", kConfigWhat, "author"));
 
-  if (auto it = doc.find("config"); it != doc.end() && !it->is_null()) {
-    if (!it->is_object())
-      return FieldError(kConfigWhat, "config", "must be an object");
-    const Json& cfg = *it;
-    ASSIGN_OR_RETURN(c.env,
-                     GetStringArray(cfg, "Env", kConfigWhat, "config.Env"));
-    ASSIGN_OR_RETURN(
-        c.entrypoint,
-        GetStringArray(cfg, "Entrypoint", kConfigWhat, "config.Entrypoint"));
-    ASSIGN_OR_RETURN(c.cmd,
-                     GetStringArray(cfg, "Cmd", kConfigWhat, "config.Cmd"));
-    ASSIGN_OR_RETURN(c.working_dir, GetString(cfg, "WorkingDir", kConfigWhat,
-                                              "config.WorkingDir"));
-    ASSIGN_OR_RETURN(c.user,
-                     GetString(cfg, "User", kConfigWhat, "config.User"));
-    ASSIGN_OR_RETURN(c.labels,
-                     GetStringMap(cfg, "Labels", kConfigWhat, "config.Labels"));
-    for (const auto& [key, value] : cfg.items()) {
-      if (key == "Env" || key == "Entrypoint" || key == "Cmd" ||
-          key == "WorkingDir" || key == "User" || key == "Labels") {
-        continue;
-      }
-      c.config_extra.emplace(key, CanonicalJson(value));
-    }
-  }
+  RETURN_IF_ERROR(ParseContainerConfig(doc, &c));
 
   auto rootfs = doc.find("rootfs");
   if (rootfs == doc.end() || !rootfs->is_object()) {
@@ -457,31 +461,6 @@ bool IsIndexMediaType(std::string_view media_type) {
 
 bool IsManifestMediaType(std::string_view media_type) {
   return media_type == kOciManifest || media_type == kDockerManifest;
-}
-
-absl::StatusOr<Descriptor> SelectManifest(const Index& index,
-                                          const Platform& platform) {
-  const Descriptor* best = nullptr;
-  std::vector<std::string> available;
-  for (const Descriptor& d : index.manifests) {
-    if (!d.platform.has_value()) continue;
-    const Platform& p = *d.platform;
-    available.push_back(EscapeForDisplay(p.ToString()));
-    if (p.os != platform.os || p.architecture != platform.architecture)
-      continue;
-    if (p.variant == platform.variant) return d;
-    if ((p.variant.empty() || platform.variant.empty()) && best == nullptr) {
-      best = &d;
-    }
-  }
-  if (best != nullptr) return *best;
-  if (index.manifests.size() == 1 && !index.manifests[0].platform.has_value()) {
-    return index.manifests[0];
-  }
-  return absl::NotFoundError(absl::StrFormat(
-      "no image for platform %s in the index; available: %s",
-      platform.ToString(),
-      available.empty() ? "none" : absl::StrJoin(available, ", ")));
 }
 
 absl::Status VerifyDigest(std::string_view data, std::string_view expected,

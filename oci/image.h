@@ -77,6 +77,13 @@ struct Index {
   std::map<std::string, std::string> annotations;
 };
 
+// A manifest or index document as a transport stores it.
+struct RawManifest {
+  std::string bytes;       // exactly as stored; its digest is the image's
+  std::string media_type;  // of `bytes`
+  std::string digest;      // "sha256:..." of `bytes`
+};
+
 // The parts of the image config that cook reads and writes. Keys cook does
 // not model are kept verbatim in `extra` / `config_extra`, so a base image's
 // config survives a merge.
@@ -121,13 +128,6 @@ absl::StatusOr<std::string> DetectMediaType(std::string_view json);
 
 bool IsIndexMediaType(std::string_view media_type);
 bool IsManifestMediaType(std::string_view media_type);
-
-// Picks the entry of `index` for `platform`: os and architecture must match,
-// and the variant too when both name one (an exact variant match wins). An
-// index whose only entry has no platform yields that entry. NotFound lists
-// the platforms the index offers.
-absl::StatusOr<Descriptor> SelectManifest(const Index& index,
-                                          const Platform& platform);
 
 // Checks that `data` hashes to `expected` ("sha256:..."); the error names
 // `what`.

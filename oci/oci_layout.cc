@@ -18,6 +18,7 @@
 #include "base/status_macros.h"
 #include "base/text.h"
 #include "oci/blob_io.h"
+#include "oci/index_walk.h"
 #include "oci/json_util.h"
 #include "layers/digest.h"
 
@@ -33,8 +34,6 @@ constexpr std::string_view kLayoutContents =
     R"({"imageLayoutVersion":"1.0.0"})";
 // Manifests and indexes are small; refuse to read absurd ones into memory.
 constexpr int64_t kMaxManifestSize = 16 << 20;
-// How deep nested indexes may go before we call the layout corrupt.
-constexpr int kMaxIndexDepth = 4;
 
 std::string LayoutName(const fs::path& dir) {
   return absl::StrFormat("oci:%s", dir.string());
@@ -44,6 +43,18 @@ fs::path BlobPath(const fs::path& dir, std::string_view digest) {
   return dir / "blobs" / "sha256" / BlobFileName(digest);
 }
 
+// The layout's file `name`; NotFound says that `dir` is no image layout.
+absl::StatusOr<std::string> ReadLayoutFile(const fs::path& dir,
+                                           std::string_view name) {
+  absl::StatusOr<std::string> bytes =
+      ReadFileAtMost(dir / name, kMaxManifestSize);
+  if (absl::IsNotFound(bytes.status())) {
+    return absl::NotFoundError(absl::StrFormat(
+        "%s: no such image layout (no %s)", LayoutName(dir), name));
+  }
+  return bytes;
+}
+
 class OciLayoutSource : public ImageSource {
  public:
   OciLayoutSource(fs::path dir, std::string tag)
@@ -51,16 +62,8 @@ class OciLayoutSource : public ImageSource {
 
   absl::StatusOr<RawManifest> GetManifest(const Platform& platform) override {
     const fs::path index_path = dir_ / kIndexFile;
-    absl::StatusOr<std::string> index_json =
-        ReadFileAtMost(index_path, kMaxManifestSize);
-    if (!index_json.ok()) {
-      if (absl::IsNotFound(index_json.status())) {
-        return absl::NotFoundError(absl::StrFormat(
-            "%s: no such image layout (no %s)", LayoutName(dir_), kIndexFile));
-      }
-      return index_json.status();
-    }
-    absl::StatusOr<Index> index = ParseIndex(*index_json);
+    ASSIGN_OR_RETURN(std::string index_json, ReadLayoutFile(dir_, kIndexFile));
+    absl::StatusOr<Index> index = ParseIndex(index_json);
     if (!index.ok()) {
       return Annotate(index.status(),
                       absl::StrFormat("reading %s", index_path.string()));
@@ -85,39 +88,23 @@ class OciLayoutSource : public ImageSource {
           LayoutName(dir_),
           tags.empty() ? "none" : EscapeForDisplay(absl::StrJoin(tags, ", "))));
     }
-    Descriptor d = *found;
-    for (int depth = 0;; ++depth) {
-      ASSIGN_OR_RETURN(std::string bytes, ReadSmall(d, "manifest"));
-      std::string media_type = d.media_type;
-      if (media_type.empty()) {
-        ASSIGN_OR_RETURN(media_type, DetectMediaType(bytes));
-      }
-      if (IsIndexMediaType(media_type)) {
-        if (depth == kMaxIndexDepth) {
-          return absl::InvalidArgumentError(
-              absl::StrFormat("reading %s:%s: indexes nested too deeply",
-                              LayoutName(dir_), tag_));
-        }
-        absl::StatusOr<Index> nested = ParseIndex(bytes);
-        if (!nested.ok()) {
-          return Annotate(nested.status(), BlobWhat(d.digest, "index"));
-        }
-        absl::StatusOr<Descriptor> chosen = SelectManifest(*nested, platform);
-        if (!chosen.ok()) {
-          return Annotate(
-              chosen.status(),
-              absl::StrFormat("reading %s:%s", LayoutName(dir_), tag_));
-        }
-        d = *std::move(chosen);
-        continue;
-      }
-      if (!IsManifestMediaType(media_type)) {
-        return absl::InvalidArgumentError(absl::StrFormat(
-            "reading %s:%s: unsupported manifest media type \"%s\"",
-            LayoutName(dir_), tag_, media_type));
-      }
-      return RawManifest{std::move(bytes), std::move(media_type), d.digest};
+    ASSIGN_OR_RETURN(RawManifest top, ReadDocument(*found));
+    const std::string context =
+        absl::StrFormat("reading %s:%s", LayoutName(dir_), tag_);
+    ASSIGN_OR_RETURN(
+        RawManifest manifest,
+        WalkToManifest(
+            std::move(top), platform,
+            [this](const Descriptor& d) { return ReadDocument(d); }, context,
+            [this](const RawManifest& index) {
+              return BlobWhat(index.digest, "index");
+            }));
+    if (!IsManifestMediaType(manifest.media_type)) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("%s: unsupported manifest media type \"%s\"", context,
+                          manifest.media_type));
     }
+    return manifest;
   }
 
   absl::StatusOr<std::unique_ptr<ByteSource>> OpenBlob(
@@ -139,6 +126,17 @@ class OciLayoutSource : public ImageSource {
   std::string BlobWhat(std::string_view digest, std::string_view kind) const {
     return absl::StrFormat("reading %s %s in %s", kind, digest,
                            LayoutName(dir_));
+  }
+
+  // The manifest or index `d` names, its media type detected when `d` has
+  // none.
+  absl::StatusOr<RawManifest> ReadDocument(const Descriptor& d) {
+    ASSIGN_OR_RETURN(std::string bytes, ReadSmall(d, "manifest"));
+    std::string media_type = d.media_type;
+    if (media_type.empty()) {
+      ASSIGN_OR_RETURN(media_type, DetectMediaType(bytes));
+    }
+    return RawManifest{std::move(bytes), std::move(media_type), d.digest};
   }
 
   absl::StatusOr<std::string> ReadSmall(const Descriptor& d,
@@ -209,14 +207,8 @@ class OciLayoutDestination : public ImageDestination {
   }
 
   absl::Status PutManifest(const RawManifest& manifest) override {
-    RETURN_IF_ERROR(
-        Annotate(VerifyDigest(manifest.bytes, manifest.digest, "the manifest"),
-                 Context()));
-    std::string media_type = manifest.media_type;
-    if (media_type.empty()) {
-      ASSIGN_OR_RETURN(media_type,
-                       Annotate(DetectMediaType(manifest.bytes), Context()));
-    }
+    ASSIGN_OR_RETURN(std::string media_type,
+                     VerifiedMediaType(manifest, Context()));
     std::vector<Descriptor> referenced;
     if (IsManifestMediaType(media_type)) {
       ASSIGN_OR_RETURN(Manifest m,
@@ -339,16 +331,8 @@ absl::StatusOr<std::unique_ptr<ImageSource>> OpenOciLayoutSource(
         absl::StrFormat("%s: no such image layout", LayoutName(dir)));
   }
   const fs::path layout_path = dir / kLayoutFile;
-  absl::StatusOr<std::string> layout =
-      ReadFileAtMost(layout_path, kMaxManifestSize);
-  if (!layout.ok()) {
-    if (absl::IsNotFound(layout.status())) {
-      return absl::NotFoundError(absl::StrFormat(
-          "%s: no such image layout (no %s)", LayoutName(dir), kLayoutFile));
-    }
-    return layout.status();
-  }
-  absl::StatusOr<Json> parsed = ParseJson(*layout, layout_path.string());
+  ASSIGN_OR_RETURN(std::string layout, ReadLayoutFile(dir, kLayoutFile));
+  absl::StatusOr<Json> parsed = ParseJson(layout, layout_path.string());
   if (!parsed.ok()) return parsed.status();
   if (!parsed->is_object() || !parsed->contains("imageLayoutVersion")) {
     return absl::InvalidArgumentError(absl::StrFormat(

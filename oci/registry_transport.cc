@@ -15,13 +15,13 @@
 #include "base/io.h"
 #include "base/status_macros.h"
 #include "oci/blob_io.h"
+#include "oci/index_walk.h"
 #include "registry/client.h"
 #include "layers/digest.h"
 
 namespace cook::oci::internal {
 namespace {
 
-constexpr int kMaxIndexDepth = 4;
 // A download runs at most this far ahead of its reader.
 constexpr size_t kPipeCapacity = size_t{8} << 20;
 
@@ -131,36 +131,12 @@ class RegistrySource : public ImageSource {
       : ref_(std::move(ref)), client_(client) {}
 
   absl::StatusOr<RawManifest> GetManifest(const Platform& platform) override {
-    std::string reference = ref_.digest.empty() ? ref_.tag : ref_.digest;
-    for (int depth = 0;; ++depth) {
-      ASSIGN_OR_RETURN(registry::FetchedManifest fetched,
-                       client_.GetManifest(ref_.repository, reference,
-                                           AcceptedManifestTypes()));
-      std::string media_type = fetched.media_type;
-      if (!IsIndexMediaType(media_type) && !IsManifestMediaType(media_type)) {
-        // Some registries answer a generic type: the document's own
-        // mediaType says, else its shape.
-        ASSIGN_OR_RETURN(media_type,
-                         Annotate(DetectMediaType(fetched.bytes),
-                                  absl::StrFormat("reading %s", Display(ref_))));
-      }
-      if (IsIndexMediaType(media_type)) {
-        if (depth == kMaxIndexDepth) {
-          return absl::InvalidArgumentError(absl::StrFormat(
-              "reading %s: indexes nested too deeply", Display(ref_)));
-        }
-        ASSIGN_OR_RETURN(Index index,
-                         Annotate(ParseIndex(fetched.bytes),
-                                  absl::StrFormat("reading %s", Display(ref_))));
-        ASSIGN_OR_RETURN(Descriptor chosen,
-                         Annotate(SelectManifest(index, platform),
-                                  absl::StrFormat("reading %s", Display(ref_))));
-        reference = chosen.digest;
-        continue;
-      }
-      return RawManifest{std::move(fetched.bytes), std::move(media_type),
-                         std::move(fetched.digest)};
-    }
+    ASSIGN_OR_RETURN(RawManifest top,
+                     Fetch(ref_.digest.empty() ? ref_.tag : ref_.digest));
+    return WalkToManifest(
+        std::move(top), platform,
+        [this](const Descriptor& d) { return Fetch(d.digest); },
+        absl::StrFormat("reading %s", Display(ref_)));
   }
 
   absl::StatusOr<std::unique_ptr<ByteSource>> OpenBlob(
@@ -173,6 +149,23 @@ class RegistrySource : public ImageSource {
   }
 
  private:
+  // The manifest or index `reference` (a tag or digest) names.
+  absl::StatusOr<RawManifest> Fetch(const std::string& reference) {
+    ASSIGN_OR_RETURN(registry::FetchedManifest fetched,
+                     client_.GetManifest(ref_.repository, reference,
+                                         AcceptedManifestTypes()));
+    std::string media_type = fetched.media_type;
+    if (!IsIndexMediaType(media_type) && !IsManifestMediaType(media_type)) {
+      // Some registries answer a generic type: the document's own
+      // mediaType says, else its shape.
+      ASSIGN_OR_RETURN(media_type,
+                       Annotate(DetectMediaType(fetched.bytes),
+                                absl::StrFormat("reading %s", Display(ref_))));
+    }
+    return RawManifest{std::move(fetched.bytes), std::move(media_type),
+                       std::move(fetched.digest)};
+  }
+
   ImageReference ref_;
   registry::RegistryClient& client_;
 };

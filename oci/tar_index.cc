@@ -109,6 +109,32 @@ bool ParsePax(std::string_view data, std::map<std::string, std::string>* out) {
   return true;
 }
 
+// What the records before an entry (pax 'x', GNU 'L' and 'K') say about
+// it; they override its header.
+struct Meta {
+  std::map<std::string, std::string> pax;
+  std::string long_name;
+  std::string long_link;
+
+  std::string Name(const char* h) const {
+    if (auto it = pax.find("path"); it != pax.end()) return it->second;
+    if (!long_name.empty()) return long_name;
+    std::string name(CString(h, 100));
+    // POSIX ustar ("ustar\0") has a prefix field; GNU ("ustar  ") does not.
+    if (std::memcmp(h + 257, "ustar\0", 6) == 0) {
+      std::string_view prefix = CString(h + 345, 155);
+      if (!prefix.empty()) name = absl::StrFormat("%s/%s", prefix, name);
+    }
+    return name;
+  }
+
+  std::string LinkName(const char* h) const {
+    if (auto it = pax.find("linkpath"); it != pax.end()) return it->second;
+    if (!long_link.empty()) return long_link;
+    return std::string(CString(h + 157, 100));
+  }
+};
+
 }  // namespace
 
 std::string NormalizeTarName(std::string_view name) {
@@ -136,9 +162,7 @@ absl::StatusOr<TarIndex> TarIndex::Build(const std::filesystem::path& path) {
   };
 
   TarIndex index;
-  std::map<std::string, std::string> pax;
-  std::string long_name;
-  std::string long_link;
+  Meta meta;
   uint64_t pos = 0;
   char h[kBlock];
   while (true) {
@@ -159,44 +183,25 @@ absl::StatusOr<TarIndex> TarIndex::Build(const std::filesystem::path& path) {
       if (size > kMaxMetaSize) {
         return corrupt(absl::StrFormat("oversized '%c' record", type));
       }
-      std::string meta(size, '\0');
-      RETURN_IF_ERROR(ReadAt(fd, data, meta.data(), size, path, nullptr));
+      std::string record(size, '\0');
+      RETURN_IF_ERROR(ReadAt(fd, data, record.data(), size, path, nullptr));
       if (type == 'x') {
-        if (!ParsePax(meta, &pax)) return corrupt("bad pax record");
+        if (!ParsePax(record, &meta.pax)) return corrupt("bad pax record");
       } else if (type == 'L') {
-        long_name = std::string(CString(meta.data(), meta.size()));
+        meta.long_name = std::string(CString(record.data(), record.size()));
       } else if (type == 'K') {
-        long_link = std::string(CString(meta.data(), meta.size()));
+        meta.long_link = std::string(CString(record.data(), record.size()));
       }
       pos = data + (size + kBlock - 1) / kBlock * kBlock;
       continue;
     }
 
-    std::string name;
-    if (auto it = pax.find("path"); it != pax.end()) {
-      name = it->second;
-    } else if (!long_name.empty()) {
-      name = long_name;
-    } else {
-      name = std::string(CString(h, 100));
-      // POSIX ustar ("ustar\0") has a prefix field; GNU ("ustar  ") does not.
-      if (std::memcmp(h + 257, "ustar\0", 6) == 0) {
-        std::string_view prefix = CString(h + 345, 155);
-        if (!prefix.empty()) name = absl::StrFormat("%s/%s", prefix, name);
-      }
-    }
     TarMember member;
     member.type = type == '\0' || type == '7' ? '0' : type;
-    if (auto it = pax.find("size"); it != pax.end()) {
+    if (auto it = meta.pax.find("size"); it != meta.pax.end()) {
       if (!absl::SimpleAtoi(it->second, &size)) return corrupt("bad pax size");
     }
-    if (auto it = pax.find("linkpath"); it != pax.end()) {
-      member.linkname = it->second;
-    } else if (!long_link.empty()) {
-      member.linkname = long_link;
-    } else {
-      member.linkname = std::string(CString(h + 157, 100));
-    }
+    member.linkname = meta.LinkName(h);
     // Links, directories and devices carry no data whatever the size says.
     if (member.type == '1' || member.type == '2' || member.type == '3' ||
         member.type == '4' || member.type == '5' || member.type == '6') {
@@ -204,10 +209,8 @@ absl::StatusOr<TarIndex> TarIndex::Build(const std::filesystem::path& path) {
     }
     member.offset = data;
     member.size = size;
-    index.members_[NormalizeTarName(name)] = std::move(member);
-    pax.clear();
-    long_name.clear();
-    long_link.clear();
+    index.members_[NormalizeTarName(meta.Name(h))] = std::move(member);
+    meta = Meta();
     pos = data + (size + kBlock - 1) / kBlock * kBlock;
   }
   return index;

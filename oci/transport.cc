@@ -53,12 +53,14 @@ absl::Status PutOneBlob(ImageDestination& destination, const BlobToPut& blob,
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ImageSource>> OpenImageSource(
-    const ImageReference& ref, registry::RegistrySession* registries) {
+    const ImageReference& ref, registry::RegistrySession* registries,
+    const std::filesystem::path& temp_dir) {
   switch (ref.transport) {
     case Transport::kOci:
       return internal::OpenOciLayoutSource(ref.path, ref.tag);
     case Transport::kDockerArchive:
-      return internal::OpenDockerArchiveSource(ref.path, ref.archive_name);
+      return internal::OpenDockerArchiveSource(ref.path, ref.archive_name,
+                                               temp_dir);
     case Transport::kDocker:
       if (registries == nullptr) return NoRegistries(ref);
       return internal::OpenRegistrySource(ref, *registries);

@@ -24,12 +24,6 @@ class RegistrySession;
 
 namespace cook::oci {
 
-struct RawManifest {
-  std::string bytes;       // exactly as stored; its digest is the image's
-  std::string media_type;  // of `bytes`
-  std::string digest;      // "sha256:..." of `bytes`
-};
-
 class ImageSource {
  public:
   virtual ~ImageSource() = default;
@@ -77,9 +71,12 @@ class ImageDestination {
 };
 
 // docker:// references need `registries` (the run's registry options and
-// connections); without one they fail with FailedPrecondition.
+// connections); without one they fail with FailedPrecondition. A compressed
+// docker-archive: tarball is decompressed into `temp_dir` (the caller's
+// $TMPDIR; empty: the system's temporary directory).
 absl::StatusOr<std::unique_ptr<ImageSource>> OpenImageSource(
-    const ImageReference& ref, registry::RegistrySession* registries = nullptr);
+    const ImageReference& ref, registry::RegistrySession* registries = nullptr,
+    const std::filesystem::path& temp_dir = {});
 absl::StatusOr<std::unique_ptr<ImageDestination>> OpenImageDestination(
     const ImageReference& ref, registry::RegistrySession* registries = nullptr);
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "oci/image.h"
+#include "oci/index_walk.h"
 #include "tests/fuzz/fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

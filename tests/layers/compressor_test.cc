@@ -196,6 +196,20 @@ TEST(CompressorTest, NoneIsPassthroughAndWritesAfterCloseFail) {
   EXPECT_EQ(out.substr(0, 3), "abc");
 }
 
+TEST(DetectCompressionTest, KnowsBothMagicNumbersFromTheirFirstBytes) {
+  for (Compression c : {Compression::kZstd, Compression::kGzip}) {
+    absl::StatusOr<std::string> compressed = Compress({.compression = c}, "x");
+    ASSERT_THAT(compressed, IsOk());
+    EXPECT_EQ(DetectCompression(*compressed), c);
+    EXPECT_EQ(DetectCompression(compressed->substr(0, 4)), c);
+  }
+  EXPECT_EQ(DetectCompression("\x1f"), Compression::kNone);
+  EXPECT_EQ(DetectCompression(std::string_view("\x28\xb5\x2f", 3)),
+            Compression::kNone);
+  EXPECT_EQ(DetectCompression("plain tar bytes"), Compression::kNone);
+  EXPECT_EQ(DetectCompression(""), Compression::kNone);
+}
+
 TEST(DecompressorTest, UnknownDataAndShortInputPassThrough) {
   EXPECT_THAT(Decompress("plain tar bytes"),
               IsOkAndHolds(std::string("plain tar bytes")));

@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -22,26 +23,13 @@
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
-namespace cook::oci {
+namespace cook::oci::testing {
 namespace {
 
 namespace fs = std::filesystem;
-using ::cook::oci::testing::MakeImage;
-using ::cook::oci::testing::MakeTar;
-using ::cook::oci::testing::ReadAll;
-using ::cook::oci::testing::TarEntry;
-using ::cook::oci::testing::TestImage;
-using ::cook::oci::testing::WriteImage;
-using ::cook::testing::IsOk;
-using ::cook::testing::IsOkAndHolds;
-using ::cook::testing::StatusIs;
-using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
-using ::testing::HasSubstr;
-using ::testing::Not;
 
-const Platform kAmd64{"linux", "amd64", ""};
 // 2024-01-02T03:04:05Z, the test images' `created`.
 constexpr int64_t kCreated = 1704164645;
 
@@ -189,10 +177,10 @@ TEST_F(DockerArchiveTest, UntaggedArchiveHasNoRepoTags) {
   for (const Member& m : ReadArchive(root_ / "img.tar")) {
     names.push_back(m.name);
     if (m.name == "manifest.json") {
-      EXPECT_THAT(m.data, Not(HasSubstr("RepoTags")));
+      EXPECT_THAT(m.data, ::testing::Not(HasSubstr("RepoTags")));
     }
   }
-  EXPECT_THAT(names, Not(::testing::Contains("repositories")));
+  EXPECT_THAT(names, ::testing::Not(::testing::Contains("repositories")));
   absl::StatusOr<std::unique_ptr<ImageSource>> source =
       OpenImageSource(Ref("img.tar"));
   ASSERT_THAT(source, IsOk());
@@ -347,6 +335,24 @@ TEST_F(DockerArchiveTest, ReadsAGzippedArchive) {
               IsOkAndHolds(image.layer_tars[0]));
 }
 
+TEST_F(DockerArchiveTest, DecompressesIntoTheGivenTempDirOnly) {
+  ASSERT_THAT(Write(MakeImage({"a"}), Ref("img.tar", "app:v1")), IsOk());
+  cook::testing::WriteTestFile(root_ / "img.tar.gz",
+                               testing::Compress(*ReadFile(root_ / "img.tar"),
+                                                 layers::Compression::kGzip));
+  const fs::path temp = root_ / "tmp";
+  fs::create_directories(temp);
+  {
+    absl::StatusOr<std::unique_ptr<ImageSource>> source =
+        OpenImageSource(Ref("img.tar.gz"), nullptr, temp);
+    ASSERT_THAT(source, IsOk());
+    EXPECT_EQ(
+        std::distance(fs::directory_iterator(temp), fs::directory_iterator()),
+        1);
+  }
+  EXPECT_TRUE(fs::is_empty(temp));
+}
+
 TEST_F(DockerArchiveTest, CorruptLayerIsDetectedOnRead) {
   const TestImage image = MakeImage({"precious contents"});
   ASSERT_THAT(Write(image, Ref("img.tar")), IsOk());
@@ -495,4 +501,4 @@ TEST_F(DockerArchiveTest, PodmanLoadsWhatWeWrite) {
 }
 
 }  // namespace
-}  // namespace cook::oci
+}  // namespace cook::oci::testing

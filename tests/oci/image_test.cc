@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "oci/index_walk.h"
 #include "tests/testing/status_matchers.h"
 
 namespace cook::oci {

@@ -19,26 +19,24 @@
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
-namespace cook::oci {
+namespace cook::oci::testing {
 namespace {
 
 namespace fs = std::filesystem;
-using ::cook::oci::testing::MakeImage;
-using ::cook::oci::testing::ReadAll;
-using ::cook::oci::testing::TestImage;
-using ::cook::oci::testing::WriteImage;
-using ::cook::testing::IsOk;
-using ::cook::testing::IsOkAndHolds;
-using ::cook::testing::StatusIs;
-using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::Each;
-using ::testing::HasSubstr;
-using ::testing::Not;
 
-const Platform kAmd64{"linux", "amd64", ""};
+// index.json as another tool may write it: one entry, for `manifest`, with
+// `fields` (JSON members) after its size.
+std::string IndexJson(const RawManifest& manifest, std::string_view fields) {
+  return R"({"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json",)"
+         R"("digest":")" +
+         manifest.digest + R"(","size":)" +
+         std::to_string(manifest.bytes.size()) + "," + std::string(fields) +
+         "}]}";
+}
 
-class OciLayoutTest : public cook::testing::TempDirTest {
+class OciLayoutTest : public ::cook::testing::TempDirTest {
  protected:
   ImageReference Ref(const std::string& tag,
                      const std::string& dir = "layout") {
@@ -125,7 +123,7 @@ TEST_F(OciLayoutTest, LayoutFilesFollowTheSpec) {
   EXPECT_THAT(files, Contains("blobs/sha256/" + std::string(layers::DigestHex(
                                                     image.raw.digest))));
   EXPECT_THAT(files, Contains("index.json"));
-  EXPECT_THAT(files, Each(Not(HasSubstr("tmp"))));
+  EXPECT_THAT(files, Each(::testing::Not(HasSubstr("tmp"))));
 }
 
 TEST_F(OciLayoutTest, TwoTagsShareBlobs) {
@@ -177,12 +175,9 @@ TEST_F(OciLayoutTest, KeepsUnknownKeysOfOtherIndexEntries) {
   const TestImage image = MakeImage({"a"});
   ASSERT_THAT(Write(image, "v1"), IsOk());
   // Another tool added an entry with fields cook does not model.
-  const std::string foreign =
-      R"({"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json",)"
-      R"("digest":")" +
-      image.raw.digest + R"(","size":)" +
-      std::to_string(image.raw.bytes.size()) +
-      R"(,"urls":["https://example.com/x"],"annotations":{"org.opencontainers.image.ref.name":"other"}}]})";
+  const std::string foreign = IndexJson(
+      image.raw,
+      R"("urls":["https://example.com/x"],"annotations":{"org.opencontainers.image.ref.name":"other"})");
   ASSERT_THAT(WriteFileAtomically(root_ / "layout" / "index.json", foreign),
               IsOk());
   ASSERT_THAT(Write(image, "v2"), IsOk());
@@ -279,12 +274,9 @@ TEST_F(OciLayoutTest, MissingTagListsAvailableTags) {
 TEST_F(OciLayoutTest, MissingTagErrorEscapesTheTagsItLists) {
   const TestImage image = MakeImage({"a"});
   ASSERT_THAT(Write(image, "v1"), IsOk());
-  const std::string forged =
-      R"({"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json",)"
-      R"("digest":")" +
-      image.raw.digest + R"(","size":)" +
-      std::to_string(image.raw.bytes.size()) +
-      R"(,"annotations":{"org.opencontainers.image.ref.name":"x\nhint: forged"}}]})";
+  const std::string forged = IndexJson(
+      image.raw,
+      R"("annotations":{"org.opencontainers.image.ref.name":"x\nhint: forged"})");
   ASSERT_THAT(WriteFileAtomically(root_ / "layout" / "index.json", forged), IsOk());
   const absl::Status status = Source("v3")->GetManifest(kAmd64).status();
   EXPECT_THAT(status, StatusIs(absl::StatusCode::kNotFound,
@@ -540,4 +532,4 @@ TEST_F(OciLayoutTest, SkopeoReadsWhatWeWrite) {
 }
 
 }  // namespace
-}  // namespace cook::oci
+}  // namespace cook::oci::testing

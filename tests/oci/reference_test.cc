@@ -19,62 +19,56 @@ const std::string kDigest = "sha256:" + std::string(64, 'e');
 
 struct Good {
   std::string text;
-  Transport transport;
-  std::string path;
-  std::string tag;
-  std::string archive_name;
-  std::string registry;
-  std::string repository;
-  std::string digest;
+  ImageReference want;
 };
 
 TEST(ReferenceTest, ParsesGoodReferences) {
   const std::vector<Good> cases = {
-      {"oci:out", Transport::kOci, "out", "latest"},
-      {"oci:out:v1.2-rc_3", Transport::kOci, "out", "v1.2-rc_3"},
-      {"oci:/abs/dir:tag", Transport::kOci, "/abs/dir", "tag"},
+      {"oci:out", {Transport::kOci, "out", "latest"}},
+      {"oci:out:v1.2-rc_3", {Transport::kOci, "out", "v1.2-rc_3"}},
+      {"oci:/abs/dir:tag", {Transport::kOci, "/abs/dir", "tag"}},
       // What follows the last ':' contains '/': it is part of the path.
-      {"oci:/mnt/a:b/layout", Transport::kOci, "/mnt/a:b/layout", "latest"},
-      {"oci:/mnt/a:b/layout:t", Transport::kOci, "/mnt/a:b/layout", "t"},
-      {"docker-archive:img.tar", Transport::kDockerArchive, "img.tar"},
-      {"docker-archive:img.tar:app:1.0", Transport::kDockerArchive, "img.tar",
-       "", "app:1.0"},
-      {"docker-archive:img.tar:app", Transport::kDockerArchive, "img.tar", "",
-       "app:latest"},
+      {"oci:/mnt/a:b/layout", {Transport::kOci, "/mnt/a:b/layout", "latest"}},
+      {"oci:/mnt/a:b/layout:t", {Transport::kOci, "/mnt/a:b/layout", "t"}},
+      {"docker-archive:img.tar", {Transport::kDockerArchive, "img.tar"}},
+      {"docker-archive:img.tar:app:1.0",
+       {Transport::kDockerArchive, "img.tar", "", "app:1.0"}},
+      {"docker-archive:img.tar:app",
+       {Transport::kDockerArchive, "img.tar", "", "app:latest"}},
       {"docker-archive:/x/img.tar:localhost:5000/team/app:v2",
-       Transport::kDockerArchive, "/x/img.tar", "",
-       "localhost:5000/team/app:v2"},
-      {"docker://rust:1", Transport::kDocker, "", "1", "", "docker.io",
-       "library/rust"},
-      {"docker://rust", Transport::kDocker, "", "latest", "", "docker.io",
-       "library/rust"},
-      {"docker://someone/tool:2", Transport::kDocker, "", "2", "", "docker.io",
-       "someone/tool"},
-      {"docker://index.docker.io/library/rust:1", Transport::kDocker, "", "1",
-       "", "docker.io", "library/rust"},
-      {"docker://ghcr.io/org/repo/sub:tag", Transport::kDocker, "", "tag", "",
-       "ghcr.io", "org/repo/sub"},
-      {"docker://localhost:5000/app", Transport::kDocker, "", "latest", "",
-       "localhost:5000", "app"},
-      {"docker://localhost/app:x", Transport::kDocker, "", "x", "", "localhost",
-       "app"},
-      {"docker://reg.example:443/a/b@" + kDigest, Transport::kDocker, "", "",
-       "", "reg.example:443", "a/b", kDigest},
-      {"docker://reg.example/a:t@" + kDigest, Transport::kDocker, "", "t", "",
-       "reg.example", "a", kDigest},
-      {"scratch", Transport::kScratch},
+       {Transport::kDockerArchive, "/x/img.tar", "",
+        "localhost:5000/team/app:v2"}},
+      {"docker://rust:1",
+       {Transport::kDocker, "", "1", "", "docker.io", "library/rust"}},
+      {"docker://rust",
+       {Transport::kDocker, "", "latest", "", "docker.io", "library/rust"}},
+      {"docker://someone/tool:2",
+       {Transport::kDocker, "", "2", "", "docker.io", "someone/tool"}},
+      {"docker://index.docker.io/library/rust:1",
+       {Transport::kDocker, "", "1", "", "docker.io", "library/rust"}},
+      {"docker://ghcr.io/org/repo/sub:tag",
+       {Transport::kDocker, "", "tag", "", "ghcr.io", "org/repo/sub"}},
+      {"docker://localhost:5000/app",
+       {Transport::kDocker, "", "latest", "", "localhost:5000", "app"}},
+      {"docker://localhost/app:x",
+       {Transport::kDocker, "", "x", "", "localhost", "app"}},
+      {"docker://reg.example:443/a/b@" + kDigest,
+       {Transport::kDocker, "", "", "", "reg.example:443", "a/b", kDigest}},
+      {"docker://reg.example/a:t@" + kDigest,
+       {Transport::kDocker, "", "t", "", "reg.example", "a", kDigest}},
+      {"scratch", {Transport::kScratch}},
   };
   for (const Good& c : cases) {
     SCOPED_TRACE(c.text);
     absl::StatusOr<ImageReference> ref = ParseReference(c.text);
     ASSERT_THAT(ref, IsOk());
-    EXPECT_EQ(ref->transport, c.transport);
-    EXPECT_EQ(ref->path, c.path);
-    EXPECT_EQ(ref->tag, c.tag);
-    EXPECT_EQ(ref->archive_name, c.archive_name);
-    EXPECT_EQ(ref->registry, c.registry);
-    EXPECT_EQ(ref->repository, c.repository);
-    EXPECT_EQ(ref->digest, c.digest);
+    EXPECT_EQ(ref->transport, c.want.transport);
+    EXPECT_EQ(ref->path, c.want.path);
+    EXPECT_EQ(ref->tag, c.want.tag);
+    EXPECT_EQ(ref->archive_name, c.want.archive_name);
+    EXPECT_EQ(ref->registry, c.want.registry);
+    EXPECT_EQ(ref->repository, c.want.repository);
+    EXPECT_EQ(ref->digest, c.want.digest);
   }
 }
 

@@ -9,11 +9,23 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "gmock/gmock.h"
 #include "oci/image.h"
 #include "oci/transport.h"
 #include "layers/compressor.h"
+#include "tests/testing/status_matchers.h"
 
 namespace cook::oci::testing {
+
+// The platform of the test images, which transport tests ask sources for.
+inline const Platform kAmd64{"linux", "amd64", ""};
+
+// The matchers every transport test in this namespace uses.
+using ::cook::testing::IsOk;
+using ::cook::testing::IsOkAndHolds;
+using ::cook::testing::StatusIs;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
 
 struct TarEntry {
   std::string name;
