@@ -1,7 +1,12 @@
 #include "registry/http.h"
 
+#include <memory>
+
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "base/text.h"
+#include "registry/internal/curl_api.h"
 
 namespace cook::registry {
 
@@ -12,6 +17,36 @@ std::optional<std::string> FindHeader(const HttpHeaders& headers,
     if (absl::EqualsIgnoreCase(key, wanted)) return value;
   }
   return std::nullopt;
+}
+
+std::string QueryEscape(std::string_view text) {
+  // curl takes a length of 0 to mean "NUL-terminated".
+  if (text.empty()) return std::string();
+  // The HTTP client has loaded libcurl already; LoadCurl() fails only where
+  // there is no libcurl at all, and then no request is ever sent.
+  if (!internal::LoadCurl().ok()) return std::string(text);
+  std::unique_ptr<char, internal::CurlFreeDeleter> escaped(
+      internal::Curl().easy_escape(nullptr, text.data(),
+                                   static_cast<int>(text.size())));
+  return escaped == nullptr ? std::string() : std::string(escaped.get());
+}
+
+std::string WithQuery(std::string_view url, std::string_view query) {
+  const bool has_query = url.find('?') != std::string_view::npos;
+  return absl::StrCat(absl::string_view(url.data(), url.size()),
+                      has_query ? "&" : "?",
+                      absl::string_view(query.data(), query.size()));
+}
+
+std::string DisplayHost(std::string_view url) {
+  size_t start = url.find("://");
+  start = start == std::string_view::npos ? 0 : start + 3;
+  std::string_view rest = url.substr(start);
+  rest = rest.substr(0, rest.find_first_of("/?#"));
+  if (size_t at = rest.rfind('@'); at != std::string_view::npos) {
+    rest.remove_prefix(at + 1);
+  }
+  return rest.empty() ? std::string("the registry") : EscapeForDisplay(rest);
 }
 
 }  // namespace cook::registry

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -41,17 +42,17 @@ constexpr char kSecret[] = "s3cr3t-Pa55";
 // --- Base64 ---
 
 TEST(Base64Test, EncodesWithPadding) {
-  EXPECT_EQ(Base64Encode(""), "");
-  EXPECT_EQ(Base64Encode("f"), "Zg==");
-  EXPECT_EQ(Base64Encode("fo"), "Zm8=");
-  EXPECT_EQ(Base64Encode("foo"), "Zm9v");
-  EXPECT_EQ(Base64Encode("user:pass"), "dXNlcjpwYXNz");
+  EXPECT_EQ(absl::Base64Escape(""), "");
+  EXPECT_EQ(absl::Base64Escape("f"), "Zg==");
+  EXPECT_EQ(absl::Base64Escape("fo"), "Zm8=");
+  EXPECT_EQ(absl::Base64Escape("foo"), "Zm9v");
+  EXPECT_EQ(absl::Base64Escape("user:pass"), "dXNlcjpwYXNz");
 }
 
 TEST(Base64Test, RoundTripsEveryLength) {
   std::string data;
   for (int i = 0; i < 40; ++i) {
-    EXPECT_THAT(Base64Decode(Base64Encode(data)), IsOkAndHolds(data)) << i;
+    EXPECT_THAT(Base64Decode(absl::Base64Escape(data)), IsOkAndHolds(data)) << i;
     data.push_back(static_cast<char>(i * 37));
   }
 }
@@ -161,7 +162,7 @@ auto Anonymous() { return HasCreds("", ""); }
 std::string AuthsFile(const std::string& key, const std::string& user,
                       const std::string& password) {
   return absl::StrCat(R"({"auths": {")", key, R"(": {"auth": ")",
-                      Base64Encode(user + ":" + password), R"("}}})");
+                      absl::Base64Escape(user + ":" + password), R"("}}})");
 }
 
 // A helper runner that must not be called.
@@ -293,10 +294,10 @@ TEST_F(LookupCredentialsTest, UsernamePasswordAndIdentityToken) {
       "a.example": {"username": "ann", "password": "pw"},
       "b.example": {"identitytoken": "refresh-me"},
       "c.example": {"auth": ")" +
-                          Base64Encode("cat:x:y") +
+                          absl::Base64Escape("cat:x:y") +
                           R"(", "identitytoken": "tok"},
       "d.example": {"auth": ")" +
-                          Base64Encode("dan:") + R"("}}})");
+                          absl::Base64Escape("dan:") + R"("}}})");
   AuthConfig config;
   config.authfile = file.string();
   EXPECT_THAT(LookupCredentials(config, "a.example", NoHelper),
@@ -345,9 +346,9 @@ TEST_F(LookupCredentialsTest, DockerHubAliases) {
   // "docker.io" is preferred over the other aliases.
   WriteTestFile(file, R"({"auths": {
       "https://index.docker.io/v1/": {"auth": ")" +
-                          Base64Encode("old:1") + R"("},
+                          absl::Base64Escape("old:1") + R"("},
       "docker.io": {"auth": ")" +
-                          Base64Encode("new:2") + R"("}}})");
+                          absl::Base64Escape("new:2") + R"("}}})");
   EXPECT_THAT(LookupCredentials(config, "docker.io", NoHelper),
               HasCreds("new", "2"));
 }
@@ -359,7 +360,7 @@ TEST_F(LookupCredentialsTest, MalformedFileIsNamedWithoutItsContents) {
   const auto names_file_only = [&](absl::StatusCode code) {
     return StatusIs(code,
                     AllOf(HasSubstr(file.string()), Not(HasSubstr(kSecret)),
-                          Not(HasSubstr(Base64Encode(kSecret)))));
+                          Not(HasSubstr(absl::Base64Escape(kSecret)))));
   };
   WriteTestFile(
       file, absl::StrCat(R"({"auths": {"reg.example": {"password": ")", kSecret,
@@ -389,12 +390,12 @@ TEST_F(LookupCredentialsTest, BadBase64AuthIsNamedWithoutItsValue) {
                              HasSubstr("base64"), Not(HasSubstr(kSecret)))));
   // Valid base64 but no "user:" in it.
   WriteTestFile(file, absl::StrCat(R"({"auths": {"reg.example": {"auth": ")",
-                                   Base64Encode(kSecret), R"("}}})"));
+                                   absl::Base64Escape(kSecret), R"("}}})"));
   EXPECT_THAT(
       LookupCredentials(config, "reg.example", NoHelper),
       StatusIs(absl::StatusCode::kInvalidArgument,
                AllOf(HasSubstr("USER:PASSWORD"), Not(HasSubstr(kSecret)),
-                     Not(HasSubstr(Base64Encode(kSecret))))));
+                     Not(HasSubstr(absl::Base64Escape(kSecret))))));
 }
 
 TEST_F(LookupCredentialsTest, CredHelperForTheHostComesFirst) {
@@ -402,7 +403,7 @@ TEST_F(LookupCredentialsTest, CredHelperForTheHostComesFirst) {
   WriteTestFile(file, R"({
       "credHelpers": {"https://reg.example": "ecr", "other.example": "nope"},
       "auths": {"reg.example": {"auth": ")" +
-                          Base64Encode("file:pw") + R"("}},
+                          absl::Base64Escape("file:pw") + R"("}},
       "credsStore": "desktop"})");
   FakeHelpers helpers;
   helpers.Answer(
@@ -420,7 +421,7 @@ TEST_F(LookupCredentialsTest, CredsStoreAfterAuths) {
   // `docker login` with a credsStore leaves empty entries in auths.
   WriteTestFile(file, R"({
       "auths": {"a.example": {"auth": ")" +
-                          Base64Encode("file:pw") + R"("},
+                          absl::Base64Escape("file:pw") + R"("},
                 "b.example": {}, "https://index.docker.io/v1/": {}},
       "credsStore": "desktop"})");
   FakeHelpers helpers;
@@ -522,11 +523,10 @@ esac
 )");
   ASSERT_EQ(::chmod((bin / "docker-credential-cooktest").c_str(), 0755), 0);
   const char* old_path = ::getenv("PATH");
-  const std::string saved = old_path == nullptr ? "" : old_path;
-  ASSERT_EQ(::setenv("PATH", absl::StrCat(bin.string(), ":", saved).c_str(), 1),
-            0);
+  const std::vector<std::string> environment = {
+      absl::StrCat("PATH=", bin.string(), ":", old_path == nullptr ? "" : old_path)};
 
-  CredentialHelperRunner run = DefaultCredentialHelperRunner();
+  CredentialHelperRunner run = DefaultCredentialHelperRunner(environment);
   absl::StatusOr<std::string> out = run("cooktest", "reg.example:5000");
   ASSERT_THAT(out, IsOk());
   EXPECT_THAT(*out, HasSubstr(R"("Username":"robot")"));
@@ -553,11 +553,10 @@ esac
                           "credsStore": "cooktest"})");
   AuthConfig config;
   config.authfile = file.string();
+  config.environment = environment;
   EXPECT_THAT(LookupCredentials(config, "reg.example:5000"),
               HasCreds("robot", kSecret));
   EXPECT_THAT(LookupCredentials(config, "other.example"), Anonymous());
-
-  ASSERT_EQ(::setenv("PATH", saved.c_str(), 1), 0);
 }
 
 // --- Authorizer ---
@@ -648,7 +647,7 @@ TEST(AuthorizerTest, BasicUsesCredentialsOnce) {
   FakeHttp http;
   Authorizer auth(http, UserPass());
   const std::string basic =
-      "Basic " + Base64Encode(absl::StrCat("alice:", kSecret));
+      "Basic " + absl::Base64Escape(absl::StrCat("alice:", kSecret));
   EXPECT_THAT(
       auth.HandleChallenge(Unauthorized(R"(Basic realm="Registry")"), kPull),
       IsOkAndHolds(true));
@@ -716,7 +715,7 @@ TEST(AuthorizerTest, BearerFetchesTokenWithBasicCredentials) {
             "&scope=repository%3Afoo%2Fbar%3Apull");
   EXPECT_THAT(FindHeader(requests[0].headers, "authorization"),
               Eq(std::optional<std::string>(
-                  "Basic " + Base64Encode(absl::StrCat("alice:", kSecret)))));
+                  "Basic " + absl::Base64Escape(absl::StrCat("alice:", kSecret)))));
 }
 
 TEST(AuthorizerTest, AnonymousTokenAndAccessToken) {
