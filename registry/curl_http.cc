@@ -42,8 +42,9 @@ namespace {
 using internal::Curl;
 using CurlEasy = std::unique_ptr<CURL, internal::CurlEasyDeleter>;
 using CurlShare = std::unique_ptr<CURLSH, internal::CurlShareDeleter>;
-using CurlUrl = std::unique_ptr<CURLU, internal::CurlUrlDeleter>;
-using CurlString = std::unique_ptr<char, internal::CurlFreeDeleter>;
+using internal::Authority;
+using internal::CurlUrl;
+using internal::UrlPart;
 
 struct CurlSlistDeleter {
   void operator()(curl_slist* p) const { Curl().slist_free_all(p); }
@@ -82,20 +83,6 @@ std::string LowercaseFirst(std::string s) {
   }
   while (!s.empty() && (s.back() == '\n' || s.back() == '.')) s.pop_back();
   return s;
-}
-
-std::string UrlPart(CURLU* url, CURLUPart part, unsigned flags = 0) {
-  char* value = nullptr;
-  if (Curl().url_get(url, part, &value, flags) != CURLUE_OK) return "";
-  CurlString owned(value);
-  return std::string(value);
-}
-
-// HOST or HOST:PORT when the URL names a port, as a user would write it.
-std::string Authority(CURLU* url) {
-  std::string host = UrlPart(url, CURLUPART_HOST);
-  std::string port = UrlPart(url, CURLUPART_PORT);
-  return EscapeForDisplay(port.empty() ? host : absl::StrCat(host, ":", port));
 }
 
 struct Origin {

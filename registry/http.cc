@@ -5,7 +5,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "base/text.h"
 #include "registry/internal/curl_api.h"
 
 namespace cook::registry {
@@ -39,14 +38,17 @@ std::string WithQuery(std::string_view url, std::string_view query) {
 }
 
 std::string DisplayHost(std::string_view url) {
-  size_t start = url.find("://");
-  start = start == std::string_view::npos ? 0 : start + 3;
-  std::string_view rest = url.substr(start);
-  rest = rest.substr(0, rest.find_first_of("/?#"));
-  if (size_t at = rest.rfind('@'); at != std::string_view::npos) {
-    rest.remove_prefix(at + 1);
+  if (!internal::LoadCurl().ok()) return "the registry";
+  internal::CurlUrl parsed(internal::Curl().url());
+  if (parsed == nullptr ||
+      internal::Curl().url_set(parsed.get(), CURLUPART_URL,
+                               std::string(url).c_str(),
+                               CURLU_NON_SUPPORT_SCHEME |
+                                   CURLU_DEFAULT_SCHEME) != CURLUE_OK) {
+    return "the registry";
   }
-  return rest.empty() ? std::string("the registry") : EscapeForDisplay(rest);
+  const std::string authority = internal::Authority(parsed.get());
+  return authority.empty() ? std::string("the registry") : authority;
 }
 
 }  // namespace cook::registry
