@@ -65,7 +65,8 @@ std::string ShortImageName(std::string_view name) {
       break;
     }
   }
-  if (absl::StartsWith(Absl(s), Absl(kLibrary))) s.remove_prefix(kLibrary.size());
+  if (absl::StartsWith(Absl(s), Absl(kLibrary)))
+    s.remove_prefix(kLibrary.size());
   return std::string(s);
 }
 

@@ -20,9 +20,9 @@ namespace {
 
 std::vector<std::string> SplitScopes(std::string_view scopes) {
   std::vector<std::string> out;
-  for (absl::string_view s : absl::StrSplit(
-           absl::string_view(scopes.data(), scopes.size()), ' ',
-           absl::SkipEmpty())) {
+  for (absl::string_view s :
+       absl::StrSplit(absl::string_view(scopes.data(), scopes.size()), ' ',
+                      absl::SkipEmpty())) {
     out.emplace_back(s);
   }
   return out;
@@ -160,7 +160,8 @@ absl::StatusOr<std::string> Authorizer::Authorization(
   std::string host;
   {
     absl::MutexLock lock(&s.mu);
-    if (s.basic) return s.HasPassword() ? BasicAuthorization(s.credentials) : "";
+    if (s.basic)
+      return s.HasPassword() ? BasicAuthorization(s.credentials) : "";
     if (!s.bearer.has_value()) return std::string();
     auto it = s.tokens.find(scope);
     if (it != s.tokens.end() && s.clock() < it->second.expiry) {

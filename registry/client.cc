@@ -76,8 +76,8 @@ struct RegistryClient::Upload {
   std::string repo;
   std::string digest;
   int64_t size = 0;
-  std::string what;   // for errors
-  std::string scope;  // push
+  std::string what;      // for errors
+  std::string scope;     // push
   std::string location;  // the upload session; empty: start one
   int64_t chunk = 0;     // the chunk size the session takes
 };
@@ -114,7 +114,8 @@ absl::Status RegistryClient::StatBlobOnce(const std::string& repo,
   // Asked by destinations before they upload: with push scope, since some
   // registries refuse a pull-only token for a repository that does not exist
   // yet.
-  ASSIGN_OR_RETURN(HttpResponse response, endpoint_.Exchange(request, PushScope(repo), what));
+  ASSIGN_OR_RETURN(HttpResponse response,
+                   endpoint_.Exchange(request, PushScope(repo), what));
   if (response.status == 404) {
     size.reset();
     return absl::OkStatus();
@@ -137,11 +138,12 @@ absl::Status RegistryClient::GetBlob(const std::string& repo,
   int64_t written = 0;
   return endpoint_.Retry([&](Attempt& attempt) -> absl::Status {
     HttpRequest request;
-    request.url = endpoint_.Url(absl::StrFormat("/v2/%s/blobs/%s", repo, digest));
+    request.url =
+        endpoint_.Url(absl::StrFormat("/v2/%s/blobs/%s", repo, digest));
     if (written > 0) {
       request.headers.emplace_back("Range", absl::StrCat("bytes=", written, "-"));
       endpoint_.Log(absl::StrFormat("resuming the download of %s at byte %d",
-                                     digest, written));
+                                    digest, written));
     }
     // A 206 answer continues at `written`. A registry that ignores the range
     // answers 200 with the whole blob, which is caught below (and by the
@@ -179,21 +181,23 @@ absl::StatusOr<bool> RegistryClient::MountBlob(const std::string& repo,
                                                const std::string& digest,
                                                const std::string& from_repo) {
   RETURN_IF_ERROR(endpoint_.Connect());
-  const std::string what = absl::StrFormat("mounting blob %s from %s into %s/%s",
-                                           digest, from_repo, host(), repo);
+  const std::string what = absl::StrFormat(
+      "mounting blob %s from %s into %s/%s", digest, from_repo, host(), repo);
   HttpRequest request;
   request.method = "POST";
-  request.url = endpoint_.Url(absl::StrFormat("/v2/%s/blobs/uploads/?mount=%s&from=%s", repo,
-                                    QueryEscape(digest), from_repo));
+  request.url =
+      endpoint_.Url(absl::StrFormat("/v2/%s/blobs/uploads/?mount=%s&from=%s",
+                                    repo, QueryEscape(digest), from_repo));
   request.headers.emplace_back("Content-Length", "0");
-  absl::StatusOr<HttpResponse> sent =
-      endpoint_.Send(request, absl::StrCat(PushScope(repo), " ", PullScope(from_repo)), what);
+  absl::StatusOr<HttpResponse> sent = endpoint_.Send(
+      request, absl::StrCat(PushScope(repo), " ", PullScope(from_repo)), what);
   if (!sent.ok()) {
     // No access to the other repository, or a token service that cannot
     // grant it: an ordinary upload still works.
     if (absl::IsCancelled(sent.status())) return sent.status();
-    endpoint_.Log(absl::StrFormat("could not mount %s from %s (%s); uploading it", digest,
-                                   from_repo, sent.status().message()));
+    endpoint_.Log(
+        absl::StrFormat("could not mount %s from %s (%s); uploading it", digest,
+                        from_repo, sent.status().message()));
     return false;
   }
   HttpResponse& response = *sent;
@@ -208,8 +212,9 @@ absl::StatusOr<bool> RegistryClient::MountBlob(const std::string& repo,
       (void)endpoint_.Send(cancel, PushScope(repo), what);
     }
   }
-  endpoint_.Log(absl::StrFormat("%s refused mounting %s from %s (HTTP %d); uploading it",
-                                 host(), digest, from_repo, response.status));
+  endpoint_.Log(
+      absl::StrFormat("%s refused mounting %s from %s (HTTP %d); uploading it",
+                      host(), digest, from_repo, response.status));
   return false;
 }
 
@@ -219,7 +224,8 @@ absl::StatusOr<std::pair<std::string, int64_t>> RegistryClient::StartUpload(
   post.method = "POST";
   post.url = endpoint_.Url(absl::StrFormat("/v2/%s/blobs/uploads/", repo));
   post.headers.emplace_back("Content-Length", "0");
-  ASSIGN_OR_RETURN(HttpResponse response, endpoint_.Exchange(post, PushScope(repo), what));
+  ASSIGN_OR_RETURN(HttpResponse response,
+                   endpoint_.Exchange(post, PushScope(repo), what));
   if (response.status != 202) return ResponseError(what, response, attempt);
   std::optional<std::string> location = FindHeader(response.headers, "Location");
   if (!location.has_value() || location->empty()) {
@@ -248,7 +254,8 @@ absl::StatusOr<bool> RegistryClient::FinishUpload(Upload& upload,
   ASSIGN_OR_RETURN(HttpResponse response,
                    endpoint_.Exchange(put, upload.scope, upload.what));
   if (response.status == 201) return true;
-  if (response.status != 404) return ResponseError(upload.what, response, attempt);
+  if (response.status != 404)
+    return ResponseError(upload.what, response, attempt);
   // A PUT repeated after its answer was lost finds the session closed
   // (404): the first one may have stored the blob.
   std::optional<int64_t> there;
@@ -261,9 +268,10 @@ absl::Status RegistryClient::PutBlob(const std::string& repo,
                                      const std::string& digest, int64_t size,
                                      ByteSource& data) {
   RETURN_IF_ERROR(endpoint_.Connect());
-  Upload upload{repo, digest, size,
-                absl::StrFormat("uploading blob %s to %s/%s", digest, host(), repo),
-                PushScope(repo)};
+  Upload upload{
+      repo, digest, size,
+      absl::StrFormat("uploading blob %s to %s/%s", digest, host(), repo),
+      PushScope(repo)};
   RETURN_IF_ERROR(endpoint_.Retry([&](Attempt& attempt) -> absl::Status {
     ASSIGN_OR_RETURN(auto session, StartUpload(repo, upload.what, attempt));
     std::tie(upload.location, upload.chunk) = std::move(session);
@@ -285,7 +293,8 @@ absl::Status RegistryClient::PutWhole(Upload& upload, ByteSource& data) {
   }
   RETURN_IF_ERROR(endpoint_.Retry([&](Attempt& attempt) -> absl::Status {
     if (upload.location.empty()) {
-      ASSIGN_OR_RETURN(auto session, StartUpload(upload.repo, upload.what, attempt));
+      ASSIGN_OR_RETURN(auto session,
+                       StartUpload(upload.repo, upload.what, attempt));
       upload.location = std::move(session.first);
     }
     ASSIGN_OR_RETURN(bool stored, FinishUpload(upload, body, attempt));
@@ -306,7 +315,8 @@ absl::Status RegistryClient::PutChunks(Upload& upload, ByteSource& data) {
   for (int64_t offset = 0; offset < upload.size;
        offset += static_cast<int64_t>(buffer.size())) {
     RETURN_IF_ERROR(CheckInterrupted());
-    buffer.resize(static_cast<size_t>(std::min(upload.chunk, upload.size - offset)));
+    buffer.resize(
+        static_cast<size_t>(std::min(upload.chunk, upload.size - offset)));
     ASSIGN_OR_RETURN(size_t got, ReadFull(data, buffer.data(), buffer.size()));
     if (got != buffer.size()) {
       return absl::DataLossError(absl::StrFormat(
@@ -322,9 +332,10 @@ absl::Status RegistryClient::PutChunks(Upload& upload, ByteSource& data) {
   return endpoint_.Retry([&](Attempt& attempt) -> absl::Status {
     ASSIGN_OR_RETURN(bool stored, FinishUpload(upload, std::string(), attempt));
     if (stored) return absl::OkStatus();
-    return absl::DataLossError(absl::StrFormat(
-        "%s: the registry dropped the upload session before the blob was stored",
-        upload.what));
+    return absl::DataLossError(
+        absl::StrFormat("%s: the registry dropped the upload session before "
+                        "the blob was stored",
+                        upload.what));
   });
 }
 
@@ -340,18 +351,20 @@ absl::StatusOr<int64_t> RegistryClient::UploadProgress(Upload& upload,
         progress, attempt);
   }
   int64_t have = 0;
-  if (std::optional<std::string> range = FindHeader(progress.headers, "Range")) {
+  if (std::optional<std::string> range =
+          FindHeader(progress.headers, "Range")) {
     std::optional<int64_t> end = ParseRangeEnd(*range);
     if (!end.has_value()) {
-      return absl::FailedPreconditionError(
-          absl::StrFormat("%s: the registry answered an unreadable Range \"%s\"",
-                          upload.what, EscapeForDisplay(*range)));
+      return absl::FailedPreconditionError(absl::StrFormat(
+          "%s: the registry answered an unreadable Range \"%s\"", upload.what,
+          EscapeForDisplay(*range)));
     }
     // "0-0" is what distribution answers for an empty upload as well as
     // for one byte; the chunks sent are far longer than one byte.
     have = *end == 0 ? 0 : *end + 1;
   }
-  if (std::optional<std::string> next = FindHeader(progress.headers, "Location")) {
+  if (std::optional<std::string> next =
+          FindHeader(progress.headers, "Location")) {
     upload.location = endpoint_.ResolveLocation(*next);
   }
   return have;
@@ -365,17 +378,19 @@ absl::Status RegistryClient::SendChunk(Upload& upload, std::string_view chunk,
   if (resync) {
     ASSIGN_OR_RETURN(offset, UploadProgress(upload, attempt));
     if (offset < chunk_start || offset > chunk_end) {
-      return absl::DataLossError(absl::StrFormat(
-          "%s: the registry holds %d bytes of the upload, outside the chunk being "
-          "sent (%d-%d)",
-          upload.what, offset, chunk_start, chunk_end));
+      return absl::DataLossError(
+          absl::StrFormat("%s: the registry holds %d bytes of the upload, "
+                          "outside the chunk being "
+                          "sent (%d-%d)",
+                          upload.what, offset, chunk_start, chunk_end));
     }
     endpoint_.Log(absl::StrFormat("resuming the upload of %s at byte %d of %d",
                                   upload.digest, offset, upload.size));
     resync = false;
   }
   if (offset == chunk_end) return absl::OkStatus();
-  const std::string_view part = chunk.substr(static_cast<size_t>(offset - chunk_start));
+  const std::string_view part =
+      chunk.substr(static_cast<size_t>(offset - chunk_start));
   StringSource part_source(part);
   HttpRequest patch;
   patch.method = "PATCH";
@@ -383,14 +398,16 @@ absl::Status RegistryClient::SendChunk(Upload& upload, std::string_view chunk,
   patch.headers.emplace_back("Content-Type", std::string(kOctetStream));
   patch.headers.emplace_back(
       "Content-Range",
-      absl::StrFormat("%d-%d", offset, offset + static_cast<int64_t>(part.size()) - 1));
+      absl::StrFormat("%d-%d", offset,
+                      offset + static_cast<int64_t>(part.size()) - 1));
   patch.body_source = &part_source;
   patch.body_size = static_cast<int64_t>(part.size());
   absl::StatusOr<HttpResponse> response =
       endpoint_.Exchange(patch, upload.scope, upload.what);
   if (response.ok() && response->status == 202) {
     uploaded_ += static_cast<int64_t>(part.size());
-    if (std::optional<std::string> next = FindHeader(response->headers, "Location")) {
+    if (std::optional<std::string> next =
+            FindHeader(response->headers, "Location")) {
       upload.location = endpoint_.ResolveLocation(*next);
     }
     return absl::OkStatus();
@@ -408,10 +425,12 @@ absl::StatusOr<FetchedManifest> RegistryClient::GetManifest(
   const std::string what =
       absl::StrFormat("reading manifest %s/%s:%s", host(), repo, reference);
   HttpRequest request;
-  request.url = endpoint_.Url(absl::StrFormat("/v2/%s/manifests/%s", repo, reference));
+  request.url =
+      endpoint_.Url(absl::StrFormat("/v2/%s/manifests/%s", repo, reference));
   request.headers.emplace_back("Accept", absl::StrJoin(accept, ", "));
   request.max_body_size = kMaxManifestSize;
-  ASSIGN_OR_RETURN(HttpResponse response, endpoint_.Send(request, PullScope(repo), what));
+  ASSIGN_OR_RETURN(HttpResponse response,
+                   endpoint_.Send(request, PullScope(repo), what));
   if (response.status == 404) {
     return absl::NotFoundError(absl::StrFormat(
         "%s: no such image in the registry", what));
@@ -439,10 +458,12 @@ absl::Status RegistryClient::PutManifest(const std::string& repo,
       absl::StrFormat("writing manifest %s/%s:%s", host(), repo, reference);
   HttpRequest request;
   request.method = "PUT";
-  request.url = endpoint_.Url(absl::StrFormat("/v2/%s/manifests/%s", repo, reference));
+  request.url =
+      endpoint_.Url(absl::StrFormat("/v2/%s/manifests/%s", repo, reference));
   request.headers.emplace_back("Content-Type", media_type);
   request.body = bytes;
-  ASSIGN_OR_RETURN(HttpResponse response, endpoint_.Send(request, PushScope(repo), what));
+  ASSIGN_OR_RETURN(HttpResponse response,
+                   endpoint_.Send(request, PushScope(repo), what));
   if (response.status != 201 && response.status != 200 && response.status != 202) {
     return HttpError(what, response);
   }

@@ -231,7 +231,6 @@ std::string Complaint(std::string_view err, std::string_view out) {
   return EscapeForDisplay(std::string_view(line.data(), line.size()));
 }
 
-
 // A helper's stdout and stderr (each cut at kMaxHelperOutput) and how it
 // ended.
 struct HelperOutput {
@@ -319,9 +318,9 @@ absl::StatusOr<std::string> HelperAnswer(const std::string& context,
                                          const std::string& server,
                                          HelperOutput output) {
   if (output.overflow) {
-    return absl::FailedPreconditionError(absl::StrFormat(
-        "%s for %s: it printed more than %d bytes", context, server,
-        kMaxHelperOutput));
+    return absl::FailedPreconditionError(
+        absl::StrFormat("%s for %s: it printed more than %d bytes", context,
+                        server, kMaxHelperOutput));
   }
   const int status = output.wait_status;
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return output.out;
@@ -370,8 +369,9 @@ absl::StatusOr<std::string> RunHelper(
   in_write.Reset();
 
   pid_t pid = 0;
-  const int rc = Spawn(program, {in_read.get(), out_write.get(), err_write.get()},
-                       environment, &pid);
+  const int rc =
+      Spawn(program, {in_read.get(), out_write.get(), err_write.get()},
+            environment, &pid);
   if (rc == ENOENT) {
     return absl::FailedPreconditionError(absl::StrFormat(
         "%s: not found on $PATH: install it, or remove it from the auth file",
@@ -428,7 +428,7 @@ std::vector<AuthFile> AuthFiles(const AuthConfig& config) {
 CredentialHelperRunner DefaultCredentialHelperRunner(
     std::vector<std::string> environment) {
   return [environment = std::move(environment)](const std::string& helper,
-                                                 const std::string& server) {
+                                                const std::string& server) {
     return RunHelper(helper, server, environment);
   };
 }
@@ -438,7 +438,8 @@ absl::StatusOr<Credentials> LookupCredentials(
     const CredentialHelperRunner& run_helper) {
   if (config.creds.has_value()) return ParseCreds(*config.creds);
   for (const AuthFile& file : AuthFiles(config)) {
-    absl::StatusOr<std::string> text = ReadFileAtMost(file.path, kMaxAuthFileSize);
+    absl::StatusOr<std::string> text =
+        ReadFileAtMost(file.path, kMaxAuthFileSize);
     if (absl::IsNotFound(text.status()) && !file.required) continue;
     if (!text.ok()) {
       return Annotate(text.status(),

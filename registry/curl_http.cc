@@ -336,12 +336,12 @@ void SetMethod(CURL* curl, const HttpRequest& request, Transfer& transfer) {
     if (request.method == "POST") {
       Curl().easy_setopt(curl, CURLOPT_POST, 1L);
       Curl().easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
-                       static_cast<curl_off_t>(transfer.size));
+                         static_cast<curl_off_t>(transfer.size));
     } else {
       // An upload is a PUT; CUSTOMREQUEST renames it (PATCH, DELETE, ...).
       Curl().easy_setopt(curl, CURLOPT_UPLOAD, 1L);
       Curl().easy_setopt(curl, CURLOPT_INFILESIZE_LARGE,
-                       static_cast<curl_off_t>(transfer.size));
+                         static_cast<curl_off_t>(transfer.size));
       if (request.method != "PUT") {
         Curl().easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
       }
@@ -415,7 +415,8 @@ absl::StatusOr<HttpResponse> CurlHttpClient::Perform(const HttpRequest& request,
   StringSource string_body(request.body);
   Transfer transfer = TransferFor(request, url, string_body);
   char error[CURL_ERROR_SIZE] = {};
-  ASSIGN_OR_RETURN(CurlHeaders headers, HeaderList(request, send_authorization));
+  ASSIGN_OR_RETURN(CurlHeaders headers,
+                   HeaderList(request, send_authorization));
 
   ASSIGN_OR_RETURN(CurlEasy easy, Acquire());
   CURL* curl = easy.get();

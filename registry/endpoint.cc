@@ -43,8 +43,8 @@ std::string RegistryErrorText(const std::string& body) {
 }
 
 // OK for an answer the caller handles; an error for 408, 429 and 5xx.
-absl::Status RetryableResponse(std::string_view what, const HttpResponse& response,
-                               Attempt& attempt) {
+absl::Status RetryableResponse(std::string_view what,
+                               const HttpResponse& response, Attempt& attempt) {
   if (!IsRetryableHttpStatus(response.status)) return absl::OkStatus();
   return ResponseError(what, response, attempt);
 }
@@ -53,8 +53,9 @@ absl::Status RetryableResponse(std::string_view what, const HttpResponse& respon
 
 absl::Status HttpError(std::string_view what, const HttpResponse& response) {
   std::string detail = RegistryErrorText(response.body);
-  std::string message = absl::StrFormat("%s: HTTP %d%s%s", what, response.status,
-                                        detail.empty() ? "" : ": ", detail);
+  std::string message =
+      absl::StrFormat("%s: HTTP %d%s%s", what, response.status,
+                      detail.empty() ? "" : ": ", detail);
   switch (response.status) {
     case 400:
       return absl::InvalidArgumentError(message);
@@ -121,13 +122,15 @@ std::string Endpoint::Url(std::string_view path) const {
 }
 
 std::string Endpoint::ResolveLocation(const std::string& location) const {
-  if (absl::StartsWith(location, "http://") || absl::StartsWith(location, "https://")) {
+  if (absl::StartsWith(location, "http://") ||
+      absl::StartsWith(location, "https://")) {
     return location;
   }
   return Url(location);
 }
 
-absl::Status Endpoint::Retry(const std::function<absl::Status(Attempt&)>& attempt) {
+absl::Status Endpoint::Retry(
+    const std::function<absl::Status(Attempt&)>& attempt) {
   RetryHooks hooks;
   State* state = state_.get();
   hooks.jitter = [state] { return state->Jitter(); };
@@ -136,11 +139,13 @@ absl::Status Endpoint::Retry(const std::function<absl::Status(Attempt&)>& attemp
 }
 
 absl::StatusOr<HttpResponse> Endpoint::Ping(const std::string& scheme,
-                                            bool may_fall_back, bool& fell_back) {
+                                            bool may_fall_back,
+                                            bool& fell_back) {
   HttpRequest ping;
   ping.url = absl::StrCat(scheme, "://", oci::EndpointHost(host_), "/v2/");
   const std::string pinging = absl::StrFormat("pinging registry %s", host_);
-  const std::string connecting = absl::StrFormat("connecting to registry %s", host_);
+  const std::string connecting =
+      absl::StrFormat("connecting to registry %s", host_);
   // Connection refused on https when the server speaks plain http (with
   // --tls-verify=false) is not worth retrying: http is tried next. Any
   // HTTP answer, a 503 included, means this scheme is the one.
@@ -211,7 +216,8 @@ absl::StatusOr<HttpResponse> Endpoint::Exchange(HttpRequest request,
   for (int round = 0;; ++round) {
     RETURN_IF_ERROR(CheckInterrupted());
     request.headers = base_headers;
-    absl::StatusOr<std::string> authorization = authorizer_.Authorization(scope);
+    absl::StatusOr<std::string> authorization =
+        authorizer_.Authorization(scope);
     if (!authorization.ok()) return Annotate(authorization.status(), what);
     if (!authorization->empty()) {
       request.headers.emplace_back("Authorization", *authorization);

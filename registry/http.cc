@@ -41,10 +41,9 @@ std::string DisplayHost(std::string_view url) {
   if (!internal::LoadCurl().ok()) return "the registry";
   internal::CurlUrl parsed(internal::Curl().url());
   if (parsed == nullptr ||
-      internal::Curl().url_set(parsed.get(), CURLUPART_URL,
-                               std::string(url).c_str(),
-                               CURLU_NON_SUPPORT_SCHEME |
-                                   CURLU_DEFAULT_SCHEME) != CURLUE_OK) {
+      internal::Curl().url_set(
+          parsed.get(), CURLUPART_URL, std::string(url).c_str(),
+          CURLU_NON_SUPPORT_SCHEME | CURLU_DEFAULT_SCHEME) != CURLUE_OK) {
     return "the registry";
   }
   const std::string authority = internal::Authority(parsed.get());

@@ -81,7 +81,8 @@ HttpRequest TokenClient::Request(const TokenRealm& realm,
   for (const std::string& scope : scopes) {
     query.push_back("scope=" + QueryEscape(scope));
   }
-  if (!query.empty()) request.url = WithQuery(realm.realm, absl::StrJoin(query, "&"));
+  if (!query.empty())
+    request.url = WithQuery(realm.realm, absl::StrJoin(query, "&"));
   // The registry named the realm, so it gets the credentials even when it
   // is another host (auth.docker.io for registry-1.docker.io).
   if (!credentials_.username.empty() || !credentials_.password.empty()) {
@@ -121,10 +122,10 @@ absl::StatusOr<Token> TokenClient::Fetch(const TokenRealm& realm,
   }
   ASSIGN_OR_RETURN(
       Token token,
-      ParseToken(response->body, start,
-                 absl::InternalError(absl::StrFormat(
-                     "%s: the token service answered without a token",
-                     context))));
+      ParseToken(
+          response->body, start,
+          absl::InternalError(absl::StrFormat(
+              "%s: the token service answered without a token", context))));
   token.scopes.insert(scopes.begin(), scopes.end());
   return token;
 }

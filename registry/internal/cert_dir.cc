@@ -32,7 +32,8 @@ std::string OpenSslReason() {
 }
 
 absl::StatusOr<std::vector<X509Ptr>> ParseCertificates(const fs::path& path) {
-  absl::StatusOr<std::string> pem = ReadFileAtMost(path, kMaxCertificateFileSize);
+  absl::StatusOr<std::string> pem =
+      ReadFileAtMost(path, kMaxCertificateFileSize);
   if (!pem.ok()) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "reading certificate %s: %s", path.string(), pem.status().message()));
@@ -84,7 +85,8 @@ absl::StatusOr<std::string> LoadCertDir(const std::string& dir) {
   std::sort(files.begin(), files.end());
   for (const fs::path& file : files) {
     RETURN_IF_ERROR(ParseCertificates(file).status());
-    ASSIGN_OR_RETURN(std::string pem, ReadFileAtMost(file, kMaxCertificateFileSize));
+    ASSIGN_OR_RETURN(std::string pem,
+                     ReadFileAtMost(file, kMaxCertificateFileSize));
     absl::StrAppend(&certs, pem, "\n");
   }
   return certs;

@@ -89,9 +89,9 @@ size_t ReadHeader(char* data, size_t size, size_t count, void* userdata) {
   const size_t n = size * count;
   transfer->header_bytes += static_cast<int64_t>(n);
   if (transfer->header_bytes > kMaxHeaderBytes) {
-    transfer->callback_error = absl::FailedPreconditionError(absl::StrFormat(
-        "%s: the response headers are longer than %s", transfer->what,
-        Size(kMaxHeaderBytes)));
+    transfer->callback_error = absl::FailedPreconditionError(
+        absl::StrFormat("%s: the response headers are longer than %s",
+                        transfer->what, Size(kMaxHeaderBytes)));
     return 0;  // aborts with CURLE_WRITE_ERROR
   }
   absl::string_view line(data, n);

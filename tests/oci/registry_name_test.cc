@@ -9,8 +9,8 @@ namespace {
 using ::testing::ElementsAre;
 
 TEST(RegistryNameTest, DockerHubHasThreeHostNames) {
-  for (const char* host : {"docker.io", "index.docker.io", "registry-1.docker.io",
-                           "Docker.IO"}) {
+  for (const char* host :
+       {"docker.io", "index.docker.io", "registry-1.docker.io", "Docker.IO"}) {
     EXPECT_TRUE(IsDockerHub(host)) << host;
   }
   for (const char* host : {"quay.io", "docker.io:5000", "auth.docker.io", ""}) {
@@ -35,8 +35,9 @@ TEST(RegistryNameTest, TheApiLivesOnRegistry1) {
 }
 
 TEST(RegistryNameTest, CredentialNames) {
-  EXPECT_THAT(CredentialHostAliases("index.docker.io"),
-              ElementsAre("docker.io", "index.docker.io", "registry-1.docker.io"));
+  EXPECT_THAT(
+      CredentialHostAliases("index.docker.io"),
+      ElementsAre("docker.io", "index.docker.io", "registry-1.docker.io"));
   EXPECT_THAT(CredentialHostAliases("Reg.Example:5000"),
               ElementsAre("reg.example:5000"));
   EXPECT_EQ(CredentialHelperServer("docker.io"), "https://index.docker.io/v1/");
