@@ -13,6 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "base/status_macros.h"
 #include "base/text.h"
+#include "registry/challenge.h"
 #include "registry/token_client.h"
 
 namespace cook::registry {

@@ -14,7 +14,6 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "registry/challenge.h"
 #include "registry/credentials.h"
 #include "registry/http.h"
 

@@ -15,6 +15,7 @@
 
 #include "absl/strings/escaping.h"
 #include "registry/auth.h"
+#include "registry/challenge.h"
 #include "registry/http.h"
 #include "tests/fuzz/fuzz_util.h"
 
