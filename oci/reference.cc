@@ -11,6 +11,7 @@
 #include "base/status_macros.h"
 #include "base/text.h"
 #include "layers/digest.h"
+#include "oci/registry_name.h"
 
 namespace cook::oci {
 namespace {
@@ -152,9 +153,7 @@ absl::StatusOr<DockerName> ParseDockerName(std::string_view text) {
       repo = name.substr(first_slash + 1);
     }
   }
-  if (out.registry.empty() || out.registry == "index.docker.io") {
-    out.registry = "docker.io";
-  }
+  out.registry = CanonicalRegistry(out.registry);
   for (std::string_view rest = repo;;) {
     size_t next = rest.find('/');
     std::string_view component = rest.substr(0, next);
@@ -167,10 +166,7 @@ absl::StatusOr<DockerName> ParseDockerName(std::string_view text) {
     if (next == std::string_view::npos) break;
     rest = rest.substr(next + 1);
   }
-  out.repository = std::string(repo);
-  if (out.registry == "docker.io" && !Contains(out.repository, '/')) {
-    out.repository = "library/" + out.repository;
-  }
+  out.repository = CanonicalRepository(out.registry, repo);
   return out;
 }
 

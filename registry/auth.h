@@ -1,90 +1,23 @@
 #ifndef COOK_REGISTRY_AUTH_H_
 #define COOK_REGISTRY_AUTH_H_
 
-// Registry credentials and the authorization of requests.
+// The authorization of requests to a registry: answering its challenges
+// with the credentials (registry/credentials.h), Basic or with tokens
+// (registry/token_client.h).
 //
-// Credentials come from --creds, else from the first auth file that is given
-// or exists: --authfile (which must exist), else $REGISTRY_AUTH_FILE, else
-// $DOCKER_CONFIG/config.json, else ~/.docker/config.json (defaults that do
-// not exist are skipped; later files are not consulted once one exists). In
-// such a file: `credHelpers[host]` (run `docker-credential-NAME get`),
-// `auths[host]` (`auth` = base64 of "user:password", or
-// `username`/`password`, and/or `identitytoken`; an entry with none of these
-// is skipped), then `credsStore` (a helper for every host). `auths` and
-// `credHelpers` keys may carry a scheme and a path ("https://host/v1/"): they
-// are compared by their host part, case-insensitively. Docker Hub is looked
-// up under "docker.io", "index.docker.io", "registry-1.docker.io" and
-// "https://index.docker.io/v1/", and its helpers are asked for
-// "https://index.docker.io/v1/", as `docker login` stores it.
-//
-// Credentials (passwords, identity tokens, bearer tokens) never appear in
-// errors or logs.
+// Credentials and tokens never appear in errors or logs.
 
 #include <functional>
-#include <map>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "registry/credentials.h"
 #include "registry/http.h"
 
 namespace cook::registry {
-
-struct Credentials {
-  std::string username;
-  std::string password;
-  // An OAuth2 refresh token (`identitytoken`, or a helper's Secret when its
-  // Username is "<token>"), used with the token service.
-  std::string identity_token;
-  bool empty() const {
-    return username.empty() && password.empty() && identity_token.empty();
-  }
-};
-
-// Where credentials may come from, as given on the command line and in the
-// environment (read once by main()).
-struct AuthConfig {
-  std::optional<std::string> creds;  // --creds USER[:PASSWORD]
-  std::string authfile;              // --authfile, empty: the defaults
-  std::string registry_auth_file;    // $REGISTRY_AUTH_FILE
-  std::string docker_config;         // $DOCKER_CONFIG
-  std::string home;                  // $HOME
-};
-
-// Runs `docker-credential-NAME get` with `server` on stdin and returns its
-// stdout (JSON {"ServerURL", "Username", "Secret"}). Errors: NotFound when the
-// helper has no credentials for `server` ("credentials not found"), which
-// LookupCredentials treats as anonymous; FailedPrecondition when the helper
-// is not on $PATH or fails; InvalidArgument for a helper name with a '/'.
-// Replaceable in tests.
-using CredentialHelperRunner = std::function<absl::StatusOr<std::string>(
-    const std::string& helper, const std::string& server)>;
-// Spawns the helper from $PATH (posix_spawnp, no shell), waits for it.
-CredentialHelperRunner DefaultCredentialHelperRunner();
-
-// The credentials for `host` ("HOST[:PORT]", as in the reference). Empty
-// credentials (anonymous) when none are configured. Errors: InvalidArgument
-// for an empty --creds user name or a malformed auth file (naming the file);
-// NotFound for a missing --authfile; an unreadable auth file; a failing
-// helper.
-absl::StatusOr<Credentials> LookupCredentials(
-    const AuthConfig& config, std::string_view host,
-    const CredentialHelperRunner& run_helper = DefaultCredentialHelperRunner());
-
-// One challenge from a WWW-Authenticate header.
-struct Challenge {
-  std::string scheme;                         // lower-case: "basic", "bearer"
-  std::map<std::string, std::string> params;  // keys lower-case
-};
-// Parses a WWW-Authenticate header value (RFC 7235: several challenges may be
-// comma-separated; parameter values are tokens or quoted strings with
-// escapes). A token68 (`Negotiate abc==`) is skipped; so is garbage, as far
-// as the next challenge. The first of repeated parameters counts.
-std::vector<Challenge> ParseChallenges(std::string_view header);
 
 // Authorizes requests to one registry. Thread-safe.
 //
@@ -147,12 +80,6 @@ class Authorizer {
   struct State;
   std::shared_ptr<State> state_;
 };
-
-// Base64 (standard alphabet, padded), through OpenSSL. Decode accepts
-// missing padding and surrounding whitespace; InvalidArgument otherwise
-// (the message never quotes the input).
-std::string Base64Encode(std::string_view data);
-absl::StatusOr<std::string> Base64Decode(std::string_view text);
 
 }  // namespace cook::registry
 

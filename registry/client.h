@@ -1,11 +1,13 @@
 #ifndef COOK_REGISTRY_CLIENT_H_
 #define COOK_REGISTRY_CLIENT_H_
 
-// The OCI distribution API (v2) for one registry host: ping, blobs (HEAD,
-// GET with resume, chunked and monolithic upload with resume,
-// cross-repository mount) and manifests. Every request is authorized
-// (anonymous, Basic or Bearer) and retried on transient failures.
+// The OCI distribution API (v2) for one registry host: blobs (HEAD, GET
+// with resume, chunked and monolithic upload with resume, cross-repository
+// mount) and manifests. Every request goes through the host's Endpoint
+// (registry/endpoint.h): authorized (anonymous, Basic or Bearer) and
+// retried on transient failures.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -17,15 +19,12 @@
 
 #include "absl/status/statusor.h"
 #include "base/io.h"
-#include "registry/auth.h"
+#include "registry/credentials.h"
+#include "registry/endpoint.h"
 #include "registry/http.h"
 #include "registry/retry.h"
 
 namespace cook::registry {
-
-// Receives one line per notable event (a retry, a resumed upload, a refused
-// mount). Never given credentials.
-using LogFn = std::function<void(const std::string& line)>;
 
 struct ClientOptions {
   Credentials credentials;
@@ -50,7 +49,7 @@ class RegistryClient {
   RegistryClient(HttpClient& http, std::string host, ClientOptions options);
   ~RegistryClient();
 
-  const std::string& host() const { return host_; }
+  const std::string& host() const { return endpoint_.host(); }
 
   // The size of the blob when the repository has it, nullopt when not.
   absl::StatusOr<std::optional<int64_t>> StatBlob(const std::string& repo,
@@ -92,21 +91,7 @@ class RegistryClient {
   int64_t uploaded_bytes() const;
 
  private:
-  RetryHooks Hooks() const;
-  // Pings the registry once per client (retried), to learn its scheme.
-  absl::Status EnsureEndpoint();
-  // One exchange: the request with its authorization, sent again after a
-  // 401 challenge (at most twice, with new credentials or a token). Never
-  // retries: the caller's attempt does. A request whose body_source the
-  // challenge consumed fails Unavailable, for the attempt to be repeated.
-  absl::StatusOr<HttpResponse> Exchange(HttpRequest request,
-                                        const std::string& scope,
-                                        std::string_view what);
-  // Exchange in the retry loop, for a request without body_source or
-  // response_sink: any answer but 408, 429 and 5xx is returned.
-  absl::StatusOr<HttpResponse> Send(HttpRequest request,
-                                    const std::string& scope,
-                                    std::string_view what);
+  struct Upload;
   // One HEAD of the blob: `size` as in StatBlob.
   absl::Status StatBlobOnce(const std::string& repo, const std::string& digest,
                             std::string_view what, Attempt& attempt,
@@ -114,16 +99,27 @@ class RegistryClient {
   // One POST starting an upload session: its absolute URL and chunk size.
   absl::StatusOr<std::pair<std::string, int64_t>> StartUpload(
       const std::string& repo, std::string_view what, Attempt& attempt);
-  std::string Url(std::string_view path) const;
-  // A Location header's URL: absolute as given, or a path on the endpoint.
-  std::string ResolveLocation(const std::string& location) const;
+  // Closes the session with a PUT of `body` (the whole blob, or nothing
+  // after PATCH chunks). False when the session is gone and the blob is not
+  // there either.
+  absl::StatusOr<bool> FinishUpload(Upload& upload, const std::string& body,
+                                    Attempt& attempt);
+  // The whole blob in one PUT, repeated (the bytes are in memory) in the
+  // same session, or in a new one when that session is gone.
+  absl::Status PutWhole(Upload& upload, ByteSource& data);
+  // PATCH chunks, each with its own attempts, then the closing PUT.
+  absl::Status PutChunks(Upload& upload, ByteSource& data);
+  // One attempt at sending what the registry lacks of `chunk` (which
+  // starts at `chunk_start`), asking it first how much it has when
+  // `resync`.
+  absl::Status SendChunk(Upload& upload, std::string_view chunk,
+                         int64_t chunk_start, bool& resync, Attempt& attempt);
+  // Asks the registry how much of the upload it holds.
+  absl::StatusOr<int64_t> UploadProgress(Upload& upload, Attempt& attempt);
 
-  HttpClient& http_;
-  std::string host_;
-  ClientOptions options_;
-  std::unique_ptr<Authorizer> authorizer_;
-  struct State;
-  std::unique_ptr<State> state_;
+  Endpoint endpoint_;
+  const int64_t chunk_size_;
+  std::atomic<int64_t> uploaded_{0};
 };
 
 }  // namespace cook::registry

@@ -1,17 +1,12 @@
 // NewCurlHttpClient: the HttpClient on libcurl.
 
 #include <curl/curl.h>
-#include <openssl/bio.h>
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -26,38 +21,41 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "base/c_handle.h"
 #include "base/files.h"
 #include "base/interrupt.h"
 #include "base/io.h"
 #include "base/status_macros.h"
 #include "base/text.h"
 #include "registry/http.h"
+#include "registry/internal/cert_dir.h"
 #include "registry/internal/curl_api.h"
+#include "registry/internal/curl_transfer.h"
 
 namespace cook::registry {
 namespace {
 
-namespace fs = std::filesystem;
-
 using internal::Curl;
 using CurlEasy = std::unique_ptr<CURL, internal::CurlEasyDeleter>;
 using CurlShare = std::unique_ptr<CURLSH, internal::CurlShareDeleter>;
-using CurlUrl = std::unique_ptr<CURLU, internal::CurlUrlDeleter>;
-using CurlString = std::unique_ptr<char, internal::CurlFreeDeleter>;
-using X509Ptr = std::unique_ptr<X509, FreeWith<&X509_free>>;
-using Bio = std::unique_ptr<BIO, FreeWith<&BIO_free>>;
+using internal::Authority;
+using internal::CurlUrl;
+using internal::UrlPart;
+
+struct CurlSlistDeleter {
+  void operator()(curl_slist* p) const { Curl().slist_free_all(p); }
+};
+using CurlHeaders = std::unique_ptr<curl_slist, CurlSlistDeleter>;
+
+using internal::kMaxCertificateFileSize;
+using internal::Transfer;
 
 constexpr int kMaxRedirects = 10;
 constexpr long kLowSpeedLimit = 1024;  // bytes per second
-// A CA bundle of every public CA is about 200 KiB.
-constexpr int64_t kMaxCertificateFileSize = int64_t{16} << 20;
 
 // `url` without userinfo, query and fragment, which may carry credentials
 // (signed object-storage URLs put them in the query), escaped: URLs come
@@ -73,15 +71,6 @@ std::string RedactUrl(std::string_view url) {
   return EscapeForDisplay(out);
 }
 
-// "16 MiB", "64 KiB" or "N bytes".
-std::string Size(int64_t bytes) {
-  if (bytes > 0 && bytes % (int64_t{1} << 20) == 0) {
-    return absl::StrCat(bytes >> 20, " MiB");
-  }
-  if (bytes > 0 && bytes % 1024 == 0) return absl::StrCat(bytes >> 10, " KiB");
-  return absl::StrCat(bytes, " bytes");
-}
-
 // Library messages start with a capital ("Failed to connect"); ours do not.
 // Names ("SSL certificate problem", "OpenSSL/3.0") stay as they are.
 std::string LowercaseFirst(std::string s) {
@@ -94,20 +83,6 @@ std::string LowercaseFirst(std::string s) {
   }
   while (!s.empty() && (s.back() == '\n' || s.back() == '.')) s.pop_back();
   return s;
-}
-
-std::string UrlPart(CURLU* url, CURLUPart part, unsigned flags = 0) {
-  char* value = nullptr;
-  if (Curl().url_get(url, part, &value, flags) != CURLUE_OK) return "";
-  CurlString owned(value);
-  return std::string(value);
-}
-
-// HOST or HOST:PORT when the URL names a port, as a user would write it.
-std::string Authority(CURLU* url) {
-  std::string host = UrlPart(url, CURLUPART_HOST);
-  std::string port = UrlPart(url, CURLUPART_PORT);
-  return EscapeForDisplay(port.empty() ? host : absl::StrCat(host, ":", port));
 }
 
 struct Origin {
@@ -172,194 +147,6 @@ absl::StatusCode CodeFor(CURLcode code) {
   }
 }
 
-// A request's progress through the callbacks of one curl_easy_perform.
-struct Transfer {
-  ByteSource* source = nullptr;
-  int64_t remaining = 0;  // bytes still to read from `source`
-  int64_t size = 0;
-  ByteSink* sink = nullptr;  // for a 2xx body
-  int64_t max_body = 0;      // for a 2xx body not streamed to `sink`
-  std::string what;          // "METHOD URL" for errors, redacted
-  int status = 0;            // of the response being received
-  HttpHeaders headers;
-  int64_t header_bytes = 0;
-  std::string body;
-  // The transfer stopped after kMaxErrorBodySize bytes of a non-2xx body:
-  // the response stands as received so far.
-  bool body_cut = false;
-  // Why a callback aborted the transfer; it outranks curl's error code.
-  absl::Status callback_error;
-};
-
-size_t ReadBody(char* buffer, size_t size, size_t count, void* userdata) {
-  auto* transfer = static_cast<Transfer*>(userdata);
-  const size_t want =
-      std::min(size * count, static_cast<size_t>(transfer->remaining));
-  if (want == 0) return 0;
-  absl::StatusOr<size_t> n = transfer->source->Read(buffer, want);
-  if (!n.ok()) {
-    transfer->callback_error = n.status();
-    return CURL_READFUNC_ABORT;
-  }
-  if (*n == 0) {
-    transfer->callback_error = absl::FailedPreconditionError(absl::StrFormat(
-        "reading the request body: it ended after %d of %d bytes",
-        transfer->size - transfer->remaining, transfer->size));
-    return CURL_READFUNC_ABORT;
-  }
-  transfer->remaining -= static_cast<int64_t>(*n);
-  return *n;
-}
-
-size_t WriteBody(char* data, size_t size, size_t count, void* userdata) {
-  auto* transfer = static_cast<Transfer*>(userdata);
-  const size_t n = size * count;
-  const bool success = transfer->status >= 200 && transfer->status < 300;
-  if (transfer->sink != nullptr && success) {
-    absl::Status written = transfer->sink->Write(std::string_view(data, n));
-    if (!written.ok()) {
-      transfer->callback_error = std::move(written);
-      return 0;  // anything but `n` aborts with CURLE_WRITE_ERROR
-    }
-    return n;
-  }
-  // A server must not make us hold more than the caller expects, however
-  // long its body: a manifest that never ends, a 16 GB error page.
-  const int64_t limit = success ? transfer->max_body : kMaxErrorBodySize;
-  const int64_t have = static_cast<int64_t>(transfer->body.size());
-  if (have + static_cast<int64_t>(n) > limit) {
-    if (success) {
-      transfer->callback_error = absl::FailedPreconditionError(absl::StrFormat(
-          "%s: the response is larger than %s, the most cook reads into "
-          "memory for it",
-          transfer->what, Size(limit)));
-    } else {
-      // An error's explanation is in its first bytes; the status and
-      // headers are what count.
-      transfer->body.append(data, static_cast<size_t>(limit - have));
-      transfer->body_cut = true;
-    }
-    return 0;
-  }
-  transfer->body.append(data, n);
-  return n;
-}
-
-// Called once per header line, status lines included. Interim responses
-// (100 Continue, a proxy's CONNECT answer) each start with a status line, so
-// starting over at every status line leaves the final response's headers.
-size_t ReadHeader(char* data, size_t size, size_t count, void* userdata) {
-  auto* transfer = static_cast<Transfer*>(userdata);
-  const size_t n = size * count;
-  transfer->header_bytes += static_cast<int64_t>(n);
-  if (transfer->header_bytes > kMaxHeaderBytes) {
-    transfer->callback_error = absl::FailedPreconditionError(absl::StrFormat(
-        "%s: the response headers are longer than %s", transfer->what,
-        Size(kMaxHeaderBytes)));
-    return 0;  // aborts with CURLE_WRITE_ERROR
-  }
-  absl::string_view line(data, n);
-  if (absl::StartsWith(line, "HTTP/")) {
-    transfer->headers.clear();
-    transfer->body.clear();
-    transfer->body_cut = false;
-    transfer->status = 0;
-    const size_t space = line.find(' ');
-    if (space != absl::string_view::npos) {
-      int status = 0;
-      if (absl::SimpleAtoi(line.substr(space + 1, 3), &status)) {
-        transfer->status = status;
-      }
-    }
-    return n;
-  }
-  if (!line.empty() && (line[0] == ' ' || line[0] == '\t')) {
-    // An obsolete folded continuation of the previous header.
-    if (!transfer->headers.empty()) {
-      absl::StrAppend(&transfer->headers.back().second, " ",
-                      absl::StripAsciiWhitespace(line));
-    }
-    return n;
-  }
-  const size_t colon = line.find(':');
-  if (colon == absl::string_view::npos) return n;  // the blank end line
-  transfer->headers.emplace_back(
-      std::string(absl::StripAsciiWhitespace(line.substr(0, colon))),
-      std::string(absl::StripAsciiWhitespace(line.substr(colon + 1))));
-  return n;
-}
-
-int CheckProgress(void* userdata, curl_off_t, curl_off_t, curl_off_t,
-                  curl_off_t) {
-  if (!Interrupted()) return 0;
-  static_cast<Transfer*>(userdata)->callback_error = CheckInterrupted();
-  return 1;  // aborts with CURLE_ABORTED_BY_CALLBACK
-}
-
-std::string OpenSslReason() {
-  const unsigned long err = ERR_peek_last_error();
-  const char* reason = err == 0 ? nullptr : ERR_reason_error_string(err);
-  ERR_clear_error();
-  return reason != nullptr ? reason : "unknown error";
-}
-
-absl::StatusOr<std::vector<X509Ptr>> ParseCertificates(const fs::path& path) {
-  absl::StatusOr<std::string> pem = ReadFileAtMost(path, kMaxCertificateFileSize);
-  if (!pem.ok()) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "reading certificate %s: %s", path.string(), pem.status().message()));
-  }
-  Bio bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())));
-  if (bio == nullptr) return absl::ResourceExhaustedError("BIO_new_mem_buf");
-  std::vector<X509Ptr> certs;
-  ERR_clear_error();
-  while (true) {
-    X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
-    if (cert == nullptr) break;
-    certs.push_back(std::move(cert));
-  }
-  // The loop ends with "no start line" at the end of the text; any other
-  // error, or no certificate at all, means the file is not PEM.
-  const unsigned long err = ERR_peek_last_error();
-  const bool clean_end = !certs.empty() && ERR_GET_LIB(err) == ERR_LIB_PEM &&
-                         ERR_GET_REASON(err) == PEM_R_NO_START_LINE;
-  if (!clean_end) {
-    std::string reason =
-        certs.empty() && ERR_GET_REASON(err) == PEM_R_NO_START_LINE
-            ? "no PEM certificate in it"
-            : OpenSslReason();
-    return absl::InvalidArgumentError(
-        absl::StrFormat("parsing certificate %s: %s", path.string(), reason));
-  }
-  ERR_clear_error();
-  return certs;
-}
-
-// The PEM text of every certificate in `dir`'s *.crt files, each checked.
-absl::StatusOr<std::string> LoadCertDir(const std::string& dir) {
-  std::string certs;
-  if (dir.empty()) return certs;
-  std::error_code ec;
-  std::vector<fs::path> files;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end;
-       it.increment(ec)) {
-    if (it->path().extension() == ".crt" && it->is_regular_file(ec)) {
-      files.push_back(it->path());
-    }
-  }
-  if (ec) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "reading the certificate directory %s: %s", dir, ec.message()));
-  }
-  std::sort(files.begin(), files.end());
-  for (const fs::path& file : files) {
-    RETURN_IF_ERROR(ParseCertificates(file).status());
-    ASSIGN_OR_RETURN(std::string pem, ReadFileAtMost(file, kMaxCertificateFileSize));
-    absl::StrAppend(&certs, pem, "\n");
-  }
-  return certs;
-}
-
 class CurlHttpClient : public HttpClient {
  public:
   // `ca_bundle`: PEM text of the system's CAs and --cert-dir's, or "" to
@@ -398,6 +185,10 @@ class CurlHttpClient : public HttpClient {
   absl::StatusOr<HttpResponse> Perform(const HttpRequest& request,
                                        const std::string& url, CURLU* parsed,
                                        bool send_authorization);
+  // The options of one exchange on `curl`, whose callbacks use `transfer`
+  // and whose errors are written to `error` (CURL_ERROR_SIZE bytes).
+  void SetOptions(CURL* curl, const std::string& url, curl_slist* headers,
+                  Transfer& transfer, char* error) const;
   absl::StatusOr<CurlEasy> Acquire();
   void Release(CurlEasy easy);
 
@@ -500,14 +291,69 @@ absl::StatusOr<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
   }
 }
 
-absl::StatusOr<HttpResponse> CurlHttpClient::Perform(const HttpRequest& request,
-                                                     const std::string& url,
-                                                     CURLU* parsed,
-                                                     bool send_authorization) {
+// The request's headers for curl: without Authorization unless
+// `send_authorization`; no "Expect: 100-continue" round trip before uploads,
+// and no made-up form Content-Type on a POST.
+absl::StatusOr<CurlHeaders> HeaderList(const HttpRequest& request,
+                                       bool send_authorization) {
+  CurlHeaders headers;
+  auto append = [&headers](const std::string& line) -> absl::Status {
+    curl_slist* appended = Curl().slist_append(headers.get(), line.c_str());
+    if (appended == nullptr) {
+      return absl::ResourceExhaustedError("curl_slist_append");
+    }
+    headers.release();
+    headers.reset(appended);
+    return absl::OkStatus();
+  };
+  bool has_content_type = false;
+  for (const auto& [name, value] : request.headers) {
+    if (!send_authorization && absl::EqualsIgnoreCase(name, "Authorization")) {
+      continue;
+    }
+    if (absl::EqualsIgnoreCase(name, "Content-Type")) has_content_type = true;
+    // "Name;" is curl's spelling of a header with an empty value ("Name:"
+    // would remove the header).
+    RETURN_IF_ERROR(append(value.empty() ? absl::StrCat(name, ";")
+                                         : absl::StrCat(name, ": ", value)));
+  }
+  RETURN_IF_ERROR(append("Expect:"));
+  if (request.method == "POST" && !has_content_type) {
+    RETURN_IF_ERROR(append("Content-Type:"));
+  }
+  return headers;
+}
+
+// The method, and the body read through `transfer`.
+void SetMethod(CURL* curl, const HttpRequest& request, Transfer& transfer) {
+  if (request.method == "HEAD") {
+    Curl().easy_setopt(curl, CURLOPT_NOBODY, 1L);
+  } else if (request.method == "GET") {
+    Curl().easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+  } else {
+    Curl().easy_setopt(curl, CURLOPT_READFUNCTION, &internal::ReadBody);
+    Curl().easy_setopt(curl, CURLOPT_READDATA, &transfer);
+    if (request.method == "POST") {
+      Curl().easy_setopt(curl, CURLOPT_POST, 1L);
+      Curl().easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                         static_cast<curl_off_t>(transfer.size));
+    } else {
+      // An upload is a PUT; CUSTOMREQUEST renames it (PATCH, DELETE, ...).
+      Curl().easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+      Curl().easy_setopt(curl, CURLOPT_INFILESIZE_LARGE,
+                         static_cast<curl_off_t>(transfer.size));
+      if (request.method != "PUT") {
+        Curl().easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+      }
+    }
+  }
+}
+
+// The transfer's state for `request` to `url`.
+Transfer TransferFor(const HttpRequest& request, const std::string& url,
+                     StringSource& string_body) {
   Transfer transfer;
-  StringSource string_body(request.body);
-  const bool has_body = request.method != "GET" && request.method != "HEAD";
-  if (has_body) {
+  if (request.method != "GET" && request.method != "HEAD") {
     transfer.source =
         request.body_source != nullptr ? request.body_source : &string_body;
     transfer.size = request.body_source != nullptr
@@ -518,46 +364,12 @@ absl::StatusOr<HttpResponse> CurlHttpClient::Perform(const HttpRequest& request,
   transfer.sink = request.response_sink;
   transfer.max_body = request.max_body_size;
   transfer.what = absl::StrCat(request.method, " ", RedactUrl(url));
-  char error[CURL_ERROR_SIZE] = {};
+  return transfer;
+}
 
-  curl_slist* headers = nullptr;
-  absl::Cleanup free_headers = [&headers] { Curl().slist_free_all(headers); };
-  bool has_content_type = false;
-  for (const auto& [name, value] : request.headers) {
-    if (!send_authorization && absl::EqualsIgnoreCase(name, "Authorization")) {
-      continue;
-    }
-    if (absl::EqualsIgnoreCase(name, "Content-Type")) has_content_type = true;
-    // "Name;" is curl's spelling of a header with an empty value ("Name:"
-    // would remove the header).
-    const std::string line = value.empty() ? absl::StrCat(name, ";")
-                                           : absl::StrCat(name, ": ", value);
-    curl_slist* appended = Curl().slist_append(headers, line.c_str());
-    if (appended == nullptr) {
-      return absl::ResourceExhaustedError("curl_slist_append");
-    }
-    headers = appended;
-  }
-  // No "Expect: 100-continue" round trip before uploads, and no made-up
-  // form Content-Type on a POST.
-  std::vector<const char*> removals = {"Expect:"};
-  if (request.method == "POST" && !has_content_type) {
-    removals.push_back("Content-Type:");
-  }
-  for (const char* removal : removals) {
-    curl_slist* appended = Curl().slist_append(headers, removal);
-    if (appended == nullptr) {
-      return absl::ResourceExhaustedError("curl_slist_append");
-    }
-    headers = appended;
-  }
-
-  ASSIGN_OR_RETURN(CurlEasy easy, Acquire());
-  CURL* curl = easy.get();
-  // Declared after everything the handle points to, so the handle is reset
-  // before those go away.
-  absl::Cleanup release = [this, &easy] { Release(std::move(easy)); };
-
+void CurlHttpClient::SetOptions(CURL* curl, const std::string& url,
+                                curl_slist* headers, Transfer& transfer,
+                                char* error) const {
   Curl().easy_setopt(curl, CURLOPT_URL, url.c_str());
   Curl().easy_setopt(curl, CURLOPT_SHARE, share_.get());
   Curl().easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
@@ -587,35 +399,32 @@ absl::StatusOr<HttpResponse> CurlHttpClient::Perform(const HttpRequest& request,
     Curl().easy_setopt(curl, CURLOPT_CAINFO_BLOB, &blob);
   }
   Curl().easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  Curl().easy_setopt(curl, CURLOPT_HEADERFUNCTION, &ReadHeader);
+  Curl().easy_setopt(curl, CURLOPT_HEADERFUNCTION, &internal::ReadHeader);
   Curl().easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
-  Curl().easy_setopt(curl, CURLOPT_WRITEFUNCTION, &WriteBody);
+  Curl().easy_setopt(curl, CURLOPT_WRITEFUNCTION, &internal::WriteBody);
   Curl().easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
   Curl().easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-  Curl().easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &CheckProgress);
+  Curl().easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &internal::CheckProgress);
   Curl().easy_setopt(curl, CURLOPT_XFERINFODATA, &transfer);
+}
 
-  if (request.method == "HEAD") {
-    Curl().easy_setopt(curl, CURLOPT_NOBODY, 1L);
-  } else if (request.method == "GET") {
-    Curl().easy_setopt(curl, CURLOPT_HTTPGET, 1L);
-  } else {
-    Curl().easy_setopt(curl, CURLOPT_READFUNCTION, &ReadBody);
-    Curl().easy_setopt(curl, CURLOPT_READDATA, &transfer);
-    if (request.method == "POST") {
-      Curl().easy_setopt(curl, CURLOPT_POST, 1L);
-      Curl().easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
-                       static_cast<curl_off_t>(transfer.size));
-    } else {
-      // An upload is a PUT; CUSTOMREQUEST renames it (PATCH, DELETE, ...).
-      Curl().easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-      Curl().easy_setopt(curl, CURLOPT_INFILESIZE_LARGE,
-                       static_cast<curl_off_t>(transfer.size));
-      if (request.method != "PUT") {
-        Curl().easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-      }
-    }
-  }
+absl::StatusOr<HttpResponse> CurlHttpClient::Perform(const HttpRequest& request,
+                                                     const std::string& url,
+                                                     CURLU* parsed,
+                                                     bool send_authorization) {
+  StringSource string_body(request.body);
+  Transfer transfer = TransferFor(request, url, string_body);
+  char error[CURL_ERROR_SIZE] = {};
+  ASSIGN_OR_RETURN(CurlHeaders headers,
+                   HeaderList(request, send_authorization));
+
+  ASSIGN_OR_RETURN(CurlEasy easy, Acquire());
+  CURL* curl = easy.get();
+  // Declared after everything the handle points to, so the handle is reset
+  // before those go away.
+  absl::Cleanup release = [this, &easy] { Release(std::move(easy)); };
+  SetOptions(curl, url, headers.get(), transfer, error);
+  SetMethod(curl, request, transfer);
 
   const CURLcode code = Curl().easy_perform(curl);
   if (code != CURLE_OK && !(code == CURLE_WRITE_ERROR && transfer.body_cut)) {
@@ -650,7 +459,7 @@ absl::StatusOr<HttpResponse> CurlHttpClient::Perform(const HttpRequest& request,
 absl::StatusOr<std::unique_ptr<HttpClient>> NewCurlHttpClient(
     const HttpOptions& options) {
   RETURN_IF_ERROR(internal::LoadCurl().status());
-  ASSIGN_OR_RETURN(std::string extra, LoadCertDir(options.cert_dir));
+  ASSIGN_OR_RETURN(std::string extra, internal::LoadCertDir(options.cert_dir));
   std::string ca_bundle;
   if (!extra.empty()) {
     // libcurl takes one bundle: its default one (the system's CAs) with the

@@ -35,6 +35,17 @@ inline constexpr int64_t kMaxHeaderBytes = int64_t{256} << 10;
 std::optional<std::string> FindHeader(const HttpHeaders& headers,
                                       std::string_view name);
 
+// `text` percent-encoded for a URL query or a form body: every byte but
+// letters, digits and "-._~" (libcurl's curl_easy_escape).
+std::string QueryEscape(std::string_view text);
+
+// `url` with `query` (escaped "NAME=VALUE&...") added to its query string.
+std::string WithQuery(std::string_view url, std::string_view query);
+
+// The HOST[:PORT] of `url`, escaped for display (URLs come from servers);
+// "the registry" when it names none.
+std::string DisplayHost(std::string_view url);
+
 struct HttpRequest {
   std::string method = "GET";  // GET, HEAD, POST, PUT, PATCH, DELETE
   std::string url;             // absolute

@@ -5,9 +5,10 @@
 // one loop that does it.
 //
 // Every registry request (the ping, token requests, blobs, manifests) is
-// retried by Retry() and nowhere else: an attempt may send several requests
-// in a row (start an upload session, then PUT into it), but never retries
-// one itself, so retries never nest and max_attempts bounds every operation.
+// retried by Retry(), through Endpoint::Retry (registry/endpoint.h), and
+// nowhere else: an attempt may send several requests in a row (start an
+// upload session, then PUT into it), but never retries one itself, so
+// retries never nest and max_attempts bounds every operation.
 
 #include <functional>
 #include <optional>

@@ -8,13 +8,15 @@
 namespace cook::registry {
 
 RegistrySession::RegistrySession(RegistryOptions options)
-    : options_(std::move(options)), run_helper_(DefaultCredentialHelperRunner()) {}
+    : RegistrySession(std::move(options), nullptr) {}
 
 RegistrySession::RegistrySession(RegistryOptions options,
                                  std::unique_ptr<HttpClient> http,
                                  CredentialHelperRunner run_helper)
     : options_(std::move(options)),
-      run_helper_(std::move(run_helper)),
+      run_helper_(run_helper ? std::move(run_helper)
+                             : DefaultCredentialHelperRunner(
+                                   options_.auth.environment)),
       http_(std::move(http)) {}
 
 RegistrySession::~RegistrySession() = default;

@@ -12,8 +12,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "registry/auth.h"
 #include "registry/client.h"
+#include "registry/credentials.h"
 #include "registry/http.h"
 #include "registry/retry.h"
 
@@ -34,9 +34,10 @@ class RegistrySession {
  public:
   explicit RegistrySession(RegistryOptions options);
   // Tests: talk through `http` (a fault-injecting client, say) and resolve
-  // credential helpers with `run_helper`.
+  // credential helpers with `run_helper` (empty: run them with
+  // options.auth.environment).
   RegistrySession(RegistryOptions options, std::unique_ptr<HttpClient> http,
-                  CredentialHelperRunner run_helper = DefaultCredentialHelperRunner());
+                  CredentialHelperRunner run_helper = nullptr);
   ~RegistrySession();
 
   const RegistryOptions& options() const { return options_; }

@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "base/text.h"
 
 namespace cook::registry::internal {
 namespace {
@@ -92,5 +93,18 @@ absl::StatusOr<const CurlApi*> LoadCurl() {
 }
 
 const CurlApi& Curl() { return api; }
+
+std::string UrlPart(CURLU* url, CURLUPart part, unsigned flags) {
+  char* value = nullptr;
+  if (Curl().url_get(url, part, &value, flags) != CURLUE_OK) return "";
+  std::unique_ptr<char, CurlFreeDeleter> owned(value);
+  return std::string(value);
+}
+
+std::string Authority(CURLU* url) {
+  std::string host = UrlPart(url, CURLUPART_HOST);
+  std::string port = UrlPart(url, CURLUPART_PORT);
+  return EscapeForDisplay(port.empty() ? host : absl::StrCat(host, ":", port));
+}
 
 }  // namespace cook::registry::internal

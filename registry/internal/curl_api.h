@@ -12,6 +12,9 @@
 
 #include <curl/curl.h>
 
+#include <memory>
+#include <string>
+
 #include "absl/status/statusor.h"
 
 namespace cook::registry::internal {
@@ -59,6 +62,14 @@ struct CurlUrlDeleter {
 struct CurlFreeDeleter {
   void operator()(char* p) const { Curl().free(p); }
 };
+
+using CurlUrl = std::unique_ptr<CURLU, CurlUrlDeleter>;
+
+// One part of `url` ("" when it has none).
+std::string UrlPart(CURLU* url, CURLUPart part, unsigned flags = 0);
+
+// HOST, or HOST:PORT when the URL names a port, escaped for display.
+std::string Authority(CURLU* url);
 
 }  // namespace cook::registry::internal
 

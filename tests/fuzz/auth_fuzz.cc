@@ -13,7 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "registry/auth.h"
+#include "registry/challenge.h"
 #include "registry/http.h"
 #include "tests/fuzz/fuzz_util.h"
 
@@ -49,7 +51,7 @@ void CheckSecretFree(const absl::Status& status) {
   if (!check_secrets) return;
   const std::string message(status.message());
   const std::string basic =
-      cook::registry::Base64Encode(std::string("fuzzuser:") + kPassword);
+      absl::Base64Escape(std::string("fuzzuser:") + kPassword);
   cook::fuzz::Check(message.find(kPassword) == std::string::npos &&
                         message.find(kIdentityToken) == std::string::npos &&
                         message.find(basic) == std::string::npos,

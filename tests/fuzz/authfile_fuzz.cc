@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "registry/auth.h"
+#include "registry/credentials.h"
 #include "tests/fuzz/fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -713,5 +713,33 @@ TEST_F(HttpsTest, RefusesRedirectToPlainHttpWhenVerifying) {
                        HasSubstr("refusing plain http for 127.0.0.1:1")));
 }
 
+// --- URL helpers ---
+
+TEST(UrlHelpersTest, QueryEscapeKeepsOnlyUnreservedCharacters) {
+  EXPECT_EQ(QueryEscape(""), "");
+  EXPECT_EQ(QueryEscape("sha256:abc"), "sha256%3Aabc");
+  EXPECT_EQ(QueryEscape("repository:foo/bar:pull,push"),
+            "repository%3Afoo%2Fbar%3Apull%2Cpush");
+  EXPECT_EQ(QueryEscape("a b+c&d=e~f-g.h_i"), "a%20b%2Bc%26d%3De~f-g.h_i");
+}
+
+TEST(UrlHelpersTest, WithQueryAddsToTheQueryAsWritten) {
+  EXPECT_EQ(WithQuery("https://auth.example/token", "service=a%3Ab"),
+            "https://auth.example/token?service=a%3Ab");
+  EXPECT_EQ(WithQuery("https://reg/v2/x/blobs/uploads/u?_state=a%3D", "digest=d"),
+            "https://reg/v2/x/blobs/uploads/u?_state=a%3D&digest=d");
+}
+
+TEST(UrlHelpersTest, DisplayHostIsHostAndPortEscaped) {
+  EXPECT_EQ(DisplayHost("https://reg.example:5000/v2/foo/manifests/latest"),
+            "reg.example:5000");
+  EXPECT_EQ(DisplayHost("https://auth.example/token?service=x"), "auth.example");
+  EXPECT_EQ(DisplayHost("https://user:pw@Auth.Example/token"), "Auth.Example");
+  EXPECT_EQ(DisplayHost("http://[::1]:8080/"), "[::1]:8080");
+  EXPECT_EQ(DisplayHost("auth.example/token"), "auth.example");
+  EXPECT_EQ(DisplayHost(""), "the registry");
+  EXPECT_EQ(DisplayHost("https://"), "the registry");
+}
+
 }  // namespace
 }  // namespace cook::registry
