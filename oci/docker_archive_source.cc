@@ -19,6 +19,7 @@
 #include "layers/digest.h"
 #include "oci/blob_io.h"
 #include "oci/json_util.h"
+#include "oci/registry_name.h"
 #include "oci/tar_index.h"
 
 namespace cook::oci::internal {
@@ -38,22 +39,6 @@ absl::StatusOr<std::string> ReadHead(const fs::path& file, uint64_t offset,
   StringSink sink(&head);
   RETURN_IF_ERROR(Copy(*source, sink).status());
   return head;
-}
-
-// "docker.io/library/rust:1", "library/rust:1" and "rust:1" name one image.
-std::string ShortName(std::string_view name_tag) {
-  std::string_view s = name_tag;
-  for (std::string_view prefix : {"docker.io/", "index.docker.io/"}) {
-    if (absl::StartsWith(absl::string_view(s.data(), s.size()),
-                         absl::string_view(prefix.data(), prefix.size()))) {
-      s.remove_prefix(prefix.size());
-      break;
-    }
-  }
-  constexpr std::string_view kLibrary = "library/";
-  if (s.substr(0, kLibrary.size()) == kLibrary)
-    s.remove_prefix(kLibrary.size());
-  return std::string(s);
 }
 
 class DockerArchiveSource : public ImageSource {
@@ -173,7 +158,7 @@ class DockerArchiveSource : public ImageSource {
           if (!tag.is_string()) continue;
           available.push_back(tag.get<std::string>());
           if (image == nullptr && !name.empty() &&
-              ShortName(tag.get<std::string>()) == ShortName(name)) {
+              ShortImageName(tag.get<std::string>()) == ShortImageName(name)) {
             image = &entry;
           }
         }
