@@ -1,5 +1,3 @@
-#include "sandbox/internal/namespaces.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mount.h>
@@ -23,6 +21,7 @@
 #include "base/files.h"
 #include "base/status_macros.h"
 #include "sandbox/internal/fixed_string.h"
+#include "sandbox/internal/namespaces.h"
 #include "sandbox/internal/report.h"
 
 namespace cook::sandbox::internal {
@@ -229,9 +228,9 @@ absl::Status PlanNamespaces(Plan& plan) {
   plan.isolate = true;
   plan.uid_map = absl::StrFormat("%d %d 1\n", ::geteuid(), ::geteuid());
   plan.gid_map = absl::StrFormat("%d %d 1\n", ::getegid(), ::getegid());
-  ASSIGN_OR_RETURN(std::string mountinfo,
-                   Annotate(ReadFile("/proc/self/mountinfo"),
-                            "setting up the sandbox"));
+  ASSIGN_OR_RETURN(
+      std::string mountinfo,
+      Annotate(ReadFile("/proc/self/mountinfo"), "setting up the sandbox"));
   plan.mount_points = ParseMountPoints(mountinfo);
   return absl::OkStatus();
 }

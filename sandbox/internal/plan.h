@@ -26,7 +26,7 @@ struct Plan {
   std::vector<std::string> writable;  // canonical, parents before children
   std::vector<char> writable_is_dir;
   std::vector<char> writable_read_only;  // a SandboxSpec::visible path
-  std::vector<int> writable_fds;  // filled in by the supervisor
+  std::vector<int> writable_fds;         // filled in by the supervisor
 };
 
 }  // namespace cook::sandbox::internal

@@ -1,5 +1,3 @@
-#include "sandbox/internal/report.h"
-
 #include <errno.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
+#include "sandbox/internal/report.h"
 
 namespace cook::sandbox::internal {
 
@@ -71,8 +70,7 @@ std::string Describe(const Plan& plan, const Report& report) {
       return "setting up the sandbox: mounting a private /tmp";
     case Step::kMakeMountPoint:
       return absl::StrFormat(
-          "setting up the sandbox: creating %s in the private /tmp",
-          writable);
+          "setting up the sandbox: creating %s in the private /tmp", writable);
     case Step::kBindWritable:
       return absl::StrFormat("setting up the sandbox: binding %s", writable);
     case Step::kRemountWritable:

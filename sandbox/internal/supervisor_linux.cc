@@ -2,8 +2,6 @@
 // command only make system calls on data prepared before it: no malloc, no
 // locks, no stdio (fork(3) would run atfork handlers, hence raw clones).
 
-#include "sandbox/internal/supervisor.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -25,6 +23,7 @@
 #include "base/status_macros.h"
 #include "sandbox/internal/fixed_string.h"
 #include "sandbox/internal/namespaces.h"
+#include "sandbox/internal/supervisor.h"
 
 namespace cook::sandbox::internal {
 namespace {
