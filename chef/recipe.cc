@@ -1,9 +1,12 @@
 #include "chef/recipe.h"
 
 #include <algorithm>
+#include <initializer_list>
 #include <set>
 #include <tuple>
 #include <utility>
+#include <variant>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -112,6 +115,29 @@ class Reader {
     return out;
   }
 
+  // Where Fields() stores one value: a string, a bool or an array of strings.
+  struct Field {
+    const char* key;
+    std::variant<std::string*, bool*, std::vector<std::string>*> out;
+  };
+
+  // Reads each of `fields` from `object`, in order; the first one missing or
+  // of the wrong type is the error.
+  absl::Status Fields(const Json& object,
+                      std::initializer_list<Field> fields) const {
+    for (const Field& field : fields) {
+      if (std::string* const* text = std::get_if<std::string*>(&field.out)) {
+        ASSIGN_OR_RETURN(**text, String(object, field.key));
+      } else if (bool* const* flag = std::get_if<bool*>(&field.out)) {
+        ASSIGN_OR_RETURN(**flag, Bool(object, field.key));
+      } else {
+        ASSIGN_OR_RETURN(*std::get<std::vector<std::string>*>(field.out),
+                         Strings(object, field.key));
+      }
+    }
+    return absl::OkStatus();
+  }
+
  private:
   std::string path_;
 };
@@ -120,14 +146,14 @@ absl::StatusOr<RecipeTarget> ParseTarget(const Reader& reader,
                                          const Json& json) {
   if (!json.is_object()) return reader.Error("a target must be an object");
   RecipeTarget target;
-  ASSIGN_OR_RETURN(target.name, reader.String(json, "name"));
-  ASSIGN_OR_RETURN(target.kind, reader.String(json, "kind"));
-  ASSIGN_OR_RETURN(target.crate_types, reader.Strings(json, "crate_types"));
-  ASSIGN_OR_RETURN(target.path, reader.String(json, "path"));
-  ASSIGN_OR_RETURN(target.required_features,
-                   reader.Strings(json, "required_features"));
   std::string stub;
-  ASSIGN_OR_RETURN(stub, reader.String(json, "stub"));
+  RETURN_IF_ERROR(
+      reader.Fields(json, {{"name", &target.name},
+                           {"kind", &target.kind},
+                           {"crate_types", &target.crate_types},
+                           {"path", &target.path},
+                           {"required_features", &target.required_features},
+                           {"stub", &stub}}));
   if (stub == "main") {
     target.stub = StubKind::kMain;
   } else if (stub == "empty") {
@@ -142,11 +168,12 @@ absl::StatusOr<RecipePackage> ParsePackage(const Reader& reader,
                                            const Json& json) {
   if (!json.is_object()) return reader.Error("a package must be an object");
   RecipePackage package;
-  ASSIGN_OR_RETURN(package.name, reader.String(json, "name"));
-  ASSIGN_OR_RETURN(package.version, reader.String(json, "version"));
-  ASSIGN_OR_RETURN(package.manifest_path, reader.String(json, "manifest_path"));
-  ASSIGN_OR_RETURN(package.member, reader.Bool(json, "member"));
-  ASSIGN_OR_RETURN(package.version_masked, reader.Bool(json, "version_masked"));
+  RETURN_IF_ERROR(
+      reader.Fields(json, {{"name", &package.name},
+                           {"version", &package.version},
+                           {"manifest_path", &package.manifest_path},
+                           {"member", &package.member},
+                           {"version_masked", &package.version_masked}}));
   auto targets = json.find("targets");
   if (targets == json.end() || !targets->is_array()) {
     return reader.Error("`targets` must be an array");
@@ -281,11 +308,10 @@ absl::StatusOr<Recipe> ParseRecipe(std::string_view text,
     ASSIGN_OR_RETURN(package, ParsePackage(reader, package_json));
     recipe.packages.push_back(std::move(package));
   }
-  ASSIGN_OR_RETURN(recipe.directory_sources,
-                   reader.Strings(json, "directory_sources"));
-  ASSIGN_OR_RETURN(recipe.toolchain_file,
-                   reader.String(json, "toolchain_file"));
-  ASSIGN_OR_RETURN(recipe.bin, reader.String(json, "bin"));
+  RETURN_IF_ERROR(
+      reader.Fields(json, {{"directory_sources", &recipe.directory_sources},
+                           {"toolchain_file", &recipe.toolchain_file},
+                           {"bin", &recipe.bin}}));
   if (absl::Status valid = ValidateRecipe(recipe); !valid.ok()) {
     return reader.Error(std::string(valid.message()));
   }
