@@ -115,6 +115,23 @@ class Reader {
     return out;
   }
 
+  // Each element of the array `key` of `object`, read with `parse` (which
+  // returns StatusOr<T>).
+  template <typename T, typename Parse>
+  absl::StatusOr<std::vector<T>> Array(const Json& object, const char* key,
+                                       Parse parse) const {
+    auto it = object.find(key);
+    if (it == object.end() || !it->is_array()) {
+      return Error(absl::StrCat("`", key, "` must be an array"));
+    }
+    std::vector<T> out;
+    for (const Json& element : *it) {
+      ASSIGN_OR_RETURN(T value, parse(element));
+      out.push_back(std::move(value));
+    }
+    return out;
+  }
+
   // Where Fields() stores one value: a string, a bool or an array of strings.
   struct Field {
     const char* key;
@@ -174,15 +191,11 @@ absl::StatusOr<RecipePackage> ParsePackage(const Reader& reader,
                            {"manifest_path", &package.manifest_path},
                            {"member", &package.member},
                            {"version_masked", &package.version_masked}}));
-  auto targets = json.find("targets");
-  if (targets == json.end() || !targets->is_array()) {
-    return reader.Error("`targets` must be an array");
-  }
-  for (const Json& target_json : *targets) {
-    RecipeTarget target;
-    ASSIGN_OR_RETURN(target, ParseTarget(reader, target_json));
-    package.targets.push_back(std::move(target));
-  }
+  const auto parse_target = [&](const Json& j) {
+    return ParseTarget(reader, j);
+  };
+  ASSIGN_OR_RETURN(package.targets,
+                   reader.Array<RecipeTarget>(json, "targets", parse_target));
   return package;
 }
 
@@ -299,15 +312,11 @@ absl::StatusOr<Recipe> ParseRecipe(std::string_view text,
     }
     recipe.files[file] = contents.get<std::string>();
   }
-  auto packages = json.find("packages");
-  if (packages == json.end() || !packages->is_array()) {
-    return reader.Error("`packages` must be an array");
-  }
-  for (const Json& package_json : *packages) {
-    RecipePackage package;
-    ASSIGN_OR_RETURN(package, ParsePackage(reader, package_json));
-    recipe.packages.push_back(std::move(package));
-  }
+  const auto parse_package = [&](const Json& j) {
+    return ParsePackage(reader, j);
+  };
+  ASSIGN_OR_RETURN(recipe.packages, reader.Array<RecipePackage>(
+                                        json, "packages", parse_package));
   RETURN_IF_ERROR(
       reader.Fields(json, {{"directory_sources", &recipe.directory_sources},
                            {"toolchain_file", &recipe.toolchain_file},

@@ -133,6 +133,18 @@ const ProbeResult& CachedProbe() {
   return *result;
 }
 
+// `path` without symlinks, ".." or "."; errors say it was to be made `what`
+// (writable, visible) in the sandbox.
+absl::StatusOr<std::string> Canonical(const fs::path& path, const char* what) {
+  std::error_code ec;
+  fs::path canonical = fs::canonical(path, ec);
+  if (ec) {
+    return FsError(ec, absl::StrFormat("making %s %s in the sandbox",
+                                       path.string(), what));
+  }
+  return canonical.string();
+}
+
 class ProcessRunner final : public SandboxRunner {
  public:
   ProcessRunner(bool isolate, std::function<void(std::string_view)> warn)
@@ -176,25 +188,15 @@ absl::StatusOr<Plan> ProcessRunner::MakePlan(const SandboxSpec& spec) const {
 
   std::set<std::string> writable, visible;
   for (const fs::path& path : spec.writable) {
-    std::error_code ec;
-    fs::path canonical = fs::canonical(path, ec);
-    if (ec) {
-      return FsError(ec, absl::StrFormat("making %s writable in the sandbox",
-                                         path.string()));
-    }
-    writable.insert(canonical.string());
+    ASSIGN_OR_RETURN(std::string canonical, Canonical(path, "writable"));
+    writable.insert(std::move(canonical));
   }
   // Only what the private /tmp would hide needs a (read-only) bind; the rest
   // of the file system is visible read-only anyway.
   for (const fs::path& path : spec.visible) {
-    std::error_code ec;
-    fs::path canonical = fs::canonical(path, ec);
-    if (ec) {
-      return FsError(ec, absl::StrFormat("making %s visible in the sandbox",
-                                         path.string()));
-    }
-    if (canonical.string().starts_with("/tmp/") && !writable.contains(canonical.string())) {
-      visible.insert(canonical.string());
+    ASSIGN_OR_RETURN(std::string canonical, Canonical(path, "visible"));
+    if (canonical.starts_with("/tmp/") && !writable.contains(canonical)) {
+      visible.insert(std::move(canonical));
     }
   }
   writable.insert(visible.begin(), visible.end());
