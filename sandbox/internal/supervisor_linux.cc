@@ -2,6 +2,8 @@
 // command only make system calls on data prepared before it: no malloc, no
 // locks, no stdio (fork(3) would run atfork handlers, hence raw clones).
 
+#include "sandbox/internal/supervisor.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -23,7 +25,6 @@
 #include "base/status_macros.h"
 #include "sandbox/internal/fixed_string.h"
 #include "sandbox/internal/namespaces.h"
-#include "sandbox/internal/supervisor.h"
 
 namespace cook::sandbox::internal {
 namespace {
