@@ -11,63 +11,29 @@
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/fd.h"
+#include "base/status_macros.h"
 
 namespace cook {
 
-absl::Status ErrnoError(int err, std::string_view context) {
-  std::string message = absl::StrFormat("%s: %s", context, std::strerror(err));
-  switch (err) {
-    case ENOENT:
-    case ENOTDIR:
-      return absl::NotFoundError(message);
-    case EACCES:
-    case EPERM:
-    case EROFS:
-      return absl::PermissionDeniedError(message);
-    case EEXIST:
-    case ENOTEMPTY:
-      return absl::AlreadyExistsError(message);
-    case ENOSPC:
-    case EDQUOT:
-      return absl::ResourceExhaustedError(message);
-    case EINTR:
-      return absl::CancelledError(message);
-    default:
-      return absl::UnknownError(message);
-  }
-}
-
-absl::Status FsError(const std::error_code& ec, std::string_view context) {
-  if (ec.category() == std::system_category() ||
-      ec.category() == std::generic_category()) {
-    return ErrnoError(ec.value(), context);
-  }
-  return absl::UnknownError(absl::StrFormat("%s: %s", context, ec.message()));
-}
-
 absl::StatusOr<std::string> ReadFileAtMost(const std::filesystem::path& path,
                                            int64_t max_size) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoError(errno, absl::StrCat("reading ", path.string()));
-  absl::Cleanup closer = [fd] { ::close(fd); };
-  const auto too_large = [&] {
-    return absl::FailedPreconditionError(absl::StrFormat(
-        "reading %s: larger than %d bytes, the most cook reads into memory",
-        path.string(), max_size));
-  };
+  const std::string context = absl::StrCat("reading ", path.string());
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return ErrnoError(errno, context);
   std::string out;
   char buffer[1 << 16];
   while (true) {
-    ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoError(errno, absl::StrCat("reading ", path.string()));
+    ASSIGN_OR_RETURN(size_t n,
+                     ReadFull(fd.get(), buffer, sizeof buffer, context));
+    if (static_cast<int64_t>(out.size() + n) > max_size) {
+      return absl::FailedPreconditionError(absl::StrFormat(
+          "reading %s: larger than %d bytes, the most cook reads into memory",
+          path.string(), max_size));
     }
-    if (n == 0) break;
-    if (static_cast<int64_t>(out.size()) + n > max_size) return too_large();
-    out.append(buffer, static_cast<size_t>(n));
+    out.append(buffer, n);
+    if (n < sizeof buffer) return out;
   }
-  return out;
 }
 
 absl::StatusOr<std::string> ReadFile(const std::filesystem::path& path) {
@@ -84,28 +50,19 @@ std::filesystem::path TempSibling(const std::filesystem::path& path) {
 absl::Status WriteFileAtomically(const std::filesystem::path& path,
                                  std::string_view contents,
                                  Durability durability) {
+  const std::string context = absl::StrCat("writing ", path.string());
   const std::filesystem::path tmp = TempSibling(path);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return ErrnoError(errno, absl::StrCat("writing ", path.string()));
+  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (!fd.valid()) return ErrnoError(errno, context);
   bool renamed = false;
-  absl::Cleanup cleanup = [&] {
-    if (fd >= 0) ::close(fd);
+  absl::Cleanup remove_tmp = [&] {
     if (!renamed) ::unlink(tmp.c_str());
   };
-  size_t done = 0;
-  while (done < contents.size()) {
-    ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoError(errno, absl::StrCat("writing ", path.string()));
-    }
-    done += static_cast<size_t>(n);
+  RETURN_IF_ERROR(WriteAll(fd.get(), contents, context));
+  if (durability == Durability::kSync && ::fsync(fd.get()) != 0) {
+    return ErrnoError(errno, context);
   }
-  if ((durability == Durability::kSync && ::fsync(fd) != 0) || ::close(fd) != 0) {
-    fd = -1;
-    return ErrnoError(errno, absl::StrCat("writing ", path.string()));
-  }
-  fd = -1;
+  RETURN_IF_ERROR(fd.Close(context));
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     return ErrnoError(errno, absl::StrCat("renaming into ", path.string()));
   }

@@ -11,14 +11,10 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+// ErrnoError and FsError, which callers of these helpers use with them.
+#include "base/errors.h"
 
 namespace cook {
-
-// Maps an errno value to a Status: "`context`: strerror(err)". ENOENT becomes
-// NotFound, EACCES/EPERM PermissionDenied, anything else Unknown... mapped by
-// what a caller can do about it.
-absl::Status ErrnoError(int err, std::string_view context);
-absl::Status FsError(const std::error_code& ec, std::string_view context);
 
 absl::StatusOr<std::string> ReadFile(const std::filesystem::path& path);
 

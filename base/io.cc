@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "base/fd.h"
 #include "base/files.h"
 #include "base/status_macros.h"
 
@@ -39,15 +40,8 @@ FileSink::~FileSink() {
 }
 
 absl::Status FileSink::Flush() {
-  size_t done = 0;
-  while (done < buffered_) {
-    ssize_t n = ::write(fd_, buffer_.get() + done, buffered_ - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoError(errno, absl::StrCat("writing ", path_.string()));
-    }
-    done += static_cast<size_t>(n);
-  }
+  RETURN_IF_ERROR(WriteAll(fd_, std::string_view(buffer_.get(), buffered_),
+                           absl::StrCat("writing ", path_.string())));
   buffered_ = 0;
   return absl::OkStatus();
 }
@@ -58,15 +52,7 @@ absl::Status FileSink::Write(std::string_view data) {
   if (buffered_ + data.size() > kBufferSize) {
     RETURN_IF_ERROR(Flush());
     if (data.size() >= kBufferSize) {
-      while (!data.empty()) {
-        ssize_t n = ::write(fd_, data.data(), data.size());
-        if (n < 0) {
-          if (errno == EINTR) continue;
-          return ErrnoError(errno, absl::StrCat("writing ", path_.string()));
-        }
-        data.remove_prefix(static_cast<size_t>(n));
-      }
-      return absl::OkStatus();
+      return WriteAll(fd_, data, absl::StrCat("writing ", path_.string()));
     }
   }
   std::memcpy(buffer_.get() + buffered_, data.data(), data.size());

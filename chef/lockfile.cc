@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/status_macros.h"
 
 namespace cook::chef {
 namespace {
@@ -170,81 +171,108 @@ int CompareVersions(std::string_view a, std::string_view b) {
   return x.size() == y.size() ? 0 : (x.size() < y.size() ? -1 : 1);
 }
 
+namespace {
+
+absl::Status LineError(std::string_view path, size_t line,
+                       std::string_view message) {
+  return absl::InvalidArgumentError(
+      absl::StrFormat("%s:%d: %s", path, line + 1, message));
+}
+
+// The quoted elements of the `dependencies` array whose `rhs` is on line
+// `*i`: inline, or one per line up to a "]" line (then `*i` moves to it).
+absl::StatusOr<std::vector<std::string>> ParseDependencies(
+    const std::vector<std::string_view>& lines, size_t* i, size_t end,
+    std::string_view rhs, size_t header_line, std::string_view path) {
+  std::vector<std::string_view> elements;
+  if (rhs == "[") {
+    while (++*i < end && Trim(lines[*i]) != "]") {
+      std::string_view element = Trim(lines[*i]);
+      if (!element.empty() && element.back() == ',') element.remove_suffix(1);
+      if (!element.empty()) elements.push_back(element);
+    }
+    if (*i == end)
+      return LineError(path, header_line, "unterminated dependencies");
+  } else if (rhs.size() >= 2 && rhs.front() == '[' && rhs.back() == ']') {
+    for (std::string_view element : Split(rhs.substr(1, rhs.size() - 2), ',')) {
+      if (!Trim(element).empty()) elements.push_back(element);
+    }
+  } else {
+    return LineError(path, *i, "dependencies must be an array");
+  }
+  std::vector<std::string> dependencies;
+  for (std::string_view element : elements) {
+    std::optional<std::string> dep = Unquote(element);
+    if (!dep) return LineError(path, *i, "expected a quoted dependency");
+    dependencies.push_back(*std::move(dep));
+  }
+  return dependencies;
+}
+
+// The [[package]] or [[patch.unused]] block with its header on
+// `header_line` and its keys on the lines up to `end`.
+absl::StatusOr<LockPackage> ParsePackage(
+    const std::vector<std::string_view>& lines, size_t header_line, size_t end,
+    std::string_view path) {
+  LockPackage package;
+  for (size_t i = header_line + 1; i < end; ++i) {
+    const std::string_view line = Trim(lines[i]);
+    if (line.empty() || line[0] == '#') continue;
+    const size_t eq = line.find('=');
+    if (eq == std::string_view::npos) {
+      return LineError(path, i, "expected `key = value`");
+    }
+    const std::string key(Trim(line.substr(0, eq)));
+    const std::string_view rhs = Trim(line.substr(eq + 1));
+    package.fields.emplace_back(key, std::string(rhs));
+    if (key == "dependencies") {
+      ASSIGN_OR_RETURN(
+          package.dependencies,
+          ParseDependencies(lines, &i, end, rhs, header_line, path));
+      continue;
+    }
+    if (key == "name" || key == "version" || key == "source") {
+      std::optional<std::string> value = Unquote(rhs);
+      if (!value)
+        return LineError(path, i, absl::StrCat(key, " must be a string"));
+      (key == "name"      ? package.name
+       : key == "version" ? package.version
+                          : package.source) = *std::move(value);
+    }
+  }
+  if (package.name.empty()) {
+    return LineError(path, header_line, "package without a name");
+  }
+  return package;
+}
+
+}  // namespace
+
 absl::StatusOr<Lockfile> Lockfile::Parse(std::string_view text,
                                          std::string_view path) {
   Lockfile lock;
   std::vector<std::string_view> lines = Split(text, '\n');
   if (!lines.empty() && lines.back().empty()) lines.pop_back();
-  size_t i = 0;
-  auto error = [&](size_t line, std::string_view message) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("%s:%d: %s", path, line + 1, message));
+  const auto is_header = [&](size_t i) {
+    return !lines[i].empty() && lines[i][0] == '[';
   };
-  while (i < lines.size() && (lines[i].empty() || lines[i][0] != '[')) {
+  size_t i = 0;
+  for (; i < lines.size() && !is_header(i); ++i) {
     lock.header_.append(lines[i]).append("\n");
-    ++i;
   }
   while (i < lines.size()) {
     const std::string_view header = Trim(lines[i]);
-    const size_t header_line = i++;
-    const size_t end = [&] {
-      size_t j = i;
-      while (j < lines.size() && (lines[j].empty() || lines[j][0] != '[')) ++j;
-      return j;
-    }();
+    const size_t header_line = i;
+    size_t end = i + 1;
+    while (end < lines.size() && !is_header(end)) ++end;
     if (header == "[[package]]" || header == "[[patch.unused]]") {
-      LockPackage package;
-      for (; i < end; ++i) {
-        const std::string_view line = Trim(lines[i]);
-        if (line.empty() || line[0] == '#') continue;
-        const size_t eq = line.find('=');
-        if (eq == std::string_view::npos)
-          return error(i, "expected `key = value`");
-        const std::string key(Trim(line.substr(0, eq)));
-        const std::string_view rhs = Trim(line.substr(eq + 1));
-        package.fields.emplace_back(key, std::string(rhs));
-        if (key == "dependencies") {
-          std::vector<std::string_view> elements;
-          if (rhs == "[") {
-            while (++i < end && Trim(lines[i]) != "]") {
-              std::string_view element = Trim(lines[i]);
-              if (!element.empty() && element.back() == ',')
-                element.remove_suffix(1);
-              if (!element.empty()) elements.push_back(element);
-            }
-            if (i == end)
-              return error(header_line, "unterminated dependencies");
-          } else if (rhs.size() >= 2 && rhs.front() == '[' &&
-                     rhs.back() == ']') {
-            for (std::string_view element :
-                 Split(rhs.substr(1, rhs.size() - 2), ',')) {
-              if (!Trim(element).empty()) elements.push_back(element);
-            }
-          } else {
-            return error(i, "dependencies must be an array");
-          }
-          for (std::string_view element : elements) {
-            std::optional<std::string> dep = Unquote(element);
-            if (!dep) return error(i, "expected a quoted dependency");
-            package.dependencies.push_back(*std::move(dep));
-          }
-          continue;
-        }
-        if (key == "name" || key == "version" || key == "source") {
-          std::optional<std::string> value = Unquote(rhs);
-          if (!value) return error(i, absl::StrCat(key, " must be a string"));
-          (key == "name"      ? package.name
-           : key == "version" ? package.version
-                              : package.source) = *std::move(value);
-        }
-      }
-      if (package.name.empty())
-        return error(header_line, "package without a name");
+      ASSIGN_OR_RETURN(LockPackage package,
+                       ParsePackage(lines, header_line, end, path));
       (header == "[[package]]" ? lock.packages_ : lock.unused_patches_)
           .push_back(std::move(package));
     } else if (header == "[metadata]") {
-      for (; i < end; ++i) {
-        if (!Trim(lines[i]).empty()) lock.metadata_.emplace_back(lines[i]);
+      for (size_t j = header_line + 1; j < end; ++j) {
+        if (!Trim(lines[j]).empty()) lock.metadata_.emplace_back(lines[j]);
       }
     } else {
       std::string block;

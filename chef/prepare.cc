@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
 #include <system_error>
 #include <tuple>
 #include <utility>
@@ -104,9 +105,21 @@ RecipeTarget ToRecipeTarget(const Target& target, const fs::path& base) {
   return out;
 }
 
-}  // namespace
+// What Prepare reads: the workspace with its cargo config, lockfile and
+// targets.
+struct Project {
+  fs::path root_dir;
+  std::optional<CargoConfig> config;
+  Workspace ws;
+  fs::path lock_path;
+  std::optional<Lockfile> lock;
+  std::map<fs::path, std::vector<Target>> targets;
 
-absl::StatusOr<Recipe> Prepare(const PrepareOptions& options) {
+  Lockfile* lock_or_null() { return lock ? &*lock : nullptr; }
+};
+
+// The Cargo.toml `options.manifest_path` names (itself, or in the directory).
+absl::StatusOr<fs::path> FindManifest(const PrepareOptions& options) {
   if (!options.manifest_path.is_absolute()) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "preparing a recipe: the manifest path %s is not absolute",
@@ -123,71 +136,75 @@ absl::StatusOr<Recipe> Prepare(const PrepareOptions& options) {
         "preparing a recipe: no Cargo.toml at %s; hint: pass --manifest-path",
         manifest_path.string()));
   }
+  return manifest_path;
+}
 
+absl::StatusOr<Project> LoadProject(const fs::path& manifest_path) {
+  Project project;
   ASSIGN_OR_RETURN(const fs::path root_manifest,
                    FindWorkspaceRoot(manifest_path));
-  const fs::path root_dir = root_manifest.parent_path();
-  ASSIGN_OR_RETURN(std::optional<CargoConfig> config,
-                   ReadCargoConfig(root_dir));
+  project.root_dir = root_manifest.parent_path();
+  ASSIGN_OR_RETURN(project.config, ReadCargoConfig(project.root_dir));
   WorkspaceOptions workspace_options;
-  if (config) workspace_options.patch_dirs = config->patch_dirs;
+  if (project.config) workspace_options.patch_dirs = project.config->patch_dirs;
   workspace_options.root_manifest_path = root_manifest;
-  ASSIGN_OR_RETURN(Workspace ws,
-                   LoadWorkspace(manifest_path, workspace_options));
+  ASSIGN_OR_RETURN(project.ws, LoadWorkspace(manifest_path, workspace_options));
 
-  std::optional<Lockfile> lock;
-  const fs::path lock_path = root_dir / "Cargo.lock";
+  project.lock_path = project.root_dir / "Cargo.lock";
   ASSIGN_OR_RETURN(std::optional<std::string> lock_text,
-                   ReadOptionalText(lock_path));
+                   ReadOptionalText(project.lock_path));
   if (lock_text) {
     // Read line by line, never as a tree, but cargo refuses it past the
     // same limits: say so here rather than after a build starts.
-    RETURN_IF_ERROR(CheckTomlNesting(*lock_text, lock_path.string()));
-    ASSIGN_OR_RETURN(lock, Lockfile::Parse(*lock_text, lock_path.string()));
+    RETURN_IF_ERROR(CheckTomlNesting(*lock_text, project.lock_path.string()));
+    ASSIGN_OR_RETURN(project.lock,
+                     Lockfile::Parse(*lock_text, project.lock_path.string()));
   }
 
-  std::map<fs::path, std::vector<Target>> targets;
-  for (const LocalPackage& package : ws.packages) {
+  for (const LocalPackage& package : project.ws.packages) {
     ASSIGN_OR_RETURN(
-        targets[package.manifest_path],
-        DiscoverTargets(ws.manifests.at(package.manifest_path).doc,
+        project.targets[package.manifest_path],
+        DiscoverTargets(project.ws.manifests.at(package.manifest_path).doc,
                         package.dir(), package.name, package.edition));
   }
-  if (!options.bin.empty()) {
-    RETURN_IF_ERROR(
-        PruneForBin(ws, lock ? &*lock : nullptr, options.bin, targets));
-  }
-  const std::set<fs::path> masked = MaskVersions(ws, lock ? &*lock : nullptr);
-  for (auto& [path, manifest] : ws.manifests) StripLints(manifest.doc);
+  return project;
+}
 
-  // The skeleton root: the deepest directory holding everything.
-  fs::path base = root_dir;
-  for (const auto& [path, manifest] : ws.manifests)
+// The skeleton root: the deepest directory holding everything.
+fs::path SkeletonBase(const Project& project) {
+  fs::path base = project.root_dir;
+  for (const auto& [path, manifest] : project.ws.manifests)
     base = CommonAncestor(base, manifest.dir());
-  for (const auto& [path, package_targets] : targets) {
+  for (const auto& [path, package_targets] : project.targets) {
     for (const Target& target : package_targets) {
       if (!IsBelow(target.path, base)) {
         base = CommonAncestor(base, target.path.parent_path());
       }
     }
   }
-  if (config) {
-    for (const fs::path& dir : config->patch_dirs)
+  if (project.config) {
+    for (const fs::path& dir : project.config->patch_dirs)
       base = CommonAncestor(base, dir);
   }
-  auto relative = [&](const fs::path& path) { return RelativeTo(path, base); };
+  return base;
+}
 
-  Recipe recipe;
-  recipe.workspace_root = relative(root_dir);
-  recipe.bin = options.bin;
-  for (const auto& [path, manifest] : ws.manifests) {
+// The files of the skeleton, relative to `base`: manifests, lockfile, cargo
+// config and toolchain file.
+absl::Status AddFiles(const Project& project, const fs::path& base,
+                      Recipe& recipe) {
+  auto relative = [&](const fs::path& path) { return RelativeTo(path, base); };
+  const fs::path& root_dir = project.root_dir;
+  for (const auto& [path, manifest] : project.ws.manifests) {
     recipe.files[relative(path)] = FormatToml(manifest.doc);
   }
-  if (lock) recipe.files[relative(lock_path)] = lock->Format();
-  if (config) {
-    recipe.files[relative(root_dir / config->relative_path)] =
-        FormatToml(config->doc);
-    for (const fs::path& source : config->directory_sources) {
+  if (project.lock) {
+    recipe.files[relative(project.lock_path)] = project.lock->Format();
+  }
+  if (project.config) {
+    recipe.files[relative(root_dir / project.config->relative_path)] =
+        FormatToml(project.config->doc);
+    for (const fs::path& source : project.config->directory_sources) {
       recipe.directory_sources.push_back(source.string());
     }
   }
@@ -202,28 +219,61 @@ absl::StatusOr<Recipe> Prepare(const PrepareOptions& options) {
     recipe.files[relative(root_dir / name)] = *std::move(text);
     recipe.toolchain_file = relative(root_dir / name);
   }
-  for (const LocalPackage& package : ws.packages) {
+  return absl::OkStatus();
+}
+
+// The packages and their targets, in the order SerializeRecipe writes, so
+// that a parsed recipe compares equal.
+std::vector<RecipePackage> RecipePackages(const Project& project,
+                                          const std::set<fs::path>& masked,
+                                          const fs::path& base) {
+  std::vector<RecipePackage> packages;
+  for (const LocalPackage& package : project.ws.packages) {
     RecipePackage out;
     out.name = package.name;
     out.version = package.version;
-    out.manifest_path = relative(package.manifest_path);
+    out.manifest_path = RelativeTo(package.manifest_path, base);
     out.member = package.member;
     out.version_masked = masked.count(package.manifest_path) > 0;
-    for (const Target& target : targets[package.manifest_path]) {
-      out.targets.push_back(ToRecipeTarget(target, base));
+    const auto targets = project.targets.find(package.manifest_path);
+    if (targets != project.targets.end()) {
+      for (const Target& target : targets->second) {
+        out.targets.push_back(ToRecipeTarget(target, base));
+      }
     }
-    // The order SerializeRecipe writes, so a parsed recipe compares equal.
     std::sort(out.targets.begin(), out.targets.end(),
               [](const RecipeTarget& a, const RecipeTarget& b) {
                 return std::tie(a.kind, a.name, a.path) <
                        std::tie(b.kind, b.name, b.path);
               });
-    recipe.packages.push_back(std::move(out));
+    packages.push_back(std::move(out));
   }
-  std::sort(recipe.packages.begin(), recipe.packages.end(),
+  std::sort(packages.begin(), packages.end(),
             [](const RecipePackage& a, const RecipePackage& b) {
               return a.manifest_path < b.manifest_path;
             });
+  return packages;
+}
+
+}  // namespace
+
+absl::StatusOr<Recipe> Prepare(const PrepareOptions& options) {
+  ASSIGN_OR_RETURN(const fs::path manifest_path, FindManifest(options));
+  ASSIGN_OR_RETURN(Project project, LoadProject(manifest_path));
+  if (!options.bin.empty()) {
+    RETURN_IF_ERROR(PruneForBin(project.ws, project.lock_or_null(), options.bin,
+                                project.targets));
+  }
+  const std::set<fs::path> masked =
+      MaskVersions(project.ws, project.lock_or_null());
+  for (auto& [path, manifest] : project.ws.manifests) StripLints(manifest.doc);
+
+  const fs::path base = SkeletonBase(project);
+  Recipe recipe;
+  recipe.workspace_root = RelativeTo(project.root_dir, base);
+  recipe.bin = options.bin;
+  RETURN_IF_ERROR(AddFiles(project, base, recipe));
+  recipe.packages = RecipePackages(project, masked, base);
   return recipe;
 }
 

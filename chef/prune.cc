@@ -130,33 +130,37 @@ std::string RelativeMember(const fs::path& dir, const fs::path& root_dir) {
   return dir.lexically_relative(root_dir).generic_string();
 }
 
-}  // namespace
-
-absl::Status PruneForBin(Workspace& ws, Lockfile* lock, std::string_view name,
-                         std::map<fs::path, std::vector<Target>>& targets) {
-  absl::StatusOr<const LocalPackage*> selected = Select(ws, name, targets);
-  if (!selected.ok()) return selected.status();
-  const Reach reach = Reachable(ws, lock, **selected);
-
-  // Which kept packages inherit which [workspace.dependencies] keys.
-  std::set<std::string> inherited_deps;
+// The kept members (sorted, relative to the root) and the
+// [workspace.dependencies] keys the kept packages inherit.
+struct KeptMembers {
   std::vector<std::string> members;
+  std::set<std::string> inherited_deps;
+};
+
+KeptMembers FindKeptMembers(Workspace& ws, const Reach& reach) {
+  KeptMembers kept;
   for (const LocalPackage& package : ws.packages) {
     if (!reach.packages.count(package.manifest_path)) continue;
     if (package.member && package.manifest_path != ws.root_manifest_path) {
-      members.push_back(RelativeMember(package.dir(), ws.root_dir()));
+      kept.members.push_back(RelativeMember(package.dir(), ws.root_dir()));
     }
     if (package.workspace_manifest_path != ws.root_manifest_path) continue;
     for (const DependencyEntry& entry :
          DependencyEntries(ws.manifests.at(package.manifest_path).doc)) {
       if (entry.value->is_table() &&
           entry.value->table().FindBool("workspace").value_or(false)) {
-        inherited_deps.insert(entry.key);
+        kept.inherited_deps.insert(entry.key);
       }
     }
   }
-  std::sort(members.begin(), members.end());
+  std::sort(kept.members.begin(), kept.members.end());
+  return kept;
+}
 
+// Drops the root's [patch] and [replace] entries nothing reached needs;
+// returns the names of the patched packages kept.
+std::vector<std::string> PrunePatches(Workspace& ws, const Lockfile* lock,
+                                      const Reach& reach) {
   // Lockfile names still in use decide which non-path patches stay.
   std::set<std::string> lock_names;
   std::vector<std::string> kept_patch_names;
@@ -202,22 +206,31 @@ absl::Status PruneForBin(Workspace& ws, Lockfile* lock, std::string_view name,
                                            "Cargo.toml");
     });
   }
-  if (TomlTable* workspace = root.workspace()) {
-    std::vector<TomlValue> member_values;
-    member_values.reserve(members.size());
-    for (const std::string& member : members) {
-      member_values.push_back(TomlValue::String(member));
-    }
-    workspace->Set("members", TomlValue::Array(std::move(member_values)));
-    workspace->Erase("default-members");
-    if (TomlTable* deps = workspace->FindTable("dependencies")) {
-      std::erase_if(deps->entries(), [&](const auto& entry) {
-        return !inherited_deps.count(entry.first);
-      });
-    }
-  }
+  return kept_patch_names;
+}
 
-  // Drop what is not needed.
+// [workspace] lists exactly the kept members (no default-members) and only
+// the dependencies they inherit.
+void RewriteWorkspace(Workspace& ws, const KeptMembers& kept) {
+  TomlTable* workspace = ws.root().workspace();
+  if (workspace == nullptr) return;
+  std::vector<TomlValue> member_values;
+  member_values.reserve(kept.members.size());
+  for (const std::string& member : kept.members) {
+    member_values.push_back(TomlValue::String(member));
+  }
+  workspace->Set("members", TomlValue::Array(std::move(member_values)));
+  workspace->Erase("default-members");
+  if (TomlTable* deps = workspace->FindTable("dependencies")) {
+    std::erase_if(deps->entries(), [&](const auto& entry) {
+      return !kept.inherited_deps.count(entry.first);
+    });
+  }
+}
+
+// Drops the packages, manifests and targets not reached.
+void DropUnreached(Workspace& ws, const Reach& reach,
+                   std::map<fs::path, std::vector<Target>>& targets) {
   std::erase_if(ws.packages, [&](const LocalPackage& package) {
     return !reach.packages.count(package.manifest_path);
   });
@@ -230,6 +243,20 @@ absl::Status PruneForBin(Workspace& ws, Lockfile* lock, std::string_view name,
   std::erase_if(targets, [&](const auto& entry) {
     return !reach.packages.count(entry.first);
   });
+}
+
+}  // namespace
+
+absl::Status PruneForBin(Workspace& ws, Lockfile* lock, std::string_view name,
+                         std::map<fs::path, std::vector<Target>>& targets) {
+  absl::StatusOr<const LocalPackage*> selected = Select(ws, name, targets);
+  if (!selected.ok()) return selected.status();
+  const Reach reach = Reachable(ws, lock, **selected);
+  const KeptMembers kept = FindKeptMembers(ws, reach);
+  const std::vector<std::string> kept_patch_names =
+      PrunePatches(ws, lock, reach);
+  RewriteWorkspace(ws, kept);
+  DropUnreached(ws, reach, targets);
   if (lock != nullptr) lock->Retain(reach.lock_entries, kept_patch_names);
   return absl::OkStatus();
 }

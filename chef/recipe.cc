@@ -1,9 +1,12 @@
 #include "chef/recipe.h"
 
 #include <algorithm>
+#include <initializer_list>
 #include <set>
 #include <tuple>
 #include <utility>
+#include <variant>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -112,6 +115,46 @@ class Reader {
     return out;
   }
 
+  // Each element of the array `key` of `object`, read with `parse` (which
+  // returns StatusOr<T>).
+  template <typename T, typename Parse>
+  absl::StatusOr<std::vector<T>> Array(const Json& object, const char* key,
+                                       Parse parse) const {
+    auto it = object.find(key);
+    if (it == object.end() || !it->is_array()) {
+      return Error(absl::StrCat("`", key, "` must be an array"));
+    }
+    std::vector<T> out;
+    for (const Json& element : *it) {
+      ASSIGN_OR_RETURN(T value, parse(element));
+      out.push_back(std::move(value));
+    }
+    return out;
+  }
+
+  // Where Fields() stores one value: a string, a bool or an array of strings.
+  struct Field {
+    const char* key;
+    std::variant<std::string*, bool*, std::vector<std::string>*> out;
+  };
+
+  // Reads each of `fields` from `object`, in order; the first one missing or
+  // of the wrong type is the error.
+  absl::Status Fields(const Json& object,
+                      std::initializer_list<Field> fields) const {
+    for (const Field& field : fields) {
+      if (std::string* const* text = std::get_if<std::string*>(&field.out)) {
+        ASSIGN_OR_RETURN(**text, String(object, field.key));
+      } else if (bool* const* flag = std::get_if<bool*>(&field.out)) {
+        ASSIGN_OR_RETURN(**flag, Bool(object, field.key));
+      } else {
+        ASSIGN_OR_RETURN(*std::get<std::vector<std::string>*>(field.out),
+                         Strings(object, field.key));
+      }
+    }
+    return absl::OkStatus();
+  }
+
  private:
   std::string path_;
 };
@@ -120,14 +163,14 @@ absl::StatusOr<RecipeTarget> ParseTarget(const Reader& reader,
                                          const Json& json) {
   if (!json.is_object()) return reader.Error("a target must be an object");
   RecipeTarget target;
-  ASSIGN_OR_RETURN(target.name, reader.String(json, "name"));
-  ASSIGN_OR_RETURN(target.kind, reader.String(json, "kind"));
-  ASSIGN_OR_RETURN(target.crate_types, reader.Strings(json, "crate_types"));
-  ASSIGN_OR_RETURN(target.path, reader.String(json, "path"));
-  ASSIGN_OR_RETURN(target.required_features,
-                   reader.Strings(json, "required_features"));
   std::string stub;
-  ASSIGN_OR_RETURN(stub, reader.String(json, "stub"));
+  RETURN_IF_ERROR(
+      reader.Fields(json, {{"name", &target.name},
+                           {"kind", &target.kind},
+                           {"crate_types", &target.crate_types},
+                           {"path", &target.path},
+                           {"required_features", &target.required_features},
+                           {"stub", &stub}}));
   if (stub == "main") {
     target.stub = StubKind::kMain;
   } else if (stub == "empty") {
@@ -142,20 +185,17 @@ absl::StatusOr<RecipePackage> ParsePackage(const Reader& reader,
                                            const Json& json) {
   if (!json.is_object()) return reader.Error("a package must be an object");
   RecipePackage package;
-  ASSIGN_OR_RETURN(package.name, reader.String(json, "name"));
-  ASSIGN_OR_RETURN(package.version, reader.String(json, "version"));
-  ASSIGN_OR_RETURN(package.manifest_path, reader.String(json, "manifest_path"));
-  ASSIGN_OR_RETURN(package.member, reader.Bool(json, "member"));
-  ASSIGN_OR_RETURN(package.version_masked, reader.Bool(json, "version_masked"));
-  auto targets = json.find("targets");
-  if (targets == json.end() || !targets->is_array()) {
-    return reader.Error("`targets` must be an array");
-  }
-  for (const Json& target_json : *targets) {
-    RecipeTarget target;
-    ASSIGN_OR_RETURN(target, ParseTarget(reader, target_json));
-    package.targets.push_back(std::move(target));
-  }
+  RETURN_IF_ERROR(
+      reader.Fields(json, {{"name", &package.name},
+                           {"version", &package.version},
+                           {"manifest_path", &package.manifest_path},
+                           {"member", &package.member},
+                           {"version_masked", &package.version_masked}}));
+  const auto parse_target = [&](const Json& j) {
+    return ParseTarget(reader, j);
+  };
+  ASSIGN_OR_RETURN(package.targets,
+                   reader.Array<RecipeTarget>(json, "targets", parse_target));
   return package;
 }
 
@@ -272,20 +312,15 @@ absl::StatusOr<Recipe> ParseRecipe(std::string_view text,
     }
     recipe.files[file] = contents.get<std::string>();
   }
-  auto packages = json.find("packages");
-  if (packages == json.end() || !packages->is_array()) {
-    return reader.Error("`packages` must be an array");
-  }
-  for (const Json& package_json : *packages) {
-    RecipePackage package;
-    ASSIGN_OR_RETURN(package, ParsePackage(reader, package_json));
-    recipe.packages.push_back(std::move(package));
-  }
-  ASSIGN_OR_RETURN(recipe.directory_sources,
-                   reader.Strings(json, "directory_sources"));
-  ASSIGN_OR_RETURN(recipe.toolchain_file,
-                   reader.String(json, "toolchain_file"));
-  ASSIGN_OR_RETURN(recipe.bin, reader.String(json, "bin"));
+  const auto parse_package = [&](const Json& j) {
+    return ParsePackage(reader, j);
+  };
+  ASSIGN_OR_RETURN(recipe.packages, reader.Array<RecipePackage>(
+                                        json, "packages", parse_package));
+  RETURN_IF_ERROR(
+      reader.Fields(json, {{"directory_sources", &recipe.directory_sources},
+                           {"toolchain_file", &recipe.toolchain_file},
+                           {"bin", &recipe.bin}}));
   if (absl::Status valid = ValidateRecipe(recipe); !valid.ok()) {
     return reader.Error(std::string(valid.message()));
   }

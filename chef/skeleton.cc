@@ -10,6 +10,7 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_format.h"
+#include "base/fd.h"
 #include "base/files.h"
 #include "base/status_macros.h"
 
@@ -25,22 +26,10 @@ absl::Status WriteNewFile(const fs::path& path, std::string_view contents) {
   if (ec)
     return FsError(ec,
                    absl::StrFormat("creating %s", path.parent_path().string()));
-  const int fd =
-      ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return ErrnoError(errno, absl::StrFormat("writing %s", path.string()));
-  absl::Cleanup closer = [fd] { ::close(fd); };
-  size_t done = 0;
-  while (done < contents.size()) {
-    const ssize_t n =
-        ::write(fd, contents.data() + done, contents.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoError(errno, absl::StrFormat("writing %s", path.string()));
-    }
-    done += static_cast<size_t>(n);
-  }
-  return absl::OkStatus();
+  const std::string context = absl::StrFormat("writing %s", path.string());
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (!fd.valid()) return ErrnoError(errno, context);
+  return WriteAll(fd.get(), contents, context);
 }
 
 absl::Status CheckTarget(const fs::path& out_dir) {

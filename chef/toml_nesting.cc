@@ -211,13 +211,7 @@ class Scanner {
       switch (expect) {
         case Expect::kValue: {
           if (c == '[' || c == '{') {
-            if (static_cast<int>(stack.size()) >= kMaxTomlValueNesting) {
-              return Error(i_, absl::StrFormat(
-                                   "arrays and inline tables nested more "
-                                   "than %d deep (cargo's limit is %d)",
-                                   kMaxTomlValueNesting, kMaxTomlValueNesting));
-            }
-            absl::Status status = CheckDepth(i_, value_depth + 1);
+            absl::Status status = CheckOpen(stack.size(), value_depth + 1);
             if (!status.ok()) return status;
             stack.push_back({c == '{', value_depth + 1});
             value_depth = stack.back().depth;
@@ -268,6 +262,18 @@ class Scanner {
         }
       }
     }
+  }
+
+  // Before an array or inline table opens at i_, `depth` deep and inside
+  // `open` others: both limits cargo's parser has.
+  absl::Status CheckOpen(size_t open, int depth) const {
+    if (static_cast<int>(open) >= kMaxTomlValueNesting) {
+      return Error(i_,
+                   absl::StrFormat("arrays and inline tables nested more "
+                                   "than %d deep (cargo's limit is %d)",
+                                   kMaxTomlValueNesting, kMaxTomlValueNesting));
+    }
+    return CheckDepth(i_, depth);
   }
 
   absl::Status CheckDepth(size_t at, int depth) const {

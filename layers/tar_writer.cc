@@ -11,9 +11,9 @@
 #include <utility>
 #include <vector>
 
-#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_format.h"
 #include "base/c_handle.h"
+#include "base/fd.h"
 #include "base/files.h"
 #include "base/interrupt.h"
 #include "base/status_macros.h"
@@ -217,15 +217,15 @@ absl::Status TarWriter::AddFile(const std::filesystem::path& src,
   ScopedUtf8Locale locale;
   RETURN_IF_ERROR(impl_->error);
   const std::string context = absl::StrFormat("archiving %s", src.string());
-  const int fd = ::open(src.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) {
+  Fd file(::open(src.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!file.valid()) {
     if (errno == ELOOP) {
       return absl::FailedPreconditionError(
           absl::StrFormat("%s: it became a symlink", context));
     }
     return ErrnoError(errno, context);
   }
-  absl::Cleanup closer = [fd] { ::close(fd); };
+  const int fd = file.get();
   struct stat st;
   if (::fstat(fd, &st) != 0) return ErrnoError(errno, context);
   if (!S_ISREG(st.st_mode)) {
@@ -243,31 +243,31 @@ absl::Status TarWriter::AddFile(const std::filesystem::path& src,
       return s;
     }
     const size_t want = std::min<uint64_t>(remaining, impl_->buffer.size());
-    const ssize_t n = ::read(fd, impl_->buffer.data(), want);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      impl_->error = ErrnoError(errno, context);
+    const absl::StatusOr<size_t> n =
+        ReadFull(fd, impl_->buffer.data(), want, context);
+    if (!n.ok()) {
+      impl_->error = n.status();
       return impl_->error;
     }
-    if (n == 0) {
+    if (*n == 0) {
       impl_->error = absl::FailedPreconditionError(
           absl::StrFormat("%s: the file shrank while it was read", context));
       return impl_->error;
     }
-    const la_ssize_t written = archive_write_data(
-        impl_->archive.get(), impl_->buffer.data(), static_cast<size_t>(n));
-    if (written != n || !impl_->sink_status.ok()) return impl_->Fail(context);
-    remaining -= static_cast<uint64_t>(n);
+    const la_ssize_t written =
+        archive_write_data(impl_->archive.get(), impl_->buffer.data(), *n);
+    if (written != static_cast<la_ssize_t>(*n) || !impl_->sink_status.ok()) {
+      return impl_->Fail(context);
+    }
+    remaining -= *n;
   }
   char extra;
-  ssize_t n;
-  do {
-    n = ::read(fd, &extra, 1);
-  } while (n < 0 && errno == EINTR);
-  if (n != 0) {
-    impl_->error = n > 0 ? absl::FailedPreconditionError(absl::StrFormat(
-                               "%s: the file grew while it was read", context))
-                         : ErrnoError(errno, context);
+  const absl::StatusOr<size_t> extra_read = ReadFull(fd, &extra, 1, context);
+  if (!extra_read.ok() || *extra_read != 0) {
+    impl_->error = extra_read.ok()
+                       ? absl::FailedPreconditionError(absl::StrFormat(
+                             "%s: the file grew while it was read", context))
+                       : extra_read.status();
     return impl_->error;
   }
   return absl::OkStatus();

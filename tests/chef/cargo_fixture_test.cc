@@ -248,6 +248,15 @@ class CargoFixtureTest : public cook::testing::TempDirTest {
     return *recipe;
   }
 
+  // Runs `cargo generate-lockfile` in `ws` (which must succeed), then
+  // PrepareAndWrite(ws) into `recipe`.
+  void LockAndPrepare(const fs::path& ws, Recipe* recipe) {
+    const cook::testing::RunResult lock = testing::RunCargo(
+        *cargo_, {"generate-lockfile", "--offline"}, ws, root_);
+    ASSERT_EQ(lock.exit_code, 0) << lock.err;
+    *recipe = PrepareAndWrite(ws);
+  }
+
   std::optional<std::string> cargo_;
 };
 
@@ -290,11 +299,8 @@ TEST_F(CargoFixtureTest, MetadataWithDependenciesResolvesTheSameGraph) {
   // crates: the skeleton resolves outside and excluded crates too.
   WriteTree(root_ / "original", kTricky);
   const fs::path ws = root_ / "original" / "ws";
-  ASSERT_EQ(
-      testing::RunCargo(*cargo_, {"generate-lockfile", "--offline"}, ws, root_)
-          .exit_code,
-      0);
-  const Recipe recipe = PrepareAndWrite(ws);
+  Recipe recipe;
+  ASSERT_NO_FATAL_FAILURE(LockAndPrepare(ws, &recipe));
   const fs::path skeleton_ws =
       SkeletonWorkspaceRoot(recipe, root_ / "skeleton");
   const fs::path lock = skeleton_ws / "Cargo.lock";
@@ -395,11 +401,8 @@ workspace = true
 TEST_F(CargoFixtureTest, SkeletonOfEveryTargetKindBuilds) {
   WriteTree(root_ / "original", kBuildable);
   const fs::path ws = root_ / "original" / "ws";
-  ASSERT_EQ(
-      testing::RunCargo(*cargo_, {"generate-lockfile", "--offline"}, ws, root_)
-          .exit_code,
-      0);
-  const Recipe recipe = PrepareAndWrite(ws);
+  Recipe recipe;
+  ASSERT_NO_FATAL_FAILURE(LockAndPrepare(ws, &recipe));
   const fs::path skeleton_ws =
       SkeletonWorkspaceRoot(recipe, root_ / "skeleton");
   cook::testing::RunResult r = testing::RunCargo(
@@ -448,11 +451,8 @@ TEST_F(CargoFixtureTest, PatchedLocalCrateStaysInUse) {
                  "\"2018\"\n"},
                 {"ws/patched/cfg-if/src/lib.rs", ""},
             });
-  cook::testing::RunResult lock =
-      testing::RunCargo(*cargo_, {"generate-lockfile", "--offline"}, ws, root_);
-  ASSERT_EQ(lock.exit_code, 0) << lock.err;
-
-  const Recipe recipe = PrepareAndWrite(ws);
+  Recipe recipe;
+  ASSERT_NO_FATAL_FAILURE(LockAndPrepare(ws, &recipe));
   EXPECT_EQ(recipe.directory_sources,
             std::vector<std::string>{kDebianRegistry});
   for (const RecipePackage& package : recipe.packages) {
@@ -507,10 +507,8 @@ TEST_F(CargoFixtureTest, OutsideCrateInheritsFromItsOwnWorkspace) {
           {"libs/helper/src/lib.rs", ""},
       });
   const fs::path ws = root_ / "original" / "ws";
-  cook::testing::RunResult lock =
-      testing::RunCargo(*cargo_, {"generate-lockfile", "--offline"}, ws, root_);
-  ASSERT_EQ(lock.exit_code, 0) << lock.err;
-  const Recipe recipe = PrepareAndWrite(ws);
+  Recipe recipe;
+  ASSERT_NO_FATAL_FAILURE(LockAndPrepare(ws, &recipe));
   EXPECT_EQ(recipe.workspace_root, "ws");
   EXPECT_TRUE(recipe.files.count("libs/Cargo.toml"));
   cook::testing::RunResult r = testing::RunCargo(

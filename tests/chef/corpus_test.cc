@@ -21,16 +21,27 @@ namespace fs = std::filesystem;
 using ::cook::testing::IsOk;
 using ::cook::testing::IsOkAndHolds;
 
-class CorpusTest : public cook::testing::TempDirTest {};
+// Skips without cargo or without the corpus.
+class CorpusTest : public cook::testing::TempDirTest {
+ protected:
+  void SetUp() override {
+    TempDirTest::SetUp();
+    const std::optional<std::string> found_cargo = testing::FindCargo();
+    if (!found_cargo) GTEST_SKIP() << "cargo is not installed";
+    const std::optional<fs::path> found_corpus = testing::CorpusDir();
+    if (!found_corpus)
+      GTEST_SKIP() << "../shared/corpus not found beside the source tree";
+    cargo_ = *found_cargo;
+    corpus_ = *found_corpus;
+  }
+
+  std::string cargo_;
+  fs::path corpus_;
+};
 
 TEST_F(CorpusTest, SkeletonMetadataMatchesOriginal) {
-  const std::optional<std::string> cargo = testing::FindCargo();
-  if (!cargo) GTEST_SKIP() << "cargo is not installed";
-  const std::optional<fs::path> corpus = testing::CorpusDir();
-  if (!corpus)
-    GTEST_SKIP() << "../shared/corpus not found beside the source tree";
   int checked = 0;
-  for (const auto& entry : fs::directory_iterator(*corpus)) {
+  for (const auto& entry : fs::directory_iterator(corpus_)) {
     if (!entry.is_directory()) continue;
     const std::string name = entry.path().filename().string();
     SCOPED_TRACE(name);
@@ -47,9 +58,9 @@ TEST_F(CorpusTest, SkeletonMetadataMatchesOriginal) {
     const fs::path skeleton = root_ / "skeleton" / name;
     ASSERT_THAT(WriteSkeleton(*recipe, skeleton), IsOk());
     const auto want =
-        testing::NormalizedMetadata(*cargo, original, original, root_);
+        testing::NormalizedMetadata(cargo_, original, original, root_);
     const auto got = testing::NormalizedMetadata(
-        *cargo, SkeletonWorkspaceRoot(*recipe, skeleton), skeleton, root_);
+        cargo_, SkeletonWorkspaceRoot(*recipe, skeleton), skeleton, root_);
     ASSERT_TRUE(want.is_object());
     EXPECT_FALSE(want["packages"].empty());
     EXPECT_EQ(got.dump(1), want.dump(1));
@@ -61,13 +72,8 @@ TEST_F(CorpusTest, SkeletonMetadataMatchesOriginal) {
 // `--bin` for every member of every corpus workspace: cargo accepts the
 // pruned skeleton and lists the selected package among the members.
 TEST_F(CorpusTest, EveryBinSelectionGivesAValidSkeleton) {
-  const std::optional<std::string> cargo = testing::FindCargo();
-  if (!cargo) GTEST_SKIP() << "cargo is not installed";
-  const std::optional<fs::path> corpus = testing::CorpusDir();
-  if (!corpus)
-    GTEST_SKIP() << "../shared/corpus not found beside the source tree";
   int checked = 0;
-  for (const auto& entry : fs::directory_iterator(*corpus)) {
+  for (const auto& entry : fs::directory_iterator(corpus_)) {
     if (!entry.is_directory()) continue;
     const std::string name = entry.path().filename().string();
     absl::StatusOr<Recipe> full = Prepare({entry.path(), ""});
@@ -81,7 +87,7 @@ TEST_F(CorpusTest, EveryBinSelectionGivesAValidSkeleton) {
       const fs::path skeleton = root_ / "bin" / name / package.name;
       ASSERT_THAT(WriteSkeleton(*recipe, skeleton), IsOk());
       cook::testing::RunResult r = testing::RunCargo(
-          *cargo,
+          cargo_,
           {"metadata", "--no-deps", "--offline", "--format-version", "1"},
           SkeletonWorkspaceRoot(*recipe, skeleton), root_);
       ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -30,6 +30,24 @@ la_ssize_t AppendToString(struct archive*, void* client, const void* buffer,
   return static_cast<la_ssize_t>(length);
 }
 
+// Like the code under test, reads and writes names in a UTF-8 thread
+// locale, so that they pass byte for byte whatever the process locale is.
+class Utf8ThreadLocale {
+ public:
+  Utf8ThreadLocale() : previous_(uselocale(Utf8())) {}
+  ~Utf8ThreadLocale() { uselocale(previous_); }
+  Utf8ThreadLocale(const Utf8ThreadLocale&) = delete;
+  Utf8ThreadLocale& operator=(const Utf8ThreadLocale&) = delete;
+
+ private:
+  static locale_t Utf8() {
+    static const locale_t utf8 =
+        newlocale(LC_CTYPE_MASK, "C.UTF-8", locale_t{});
+    return utf8;
+  }
+  locale_t previous_;
+};
+
 }  // namespace
 
 absl::StatusOr<std::string> Decompress(std::string_view bytes) {
@@ -43,14 +61,7 @@ absl::StatusOr<std::string> Decompress(std::string_view bytes) {
 
 absl::StatusOr<std::vector<TarEntry>> ReadTar(std::string_view bytes) {
   ASSIGN_OR_RETURN(std::string tar, Decompress(bytes));
-  // Like the code under test, read names in a UTF-8 thread locale so that
-  // they come back byte for byte whatever the process locale is.
-  static const locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", locale_t{});
-  const locale_t previous = uselocale(utf8);
-  struct Restore {
-    locale_t previous;
-    ~Restore() { uselocale(previous); }
-  } restore{previous};
+  Utf8ThreadLocale locale;
   ArchiveReader a(archive_read_new());
   archive_read_support_format_tar(a.get());
   if (archive_read_open_memory(a.get(), tar.data(), tar.size()) != ARCHIVE_OK) {
@@ -95,12 +106,7 @@ absl::StatusOr<std::vector<TarEntry>> ReadTar(std::string_view bytes) {
 }
 
 std::string BuildTar(const std::vector<TarEntry>& entries) {
-  static const locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", locale_t{});
-  const locale_t previous = uselocale(utf8);
-  struct Restore {
-    locale_t previous;
-    ~Restore() { uselocale(previous); }
-  } restore{previous};
+  Utf8ThreadLocale locale;
   std::string out;
   ArchiveWriter a(archive_write_new());
   archive_write_set_format_pax(a.get());
