@@ -108,7 +108,8 @@ absl::StatusOr<BuildResult> Build(const BuildOptions& options, const BuildSeams&
   built.key = CacheKey{result.recipe_digest, OptionsLabel(options.cargo),
                        built.toolchain.rustc_version};
 
-  ASSIGN_OR_RETURN(result.up_to_date, internal::AllUpToDate(options, built.key, platform, registries));
+  ASSIGN_OR_RETURN(result.up_to_date,
+                   internal::AllUpToDate(options, built.key, platform, registries));
   if (result.up_to_date) {
     progress.Step("every destination is up to date: nothing to build");
     return result;
@@ -118,22 +119,26 @@ absl::StatusOr<BuildResult> Build(const BuildOptions& options, const BuildSeams&
   ASSIGN_OR_RETURN(BaseImage base, LoadBase(options.base, options.platform, registries));
   // An earlier cache image goes back first, so that cargo rebuilds only what
   // changed, and its layers are reused where this build's come out the same.
-  ASSIGN_OR_RETURN(const internal::CacheFrom cache,
-                   internal::RestoreCacheFrom(options, platform, built.paths, progress, registries));
+  ASSIGN_OR_RETURN(
+      const internal::CacheFrom cache,
+      internal::RestoreCacheFrom(options, platform, built.paths, progress, registries));
 
   RETURN_IF_ERROR(internal::Fetch(options, built.toolchain, spec, *seams.direct, progress));
   RETURN_IF_ERROR(internal::CargoBuild(options, built.toolchain, spec, built.paths, seams));
   ASSIGN_OR_RETURN(built.used, internal::Trim(options, recipe, built.paths, progress));
-  ASSIGN_OR_RETURN(result.image,
-                   internal::SnapshotAndAssemble(options, built, base, cache, progress, registries));
+  ASSIGN_OR_RETURN(result.image, internal::SnapshotAndAssemble(options, built, base, cache,
+                                                                progress, registries));
   return result;
 }
 
 SnapshotThreads SplitJobs(int jobs, int cores, size_t layer_count) {
+  // More layers at once than this gains little: each is mostly one zstd
+  // stream, and the workers within it scale as well.
+  constexpr size_t kMaxParallelLayers = 4;
   const int budget = std::max(1, jobs > 0 ? jobs : cores);
   SnapshotThreads threads;
-  threads.layers = std::max(1, std::min({budget, 4, static_cast<int>(std::min<size_t>(
-                                                         layer_count, 4))}));
+  const int layers = static_cast<int>(std::min(layer_count, kMaxParallelLayers));
+  threads.layers = std::max(1, std::min(budget, layers));
   threads.zstd_workers = std::max(1, budget / threads.layers);
   return threads;
 }
