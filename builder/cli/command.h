@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "cache/cargo_options.h"
 #include "oci/image.h"
 #include "oci/reference.h"
 #include "registry/session.h"
@@ -94,31 +95,7 @@ struct SkeletonCommand {
   std::string out_dir;      // absolute
 };
 
-// Cargo's options, forwarded with cargo's meaning.
-struct CargoOptions {
-  bool release = false;
-  std::string profile;
-  std::vector<std::string> targets;
-  std::string features;
-  bool all_features = false;
-  bool no_default_features = false;
-  std::vector<std::string> packages;
-  std::vector<std::string> bins;
-  bool all_bins = false;
-  bool workspace = false;
-  bool tests = false;
-  bool benches = false;
-  bool examples = false;
-  bool all_targets = false;
-  bool locked = false;
-  bool frozen = false;
-  bool offline = false;
-  int jobs = 0;
-
-  // The options as cargo arguments, in a fixed order (also the label value
-  // that says how an image was built).
-  std::vector<std::string> ToArgs() const;
-};
+using CargoOptions = cache::CargoOptions;
 
 struct BuildCommand {
   CommonOptions common;

@@ -8,18 +8,6 @@
 
 namespace cook::cli {
 
-std::string HumanBytes(uint64_t bytes) {
-  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double value = static_cast<double>(bytes);
-  int unit = 0;
-  while (value >= 1024 && unit < 4) {
-    value /= 1024;
-    ++unit;
-  }
-  if (unit == 0) return absl::StrFormat("%d B", bytes);
-  return absl::StrFormat("%.1f %s", value, kUnits[unit]);
-}
-
 Progress::Progress(std::FILE* out, bool quiet)
     : out_(out), quiet_(quiet), interactive_(::isatty(::fileno(out)) == 1) {}
 

@@ -14,28 +14,29 @@
 #include <string_view>
 
 #include "absl/time/time.h"
+#include "base/progress.h"
 
 namespace cook::cli {
 
-// Thread-safe: parallel blob transfers report through one Progress.
-class Progress {
+// The terminal and CI-log implementation of cook::Progress.
+class Progress final : public cook::Progress {
  public:
   // `out` is usually stderr. `quiet` silences everything but Warn().
   Progress(std::FILE* out, bool quiet);
 
   // A step: "cook: <message>" on its own line.
-  void Step(std::string_view message);
+  void Step(std::string_view message) override;
   // A warning, shown even when quiet.
-  void Warn(std::string_view message);
+  void Warn(std::string_view message) override;
 
   // Starts a byte-counted task; Update() rewrites the live line on a
   // terminal (rate-limited) and logs nothing otherwise; End() finishes it
   // with a summary line.
-  void Begin(std::string_view task, uint64_t total_bytes);
-  void Update(uint64_t done_bytes);
-  void End();
+  void Begin(std::string_view task, uint64_t total_bytes) override;
+  void Update(uint64_t done_bytes) override;
+  void End() override;
 
-  bool interactive() const { return interactive_; }
+  bool interactive() const override { return interactive_; }
 
  private:
   std::mutex mu_;
@@ -49,9 +50,6 @@ class Progress {
   absl::Time last_draw_;
   bool line_open_ = false;
 };
-
-// "1.5 MiB", "830 B".
-std::string HumanBytes(uint64_t bytes);
 
 }  // namespace cook::cli
 

@@ -1,4 +1,4 @@
-#include "builder/cli/cargo_target.h"
+#include "cache/target_dir.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -15,7 +15,7 @@
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
-namespace cook::cli {
+namespace cook::cache {
 namespace {
 
 namespace fs = std::filesystem;
@@ -450,35 +450,5 @@ TEST(CargoHomeEntryCrateTest, NamesTheCrateOfRegistryAndGitEntries) {
   }
 }
 
-TEST(CrateBucketTest, IsFnv1aModuloBuckets) {
-  // FNV-1a 32 of "", "a" and "foobar" are the published 0x811c9dc5,
-  // 0xe40c292c and 0xbf9cf968; these values are part of the image format.
-  EXPECT_EQ(CrateBucket("", 1000), 261);
-  EXPECT_EQ(CrateBucket("a", 1000), 220);
-  EXPECT_EQ(CrateBucket("foobar", 1000), 720);
-  EXPECT_EQ(CrateBucket("serde", 16), 2);
-  EXPECT_EQ(CrateBucket("serde_json", 16), 5);
-  EXPECT_EQ(CrateBucket("libc", 16), 13);
-  EXPECT_EQ(CrateBucket("md_5", 7), 6);
-}
-
-TEST(CrateBucketTest, StaysInRange) {
-  for (int buckets : {1, 2, 3, 16, 255, 1 << 30, 0x7fffffff}) {
-    for (const char* crate : {"", "a", "serde", "serde_json", "\xff\xfe", "tokio"}) {
-      const int b = CrateBucket(crate, buckets);
-      EXPECT_GE(b, 0);
-      EXPECT_LT(b, buckets);
-    }
-  }
-  EXPECT_EQ(CrateBucket("serde", 0), 0);
-  EXPECT_EQ(CrateBucket("serde", -3), 0);
-}
-
-TEST(CrateBucketTest, SpreadsCrates) {
-  std::set<int> seen;
-  for (int i = 0; i < 200; ++i) seen.insert(CrateBucket(absl::StrCat("crate", i), 8));
-  EXPECT_EQ(seen.size(), 8u);
-}
-
 }  // namespace
-}  // namespace cook::cli
+}  // namespace cook::cache

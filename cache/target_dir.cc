@@ -1,4 +1,4 @@
-#include "builder/cli/cargo_target.h"
+#include "cache/target_dir.h"
 
 #include <sys/stat.h>
 
@@ -15,7 +15,7 @@
 #include "base/status_macros.h"
 #include "nlohmann/json.hpp"
 
-namespace cook::cli {
+namespace cook::cache {
 namespace {
 
 namespace fs = std::filesystem;
@@ -401,15 +401,4 @@ std::string CargoHomeEntryCrate(std::string_view relative) {
   return "";
 }
 
-int CrateBucket(std::string_view crate, int buckets) {
-  if (buckets <= 1) return 0;
-  // FNV-1a, 32 bits: part of the image format, so never change it.
-  uint32_t hash = 2166136261u;
-  for (const char c : crate) {
-    hash ^= static_cast<unsigned char>(c);
-    hash *= 16777619u;
-  }
-  return static_cast<int>(hash % static_cast<uint32_t>(buckets));
-}
-
-}  // namespace cook::cli
+}  // namespace cook::cache

@@ -1,5 +1,5 @@
-#ifndef COOK_BUILDER_CLI_CARGO_TARGET_H_
-#define COOK_BUILDER_CLI_CARGO_TARGET_H_
+#ifndef COOK_CACHE_TARGET_DIR_H_
+#define COOK_CACHE_TARGET_DIR_H_
 
 // What `cook build` does to a cargo target directory between the build and
 // the snapshot: drop the local crates' own units, and find the time the
@@ -14,7 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
-namespace cook::cli {
+namespace cook::cache {
 
 struct LocalCrate {
   std::string package;               // package name, e.g. "oven-macros"
@@ -94,11 +94,6 @@ std::string TargetEntryCrate(std::string_view relative);
 // belong to "".
 std::string CargoHomeEntryCrate(std::string_view relative);
 
-// A stable bucket in [0, buckets) for a crate name: FNV-1a (32 bits) of its
-// bytes modulo `buckets`, the same on every machine and in every version of
-// cook. 0 when `buckets` < 1.
-int CrateBucket(std::string_view crate, int buckets);
+}  // namespace cook::cache
 
-}  // namespace cook::cli
-
-#endif  // COOK_BUILDER_CLI_CARGO_TARGET_H_
+#endif  // COOK_CACHE_TARGET_DIR_H_

@@ -1,0 +1,146 @@
+#include "cache/build.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "base/files.h"
+#include "base/status_macros.h"
+#include "cache/internal/build_stages.h"
+#include "cache/restore.h"
+#include "cache/work_area.h"
+#include "chef/prepare.h"
+#include "chef/recipe.h"
+
+namespace cook::cache {
+namespace internal {
+namespace {
+
+// True when `dest` already holds an image with `key`.
+absl::StatusOr<bool> UpToDate(const oci::ImageReference& dest, const CacheKey& key,
+                              const oci::Platform& platform,
+                              registry::RegistrySession& registries) {
+  const std::string context = absl::StrCat("checking ", dest.ToString());
+  absl::StatusOr<OpenedImage> image = OpenImage(dest, platform, context, registries);
+  if (!image.ok()) {
+    // A missing or unreadable local image just means there is work to do. A
+    // registry that refuses us (credentials, certificates) would refuse the
+    // push too: better to say so before a long build.
+    // PermissionDenied may just mean the repository does not exist yet
+    // (some registries refuse a pull token for it); the push decides.
+    if (dest.transport == oci::Transport::kDocker &&
+        !absl::IsNotFound(image.status()) &&
+        !absl::IsPermissionDenied(image.status())) {
+      return image.status();
+    }
+    return false;
+  }
+  return ReadCacheLabels(image->config).key == key;
+}
+
+}  // namespace
+
+absl::StatusOr<chef::Recipe> LoadRecipe(const BuildOptions& options) {
+  if (options.recipe_path.empty()) {
+    return Annotate(chef::Prepare({options.manifest_path, ""}), "preparing the recipe");
+  }
+  ASSIGN_OR_RETURN(std::string json,
+                   Annotate(ReadFile(options.recipe_path), "reading the recipe"));
+  return chef::ParseRecipe(json, options.recipe_path);
+}
+
+absl::StatusOr<bool> AllUpToDate(const BuildOptions& options, const CacheKey& key,
+                                 const oci::Platform& platform,
+                                 registry::RegistrySession& registries) {
+  bool all_current = !options.dests.empty();
+  for (const oci::ImageReference& dest : options.dests) {
+    ASSIGN_OR_RETURN(bool current, UpToDate(dest, key, platform, registries));
+    all_current = all_current && current;
+  }
+  return all_current;
+}
+
+absl::StatusOr<CacheFrom> RestoreCacheFrom(const BuildOptions& options,
+                                           const oci::Platform& platform,
+                                           const WorkPaths& paths, Progress& progress,
+                                           registry::RegistrySession& registries) {
+  CacheFrom cache;
+  if (!options.cache_from.has_value()) return cache;
+  const std::string context =
+      absl::StrCat("reading --cache-from ", options.cache_from->ToString());
+  ASSIGN_OR_RETURN(cache.image, OpenImage(*options.cache_from, platform, context, registries));
+  ASSIGN_OR_RETURN(std::vector<std::string> restored,
+                   ExtractCache(*cache.image, paths.target_dir, paths.cargo_home, progress,
+                                context));
+  cache.verified.insert(restored.begin(), restored.end());
+  progress.Step(absl::StrFormat("restored %d layers of %s", restored.size(),
+                                options.cache_from->ToString()));
+  absl::Time created;
+  std::string error;
+  if (absl::ParseTime(absl::RFC3339_full, cache.image->config.created, &created, &error)) {
+    cache.created = created;
+  }
+  return cache;
+}
+
+}  // namespace internal
+
+absl::StatusOr<BuildResult> Build(const BuildOptions& options, const BuildSeams& seams) {
+  Progress& progress = *seams.progress;
+  registry::RegistrySession& registries = *seams.registries;
+  BuildResult result;
+  ASSIGN_OR_RETURN(const chef::Recipe recipe, internal::LoadRecipe(options));
+  result.recipe_digest = chef::RecipeDigest(chef::SerializeRecipe(recipe));
+  const oci::Platform platform = options.platform.value_or(oci::HostPlatform());
+  progress.Step(absl::StrCat("recipe ", result.recipe_digest));
+
+  ASSIGN_OR_RETURN(WorkArea work,
+                   WorkArea::Claim(result.recipe_digest, options.temp_dir, progress));
+  internal::Built built;
+  ASSIGN_OR_RETURN(built.paths, internal::PrepareWorkArea(work, recipe, options));
+  const sandbox::SandboxSpec spec = internal::CargoSpec(options, recipe, built.paths);
+  // The toolchain file decides the toolchain, so ask rustc in the skeleton.
+  ASSIGN_OR_RETURN(built.toolchain, seams.toolchain->Probe(spec, built.paths.root));
+  built.key = CacheKey{result.recipe_digest, OptionsLabel(options.cargo),
+                       built.toolchain.rustc_version};
+
+  ASSIGN_OR_RETURN(result.up_to_date,
+                   internal::AllUpToDate(options, built.key, platform, registries));
+  if (result.up_to_date) {
+    progress.Step("every destination is up to date: nothing to build");
+    return result;
+  }
+  // The base image is read before the long build, so that a wrong name or
+  // missing credentials fail at once.
+  ASSIGN_OR_RETURN(BaseImage base, LoadBase(options.base, options.platform, registries));
+  // An earlier cache image goes back first, so that cargo rebuilds only what
+  // changed, and its layers are reused where this build's come out the same.
+  ASSIGN_OR_RETURN(
+      const internal::CacheFrom cache,
+      internal::RestoreCacheFrom(options, platform, built.paths, progress, registries));
+
+  RETURN_IF_ERROR(internal::Fetch(options, built.toolchain, spec, *seams.direct, progress));
+  RETURN_IF_ERROR(internal::CargoBuild(options, built.toolchain, spec, built.paths, seams));
+  ASSIGN_OR_RETURN(built.used, internal::Trim(options, recipe, built.paths, progress));
+  ASSIGN_OR_RETURN(result.image, internal::SnapshotAndAssemble(options, built, base, cache,
+                                                                progress, registries));
+  return result;
+}
+
+SnapshotThreads SplitJobs(int jobs, int cores, size_t layer_count) {
+  // More layers at once than this gains little: each is mostly one zstd
+  // stream, and the workers within it scale as well.
+  constexpr size_t kMaxParallelLayers = 4;
+  const int budget = std::max(1, jobs > 0 ? jobs : cores);
+  SnapshotThreads threads;
+  const int layers = static_cast<int>(std::min(layer_count, kMaxParallelLayers));
+  threads.layers = std::max(1, std::min(budget, layers));
+  threads.zstd_workers = std::max(1, budget / threads.layers);
+  return threads;
+}
+
+}  // namespace cook::cache
