@@ -32,9 +32,7 @@ mkdir -p "$TMPDIR"
 cp -r "$source_ws" "$work/ws"
 rm -rf "$work/ws/target"
 
-now() { date +%s.%N; }
-elapsed() { awk "BEGIN{printf \"%.2f\", $2 - $1}"; }
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+source benchmarks/lib.sh
 
 run_cook() {
   rm -rf "$work/cook-image"

@@ -55,9 +55,7 @@ sed -i 's/^pub fn to_json/pub type Counts = smallvec::SmallVec<[usize; 4]>;\n\np
   "$core/src/lib.rs"
 cp "$work/added/ws/variants/Cargo.lock.added" "$work/added/ws/Cargo.lock"
 
-now() { date +%s.%N; }
-elapsed() { awk "BEGIN{printf \"%.2f\", $2 - $1}"; }
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+source benchmarks/lib.sh
 
 # cook_build NAME WS [ARGS...]: prints the seconds; the --json result goes to
 # $work/NAME.json.

@@ -45,7 +45,7 @@ time_us() {
   awk '{printf "%d %d\n", $1 * 1e6, ($2 + $3) * 1e6}' <<<"$t"
 }
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+source benchmarks/lib.sh
 # CPU time is accounted in scheduler ticks: a mean over many runs is fair
 # where a median of tick-rounded values is not.
 mean() { awk '{s += $1} END {print s / NR}'; }

@@ -77,7 +77,7 @@ time_s() {
   echo "$t"
 }
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+source benchmarks/lib.sh
 json_field() { python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 log_offset() { stat -c %s "$work/access.log"; }
 # Access-log lines written since offset $1.
