@@ -1,5 +1,8 @@
 // `cook assemble`'s options.
 
+#include <string>
+#include <vector>
+
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
@@ -7,19 +10,42 @@
 #include "builder/cli/subcommands.h"
 
 namespace cook::cli {
+namespace {
 
-void AddAssembleOptions(CLI::App& app, AssembleFlags& flags) {
+struct AssembleFlags {
+  AssembleOptions command;  // the options that need no conversion
+  std::string base = "scratch";
+  std::vector<std::string> adds, dests, env, labels, entrypoint, cmd;
+  std::string workdir, platform;
+  CompressionFlags compression;
+  // Whether --workdir, --entrypoint and --cmd were given.
+  CLI::Option* workdir_option = nullptr;
+  CLI::Option* entrypoint_option = nullptr;
+  CLI::Option* cmd_option = nullptr;
+};
+
+// SRC[:DEST]: DEST is absolute inside the image, so the split is at the last
+// ":" that is followed by "/".
+CLI::Validator AddSpecText() {
+  return CLI::Validator(
+      [](const std::string& text) -> std::string {
+        if (!text.empty() && text.rfind(":/") != 0) return "";
+        return absl::StrFormat("--add \"%s\": expected SRC[:DEST]", text);
+      },
+      "");
+}
+
+AddSpec ParseAdd(const std::string& text, const Environment& env) {
+  const size_t colon = text.rfind(":/");
+  if (colon == std::string::npos) return AddSpec{Absolute(text, env), "/"};
+  return AddSpec{Absolute(text.substr(0, colon), env), text.substr(colon + 1)};
+}
+
+void AddAssembleOptions(CLI::App& app, const Environment& env, AssembleFlags& flags) {
   app.add_option("--base", flags.base, "Base image (default scratch)");
   app.add_option("--add", flags.adds, "SRC[:DEST]: one layer per --add")
       ->required()
-      ->check(CLI::Validator(
-          [](const std::string& text) -> std::string {
-            // SRC[:DEST]: DEST is absolute inside the image, so the split is
-            // at the last ":" that is followed by "/".
-            if (!text.empty() && text.rfind(":/") != 0) return "";
-            return absl::StrFormat("--add \"%s\": expected SRC[:DEST]", text);
-          },
-          ""));
+      ->check(AddSpecText());
   app.add_option("--dest", flags.dests, "Destination image reference")->required();
   app.add_option("--env", flags.env, "KEY=VALUE for the image config")
       ->check(KeyValue("--env"));
@@ -30,22 +56,15 @@ void AddAssembleOptions(CLI::App& app, AssembleFlags& flags) {
   app.add_option("--label", flags.labels, "KEY=VALUE label")->check(KeyValue("--label"));
   app.add_option("--platform", flags.platform, "OS/ARCH[/VARIANT]");
   AddCompressionOptions(app, flags.compression);
-  AddCommonOptions(app, flags.common);
-  AddRegistryOptions(app, flags.registry);
+  AddCommonOptions(app, env, flags.command.common);
+  AddRegistryOptions(app, env, flags.command.common.registry);
 }
 
 absl::StatusOr<AssembleOptions> AssembleFrom(const AssembleFlags& flags,
                                              const Environment& env) {
-  AssembleOptions o;
-  o.common = flags.common;
-  o.common.registry = RegistryFrom(flags.registry, env);
+  AssembleOptions o = flags.command;
   ASSIGN_OR_RETURN(o.base, ParseRef(flags.base, env));
-  for (const std::string& text : flags.adds) {
-    const size_t colon = text.rfind(":/");
-    AddSpec& spec = o.adds.emplace_back();
-    spec.source = Absolute(colon == std::string::npos ? text : text.substr(0, colon), env);
-    spec.dest = colon == std::string::npos ? "/" : text.substr(colon + 1);
-  }
+  for (const std::string& text : flags.adds) o.adds.push_back(ParseAdd(text, env));
   ASSIGN_OR_RETURN(o.dests, ParseDests(flags.dests, env));
   o.env = SplitKeyValues(flags.env);
   o.labels = SplitKeyValues(flags.labels);
@@ -58,5 +77,13 @@ absl::StatusOr<AssembleOptions> AssembleFrom(const AssembleFlags& flags,
   ASSIGN_OR_RETURN(o.epoch, EpochFrom(env));
   return o;
 }
+
+}  // namespace
+
+const Subcommand kAssembleCommand = {
+    "assemble", "Build an image from local files and directories, without cargo",
+    [](CLI::App& app, const Environment& env) {
+      return Declare(app, env, AddAssembleOptions, AssembleFrom);
+    }};
 
 }  // namespace cook::cli

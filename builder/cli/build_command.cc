@@ -1,5 +1,8 @@
 // `cook build`'s options, cargo's among them.
 
+#include <string>
+#include <vector>
+
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
@@ -8,6 +11,14 @@
 
 namespace cook::cli {
 namespace {
+
+struct BuildFlags {
+  BuildCommand command;  // the options that need no conversion
+  std::string manifest_path, recipe_path, cache_from, platform;
+  std::string base = "scratch";
+  std::vector<std::string> dests, labels, env;
+  CompressionFlags compression;
+};
 
 // Cargo's options, with cargo's names and meaning.
 void AddCargoOptions(CLI::App& app, CargoOptions& cargo) {
@@ -56,9 +67,7 @@ void AddImageOptions(CLI::App& app, BuildFlags& flags) {
       ->transform(SizeValue("--max-layer-size"));
 }
 
-}  // namespace
-
-void AddBuildOptions(CLI::App& app, BuildFlags& flags) {
+void AddBuildOptions(CLI::App& app, const Environment& env, BuildFlags& flags) {
   BuildCommand& command = flags.command;
   CLI::Option* manifest =
       app.add_option("--manifest-path", flags.manifest_path, "Cargo.toml or a directory");
@@ -69,22 +78,21 @@ void AddBuildOptions(CLI::App& app, BuildFlags& flags) {
       ->check(CLI::IsMember({"auto", "on", "off"}));
   app.add_option("--pass-env", command.pass_env,
                  "Pass this environment variable into the sandbox");
-  app.add_option("--target-dir", flags.target_dir,
-                 "Keep the target directory here (default: a private one)");
+  app.add_option("--target-dir", command.target_dir,
+                 "Keep the target directory here (default: a private one)")
+      ->transform(ResolvedPath(env));
   AddImageOptions(app, flags);
-  AddCommonOptions(app, command.common);
-  AddRegistryOptions(app, flags.registry);
+  AddCommonOptions(app, env, command.common);
+  AddRegistryOptions(app, env, command.common.registry);
 }
 
 absl::StatusOr<BuildCommand> BuildFrom(const BuildFlags& flags, const Environment& env) {
   BuildCommand c = flags.command;
-  c.common.registry = RegistryFrom(flags.registry, env);
   if (!flags.recipe_path.empty()) {
     c.recipe_path = Absolute(flags.recipe_path, env);
   } else {
     c.manifest_path = Absolute(flags.manifest_path.empty() ? "." : flags.manifest_path, env);
   }
-  if (!flags.target_dir.empty()) c.target_dir = Absolute(flags.target_dir, env);
   ASSIGN_OR_RETURN(c.base, ParseRef(flags.base, env));
   ASSIGN_OR_RETURN(c.dests, ParseDests(flags.dests.empty()
                                            ? std::vector<std::string>{"oci:cook-image"}
@@ -101,5 +109,13 @@ absl::StatusOr<BuildCommand> BuildFrom(const BuildFlags& flags, const Environmen
   ASSIGN_OR_RETURN(c.epoch, EpochFrom(env));
   return c;
 }
+
+}  // namespace
+
+const Subcommand kBuildCommand = {
+    "build", "Build a workspace's dependencies in a sandbox into a cache image",
+    [](CLI::App& app, const Environment& env) {
+      return Declare(app, env, AddBuildOptions, BuildFrom);
+    }};
 
 }  // namespace cook::cli

@@ -1,40 +1,53 @@
-// `cook prepare`'s and `cook skeleton`'s options: paths only, no registry.
+// `cook prepare`'s and `cook skeleton`'s options: paths, resolved while
+// parsing, so that the flags are the command.
 
 #include "CLI/CLI.hpp"
 #include "builder/cli/flags.h"
 #include "builder/cli/subcommands.h"
 
 namespace cook::cli {
+namespace {
 
-void AddPrepareOptions(CLI::App& app, PrepareFlags& flags) {
-  app.add_option("--manifest-path", flags.manifest_path,
-                 "Cargo.toml or a directory (default: .)");
-  app.add_option("--recipe-path", flags.recipe_path,
-                 "Where to write the recipe (default: recipe.json)");
-  app.add_option("--bin", flags.command.bin, "Keep only what this package or binary needs");
-  AddCommonOptions(app, flags.command.common);
+template <typename Command>
+absl::StatusOr<Command> AsParsed(const Command& command, const Environment&) {
+  return command;
 }
 
-absl::StatusOr<PrepareCommand> PrepareFrom(const PrepareFlags& flags,
-                                           const Environment& env) {
-  PrepareCommand c = flags.command;
-  c.manifest_path = Absolute(flags.manifest_path, env);
-  c.recipe_path = Absolute(flags.recipe_path, env);
-  return c;
+void AddPrepareOptions(CLI::App& app, const Environment& env, PrepareCommand& command) {
+  command.manifest_path = Absolute(".", env);
+  command.recipe_path = Absolute("recipe.json", env);
+  app.add_option("--manifest-path", command.manifest_path,
+                 "Cargo.toml or a directory (default: .)")
+      ->transform(ResolvedPath(env, /*keep_empty=*/false));
+  app.add_option("--recipe-path", command.recipe_path,
+                 "Where to write the recipe (default: recipe.json)")
+      ->transform(ResolvedPath(env, /*keep_empty=*/false));
+  app.add_option("--bin", command.bin, "Keep only what this package or binary needs");
+  AddCommonOptions(app, env, command.common);
 }
 
-void AddSkeletonOptions(CLI::App& app, SkeletonFlags& flags) {
-  app.add_option("--recipe-path", flags.recipe_path, "The recipe (default: recipe.json)");
-  app.add_option("--out", flags.out_dir, "An absent or empty directory")->required();
-  AddCommonOptions(app, flags.command.common);
+void AddSkeletonOptions(CLI::App& app, const Environment& env, SkeletonCommand& command) {
+  command.recipe_path = Absolute("recipe.json", env);
+  app.add_option("--recipe-path", command.recipe_path, "The recipe (default: recipe.json)")
+      ->transform(ResolvedPath(env, /*keep_empty=*/false));
+  app.add_option("--out", command.out_dir, "An absent or empty directory")
+      ->required()
+      ->transform(ResolvedPath(env, /*keep_empty=*/false));
+  AddCommonOptions(app, env, command.common);
 }
 
-absl::StatusOr<SkeletonCommand> SkeletonFrom(const SkeletonFlags& flags,
-                                             const Environment& env) {
-  SkeletonCommand c = flags.command;
-  c.recipe_path = Absolute(flags.recipe_path, env);
-  c.out_dir = Absolute(flags.out_dir, env);
-  return c;
-}
+}  // namespace
+
+const Subcommand kPrepareCommand = {
+    "prepare", "Write the recipe (the cache key) of a Cargo workspace",
+    [](CLI::App& app, const Environment& env) {
+      return Declare(app, env, AddPrepareOptions, AsParsed<PrepareCommand>);
+    }};
+
+const Subcommand kSkeletonCommand = {
+    "skeleton", "Write the stub workspace a recipe describes",
+    [](CLI::App& app, const Environment& env) {
+      return Declare(app, env, AddSkeletonOptions, AsParsed<SkeletonCommand>);
+    }};
 
 }  // namespace cook::cli

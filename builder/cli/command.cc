@@ -41,55 +41,23 @@ absl::Status UsageError(const CLI::Error& e) {
   return absl::InvalidArgumentError(what);
 }
 
-// Turns the parsed flags of one subcommand into its Command.
-using Finish = std::function<absl::StatusOr<Command>(const Environment&)>;
-
-// Declares a subcommand's options on `app`, bound to flags that the returned
-// Finish owns.
-template <typename Flags, typename Result>
-Finish Declare(CLI::App& app, void (*add)(CLI::App&, Flags&),
-               absl::StatusOr<Result> (*from)(const Flags&, const Environment&)) {
-  auto flags = std::make_shared<Flags>();
-  add(app, *flags);
-  return [flags, from](const Environment& env) -> absl::StatusOr<Command> {
-    ASSIGN_OR_RETURN(Result result, from(*flags, env));
-    return Command(std::move(result));
-  };
-}
-
-struct Subcommand {
-  const char* name;
-  const char* description;
-  Finish (*declare)(CLI::App& app);
-};
-
 // In the order --help lists them.
-const Subcommand kSubcommands[] = {
-    {"assemble", "Build an image from local files and directories, without cargo",
-     [](CLI::App& app) { return Declare(app, AddAssembleOptions, AssembleFrom); }},
-    {"inspect", "Print an image's manifest, config and labels",
-     [](CLI::App& app) { return Declare(app, AddInspectOptions, InspectFrom); }},
-    {"prepare", "Write the recipe (the cache key) of a Cargo workspace",
-     [](CLI::App& app) { return Declare(app, AddPrepareOptions, PrepareFrom); }},
-    {"skeleton", "Write the stub workspace a recipe describes",
-     [](CLI::App& app) { return Declare(app, AddSkeletonOptions, SkeletonFrom); }},
-    {"build", "Build a workspace's dependencies in a sandbox into a cache image",
-     [](CLI::App& app) { return Declare(app, AddBuildOptions, BuildFrom); }},
-    {"restore", "Put a cache image's target directory and cargo home back",
-     [](CLI::App& app) { return Declare(app, AddRestoreOptions, RestoreFrom); }},
-    {"copy", "Copy an image between any two references, keeping its digest",
-     [](CLI::App& app) { return Declare(app, AddCopyOptions, CopyFrom); }},
+const Subcommand* const kSubcommands[] = {
+    &kAssembleCommand, &kInspectCommand, &kPrepareCommand, &kSkeletonCommand,
+    &kBuildCommand,    &kRestoreCommand, &kCopyCommand,
 };
 
-absl::StatusOr<Command> ParseArgs(int argc, const char* const* argv,
-                                  const Environment& env) {
+}  // namespace
+
+absl::StatusOr<Command> Parse(int argc, const char* const* argv,
+                              const Environment& env) {
   CLI::App app{std::string(kDescription), "cook"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Print help for every command");
   std::vector<std::pair<CLI::App*, Finish>> subcommands;
-  for (const Subcommand& s : kSubcommands) {
-    CLI::App* sub = app.add_subcommand(s.name, s.description);
-    subcommands.emplace_back(sub, s.declare(*sub));
+  for (const Subcommand* s : kSubcommands) {
+    CLI::App* sub = app.add_subcommand(s->name, s->description);
+    subcommands.emplace_back(sub, s->declare(*sub, env));
     sub->fallthrough(false);
   }
   try {
@@ -108,8 +76,6 @@ absl::StatusOr<Command> ParseArgs(int argc, const char* const* argv,
   }
   return absl::InternalError("no subcommand parsed");
 }
-
-}  // namespace
 
 std::vector<std::string> CargoOptions::ToArgs() const {
   std::vector<std::string> args;
@@ -145,20 +111,6 @@ absl::StatusOr<absl::Time> EpochFrom(const Environment& env) {
         *env.source_date_epoch));
   }
   return absl::FromUnixSeconds(seconds);
-}
-
-absl::StatusOr<Command> Parse(int argc, const char* const* argv,
-                              const Environment& env) {
-  ASSIGN_OR_RETURN(Command command, ParseArgs(argc, argv, env));
-  std::visit(
-      [&env](auto& c) {
-        if constexpr (!std::is_same_v<std::decay_t<decltype(c)>, HelpRequest>) {
-          c.common.environment = env.variables;
-          c.common.temp_dir = env.temp_dir;
-        }
-      },
-      command);
-  return command;
 }
 
 }  // namespace cook::cli

@@ -76,6 +76,17 @@ std::string Absolute(const std::string& path, const Environment& env) {
   return (std::filesystem::path(env.working_dir) / p).lexically_normal().string();
 }
 
+CLI::Validator ResolvedPath(const Environment& env, bool keep_empty) {
+  Environment base;  // only what Absolute reads
+  base.working_dir = env.working_dir;
+  return CLI::Validator(
+      [base = std::move(base), keep_empty](std::string& path) -> std::string {
+        if (!path.empty() || !keep_empty) path = Absolute(path, base);
+        return "";
+      },
+      "");
+}
+
 std::vector<std::pair<std::string, std::string>> SplitKeyValues(
     const std::vector<std::string>& texts) {
   std::vector<std::pair<std::string, std::string>> out;
@@ -126,24 +137,30 @@ absl::Status ParseCompressionFlags(const CompressionFlags& flags,
   return absl::OkStatus();
 }
 
-void AddCommonOptions(CLI::App& app, CommonOptions& common) {
+void AddCommonOptions(CLI::App& app, const Environment& env, CommonOptions& common) {
+  common.environment = env.variables;
+  common.temp_dir = env.temp_dir;
   app.add_flag("--json", common.json, "Print the result as one JSON object on stdout");
   app.add_flag("-q,--quiet", common.quiet, "Silence progress output");
 }
 
-void AddRegistryOptions(CLI::App& app, RegistryFlags& flags) {
-  registry::RegistryOptions& options = flags.options;
+void AddRegistryOptions(CLI::App& app, const Environment& env,
+                        registry::RegistryOptions& options) {
+  options.auth.registry_auth_file = env.registry_auth_file;
+  options.auth.docker_config = env.docker_config;
+  options.auth.home = env.home;
   app.add_option_function<std::string>(
          "--creds", [&options](const std::string& creds) { options.auth.creds = creds; },
          "USER[:PASSWORD] for the registry")
       ->check(CLI::Validator(
-                  [](const std::string& creds) -> std::string {
-                    if (!creds.empty() && creds.front() != ':') return "";
-                    return "expected USER[:PASSWORD] with a non-empty user";
-                  },
-                  ""));
-  app.add_option("--authfile", flags.authfile,
-                 "A docker config.json / containers auth.json with credentials");
+          [](const std::string& creds) -> std::string {
+            if (!creds.empty() && creds.front() != ':') return "";
+            return "expected USER[:PASSWORD] with a non-empty user";
+          },
+          ""));
+  app.add_option("--authfile", options.auth.authfile,
+                 "A docker config.json / containers auth.json with credentials")
+      ->transform(ResolvedPath(env));
   app.add_option("--tls-verify", options.tls_verify,
                  "true (default) or false: false skips certificate checks and "
                  "allows plain HTTP")
@@ -153,19 +170,9 @@ void AddRegistryOptions(CLI::App& app, RegistryFlags& flags) {
                        return absl::StrFormat("--tls-verify=%s: expected true or false",
                                               text);
                      }));
-  app.add_option("--cert-dir", flags.cert_dir,
-                 "A directory of extra CA certificates (*.crt) to trust");
-}
-
-registry::RegistryOptions RegistryFrom(const RegistryFlags& flags,
-                                       const Environment& env) {
-  registry::RegistryOptions out = flags.options;
-  if (!flags.authfile.empty()) out.auth.authfile = Absolute(flags.authfile, env);
-  out.auth.registry_auth_file = env.registry_auth_file;
-  out.auth.docker_config = env.docker_config;
-  out.auth.home = env.home;
-  if (!flags.cert_dir.empty()) out.cert_dir = Absolute(flags.cert_dir, env);
-  return out;
+  app.add_option("--cert-dir", options.cert_dir,
+                 "A directory of extra CA certificates (*.crt) to trust")
+      ->transform(ResolvedPath(env));
 }
 
 }  // namespace cook::cli

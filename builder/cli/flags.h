@@ -2,8 +2,8 @@
 #define COOK_BUILDER_CLI_FLAGS_H_
 
 // What the subcommands' option parsers share: the options several commands
-// take (--json, --quiet, the registry options), the validators CLI11 runs
-// while parsing, and the conversions from option text to option values
+// take (--json, --quiet, the registry options, compression), the validators
+// CLI11 runs while parsing, and the conversions from option text to values
 // (paths made absolute against Environment::working_dir, image references,
 // platforms). Private to builder/cli's command library.
 
@@ -47,6 +47,10 @@ CLI::Validator SizeValue(const std::string& flag);
 // Makes `path` absolute against `env.working_dir`, lexically normalised.
 std::string Absolute(const std::string& path, const Environment& env);
 
+// Transforms a path option's value with Absolute as CLI11 parses it. An
+// empty value stays empty (the option's "not given") when `keep_empty`.
+CLI::Validator ResolvedPath(const Environment& env, bool keep_empty = true);
+
 // Splits each KEY=VALUE (validated by KeyValue) at its first "=".
 std::vector<std::pair<std::string, std::string>> SplitKeyValues(
     const std::vector<std::string>& texts);
@@ -73,20 +77,15 @@ void AddCompressionOptions(CLI::App& app, CompressionFlags& flags);
 absl::Status ParseCompressionFlags(const CompressionFlags& flags,
                                    layers::Compression& compression, int& level);
 
-// --json and --quiet, which every command takes.
-void AddCommonOptions(CLI::App& app, CommonOptions& common);
+// --json and --quiet, which every command takes; also fills what
+// CommonOptions carries from `env`.
+void AddCommonOptions(CLI::App& app, const Environment& env, CommonOptions& common);
 
-// The registry options every command that may touch docker:// takes:
-// --creds and --tls-verify are validated while parsing and land in
-// `options`; the paths are made absolute by RegistryFrom.
-struct RegistryFlags {
-  registry::RegistryOptions options;
-  std::string authfile;
-  std::string cert_dir;
-};
-void AddRegistryOptions(CLI::App& app, RegistryFlags& flags);
-registry::RegistryOptions RegistryFrom(const RegistryFlags& flags,
-                                       const Environment& env);
+// The registry options every command that may touch docker:// takes, bound
+// to `options` (--creds and --tls-verify validated, the paths resolved);
+// where credentials are looked up by default comes from `env`.
+void AddRegistryOptions(CLI::App& app, const Environment& env,
+                        registry::RegistryOptions& options);
 
 }  // namespace cook::cli
 
