@@ -41,19 +41,23 @@ AddSpec ParseAdd(const std::string& text, const Environment& env) {
   return AddSpec{Absolute(text.substr(0, colon), env), text.substr(colon + 1)};
 }
 
-void AddAssembleOptions(CLI::App& app, const Environment& env, AssembleFlags& flags) {
+void AddAssembleOptions(CLI::App& app, const Environment& env,
+                        AssembleFlags& flags) {
   app.add_option("--base", flags.base, "Base image (default scratch)");
   app.add_option("--add", flags.adds, "SRC[:DEST]: one layer per --add")
       ->required()
       ->check(AddSpecText());
-  app.add_option("--dest", flags.dests, "Destination image reference")->required();
+  app.add_option("--dest", flags.dests, "Destination image reference")
+      ->required();
   app.add_option("--env", flags.env, "KEY=VALUE for the image config")
       ->check(KeyValue("--env"));
-  flags.workdir_option = app.add_option("--workdir", flags.workdir, "Working directory");
+  flags.workdir_option =
+      app.add_option("--workdir", flags.workdir, "Working directory");
   flags.entrypoint_option =
       app.add_option("--entrypoint", flags.entrypoint, "Entrypoint argument");
   flags.cmd_option = app.add_option("--cmd", flags.cmd, "Cmd argument");
-  app.add_option("--label", flags.labels, "KEY=VALUE label")->check(KeyValue("--label"));
+  app.add_option("--label", flags.labels, "KEY=VALUE label")
+      ->check(KeyValue("--label"));
   app.add_option("--platform", flags.platform, "OS/ARCH[/VARIANT]");
   AddCompressionOptions(app, flags.compression);
   AddCommonOptions(app, env, flags.command.common);
@@ -64,7 +68,8 @@ absl::StatusOr<AssembleOptions> AssembleFrom(const AssembleFlags& flags,
                                              const Environment& env) {
   AssembleOptions o = flags.command;
   ASSIGN_OR_RETURN(o.base, ParseRef(flags.base, env));
-  for (const std::string& text : flags.adds) o.adds.push_back(ParseAdd(text, env));
+  for (const std::string& text : flags.adds)
+    o.adds.push_back(ParseAdd(text, env));
   ASSIGN_OR_RETURN(o.dests, ParseDests(flags.dests, env));
   o.env = SplitKeyValues(flags.env);
   o.labels = SplitKeyValues(flags.labels);
@@ -81,9 +86,8 @@ absl::StatusOr<AssembleOptions> AssembleFrom(const AssembleFlags& flags,
 }  // namespace
 
 const Subcommand kAssembleCommand = {
-    "assemble", "Build an image from local files and directories, without cargo",
-    [](CLI::App& app, const Environment& env) {
-      return Declare(app, env, AddAssembleOptions, AssembleFrom);
-    }};
+    "assemble",
+    "Build an image from local files and directories, without cargo",
+    DeclareWith<AddAssembleOptions, AssembleFrom>};
 
 }  // namespace cook::cli

@@ -13,7 +13,8 @@ absl::StatusOr<Command> AsParsed(const Command& command, const Environment&) {
   return command;
 }
 
-void AddPrepareOptions(CLI::App& app, const Environment& env, PrepareCommand& command) {
+void AddPrepareOptions(CLI::App& app, const Environment& env,
+                       PrepareCommand& command) {
   command.manifest_path = Absolute(".", env);
   command.recipe_path = Absolute("recipe.json", env);
   app.add_option("--manifest-path", command.manifest_path,
@@ -22,13 +23,16 @@ void AddPrepareOptions(CLI::App& app, const Environment& env, PrepareCommand& co
   app.add_option("--recipe-path", command.recipe_path,
                  "Where to write the recipe (default: recipe.json)")
       ->transform(ResolvedPath(env, /*keep_empty=*/false));
-  app.add_option("--bin", command.bin, "Keep only what this package or binary needs");
+  app.add_option("--bin", command.bin,
+                 "Keep only what this package or binary needs");
   AddCommonOptions(app, env, command.common);
 }
 
-void AddSkeletonOptions(CLI::App& app, const Environment& env, SkeletonCommand& command) {
+void AddSkeletonOptions(CLI::App& app, const Environment& env,
+                        SkeletonCommand& command) {
   command.recipe_path = Absolute("recipe.json", env);
-  app.add_option("--recipe-path", command.recipe_path, "The recipe (default: recipe.json)")
+  app.add_option("--recipe-path", command.recipe_path,
+                 "The recipe (default: recipe.json)")
       ->transform(ResolvedPath(env, /*keep_empty=*/false));
   app.add_option("--out", command.out_dir, "An absent or empty directory")
       ->required()
@@ -40,14 +44,10 @@ void AddSkeletonOptions(CLI::App& app, const Environment& env, SkeletonCommand& 
 
 const Subcommand kPrepareCommand = {
     "prepare", "Write the recipe (the cache key) of a Cargo workspace",
-    [](CLI::App& app, const Environment& env) {
-      return Declare(app, env, AddPrepareOptions, AsParsed<PrepareCommand>);
-    }};
+    DeclareWith<AddPrepareOptions, AsParsed<PrepareCommand>>};
 
 const Subcommand kSkeletonCommand = {
     "skeleton", "Write the stub workspace a recipe describes",
-    [](CLI::App& app, const Environment& env) {
-      return Declare(app, env, AddSkeletonOptions, AsParsed<SkeletonCommand>);
-    }};
+    DeclareWith<AddSkeletonOptions, AsParsed<SkeletonCommand>>};
 
 }  // namespace cook::cli

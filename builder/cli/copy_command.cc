@@ -24,13 +24,15 @@ void AddCopyOptions(CLI::App& app, const Environment& env, CopyFlags& flags) {
   AddRegistryOptions(app, env, flags.command.common.registry);
 }
 
-absl::StatusOr<CopyCommand> CopyFrom(const CopyFlags& flags, const Environment& env) {
+absl::StatusOr<CopyCommand> CopyFrom(const CopyFlags& flags,
+                                     const Environment& env) {
   CopyCommand c = flags.command;
   ASSIGN_OR_RETURN(c.source, ParseRef(flags.source, env));
   ASSIGN_OR_RETURN(c.dest, ParseRef(flags.dest, env));
   if (c.source.transport == oci::Transport::kScratch ||
       c.dest.transport == oci::Transport::kScratch) {
-    return absl::InvalidArgumentError("copy scratch: scratch can only be a base image");
+    return absl::InvalidArgumentError(
+        "copy scratch: scratch can only be a base image");
   }
   ASSIGN_OR_RETURN(c.platform, ParseOptionalPlatform(flags.platform));
   return c;
@@ -40,8 +42,6 @@ absl::StatusOr<CopyCommand> CopyFrom(const CopyFlags& flags, const Environment& 
 
 const Subcommand kCopyCommand = {
     "copy", "Copy an image between any two references, keeping its digest",
-    [](CLI::App& app, const Environment& env) {
-      return Declare(app, env, AddCopyOptions, CopyFrom);
-    }};
+    DeclareWith<AddCopyOptions, CopyFrom>};
 
 }  // namespace cook::cli

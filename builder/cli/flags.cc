@@ -13,7 +13,8 @@ namespace cook::cli {
 CLI::Validator Worded(CLI::Validator validator,
                       std::function<std::string(const std::string&)> message) {
   return CLI::Validator(
-      [validator = std::move(validator), message = std::move(message)](std::string& value) {
+      [validator = std::move(validator),
+       message = std::move(message)](std::string& value) {
         const std::string given = value;
         std::string verdict;
         try {
@@ -28,21 +29,22 @@ CLI::Validator Worded(CLI::Validator validator,
 
 CLI::Validator KeyValue(const std::string& flag) {
   return CLI::Validator(
-             [flag](const std::string& text) -> std::string {
-               const size_t eq = text.find('=');
-               if (eq != std::string::npos && eq != 0) return "";
-               return absl::StrFormat("%s \"%s\": expected KEY=VALUE", flag, text);
-             },
-             "");
+      [flag](const std::string& text) -> std::string {
+        const size_t eq = text.find('=');
+        if (eq != std::string::npos && eq != 0) return "";
+        return absl::StrFormat("%s \"%s\": expected KEY=VALUE", flag, text);
+      },
+      "");
 }
 
 CLI::Validator AbsolutePath(const std::string& flag) {
   return CLI::Validator(
-             [flag](const std::string& text) -> std::string {
-               if (text.starts_with("/")) return "";
-               return absl::StrFormat("%s \"%s\": expected an absolute path", flag, text);
-             },
-             "");
+      [flag](const std::string& text) -> std::string {
+        if (text.starts_with("/")) return "";
+        return absl::StrFormat("%s \"%s\": expected an absolute path", flag,
+                               text);
+      },
+      "");
 }
 
 CLI::Validator SizeValue(const std::string& flag) {
@@ -51,18 +53,26 @@ CLI::Validator SizeValue(const std::string& flag) {
         std::string digits = text;
         uint64_t unit = 1;
         if (!digits.empty()) {
-          switch (absl::ascii_toupper(static_cast<unsigned char>(digits.back()))) {
-            case 'K': unit = uint64_t{1} << 10; break;
-            case 'M': unit = uint64_t{1} << 20; break;
-            case 'G': unit = uint64_t{1} << 30; break;
-            default: break;
+          switch (
+              absl::ascii_toupper(static_cast<unsigned char>(digits.back()))) {
+            case 'K':
+              unit = uint64_t{1} << 10;
+              break;
+            case 'M':
+              unit = uint64_t{1} << 20;
+              break;
+            case 'G':
+              unit = uint64_t{1} << 30;
+              break;
+            default:
+              break;
           }
           if (unit != 1) digits.pop_back();
         }
         uint64_t value = 0;
         if (!absl::SimpleAtoi(digits, &value) || value > (UINT64_MAX >> 30)) {
-          return absl::StrFormat("%s \"%s\": expected a size such as 512M or 2G", flag,
-                                 text);
+          return absl::StrFormat(
+              "%s \"%s\": expected a size such as 512M or 2G", flag, text);
         }
         text = std::to_string(value * unit);
         return "";
@@ -73,7 +83,9 @@ CLI::Validator SizeValue(const std::string& flag) {
 std::string Absolute(const std::string& path, const Environment& env) {
   std::filesystem::path p(path);
   if (p.is_absolute()) return p.lexically_normal().string();
-  return (std::filesystem::path(env.working_dir) / p).lexically_normal().string();
+  return (std::filesystem::path(env.working_dir) / p)
+      .lexically_normal()
+      .string();
 }
 
 CLI::Validator ResolvedPath(const Environment& env, bool keep_empty) {
@@ -130,17 +142,21 @@ void AddCompressionOptions(CLI::App& app, CompressionFlags& flags) {
 }
 
 absl::Status ParseCompressionFlags(const CompressionFlags& flags,
-                                   layers::Compression& compression, int& level) {
+                                   layers::Compression& compression,
+                                   int& level) {
   ASSIGN_OR_RETURN(compression, layers::ParseCompression(flags.name));
-  if (flags.level != 0) RETURN_IF_ERROR(layers::ValidateLevel(compression, flags.level));
+  if (flags.level != 0)
+    RETURN_IF_ERROR(layers::ValidateLevel(compression, flags.level));
   level = flags.level;
   return absl::OkStatus();
 }
 
-void AddCommonOptions(CLI::App& app, const Environment& env, CommonOptions& common) {
+void AddCommonOptions(CLI::App& app, const Environment& env,
+                      CommonOptions& common) {
   common.environment = env.variables;
   common.temp_dir = env.temp_dir;
-  app.add_flag("--json", common.json, "Print the result as one JSON object on stdout");
+  app.add_flag("--json", common.json,
+               "Print the result as one JSON object on stdout");
   app.add_flag("-q,--quiet", common.quiet, "Silence progress output");
 }
 
@@ -150,7 +166,8 @@ void AddRegistryOptions(CLI::App& app, const Environment& env,
   options.auth.docker_config = env.docker_config;
   options.auth.home = env.home;
   app.add_option_function<std::string>(
-         "--creds", [&options](const std::string& creds) { options.auth.creds = creds; },
+         "--creds",
+         [&options](const std::string& creds) { options.auth.creds = creds; },
          "USER[:PASSWORD] for the registry")
       ->check(CLI::Validator(
           [](const std::string& creds) -> std::string {
@@ -165,11 +182,12 @@ void AddRegistryOptions(CLI::App& app, const Environment& env,
                  "true (default) or false: false skips certificate checks and "
                  "allows plain HTTP")
       ->type_name("TEXT")
-      ->check(Worded(CLI::IsMember({"true", "false", "1", "0"}, CLI::ignore_case),
-                     [](const std::string& text) {
-                       return absl::StrFormat("--tls-verify=%s: expected true or false",
-                                              text);
-                     }));
+      ->check(
+          Worded(CLI::IsMember({"true", "false", "1", "0"}, CLI::ignore_case),
+                 [](const std::string& text) {
+                   return absl::StrFormat(
+                       "--tls-verify=%s: expected true or false", text);
+                 }));
   app.add_option("--cert-dir", options.cert_dir,
                  "A directory of extra CA certificates (*.crt) to trust")
       ->transform(ResolvedPath(env));

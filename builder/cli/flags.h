@@ -32,7 +32,8 @@ namespace cook::cli {
 CLI::Validator Worded(CLI::Validator validator,
                       std::function<std::string(const std::string&)> message);
 
-// Accepts KEY=VALUE with a non-empty KEY; else `flag "TEXT": expected KEY=VALUE`.
+// Accepts KEY=VALUE with a non-empty KEY; else `flag "TEXT": expected
+// KEY=VALUE`.
 CLI::Validator KeyValue(const std::string& flag);
 
 // Accepts an absolute path; else `flag "TEXT": expected an absolute path`.
@@ -75,11 +76,13 @@ struct CompressionFlags {
 };
 void AddCompressionOptions(CLI::App& app, CompressionFlags& flags);
 absl::Status ParseCompressionFlags(const CompressionFlags& flags,
-                                   layers::Compression& compression, int& level);
+                                   layers::Compression& compression,
+                                   int& level);
 
 // --json and --quiet, which every command takes; also fills what
 // CommonOptions carries from `env`.
-void AddCommonOptions(CLI::App& app, const Environment& env, CommonOptions& common);
+void AddCommonOptions(CLI::App& app, const Environment& env,
+                      CommonOptions& common);
 
 // The registry options every command that may touch docker:// takes, bound
 // to `options` (--creds and --tls-verify validated, the paths resolved);

@@ -15,7 +15,8 @@ struct InspectFlags {
   std::string ref, platform;
 };
 
-void AddInspectOptions(CLI::App& app, const Environment& env, InspectFlags& flags) {
+void AddInspectOptions(CLI::App& app, const Environment& env,
+                       InspectFlags& flags) {
   app.add_option("REF", flags.ref, "Image reference")->required();
   app.add_option("--platform", flags.platform, "OS/ARCH[/VARIANT]");
   AddCommonOptions(app, env, flags.command.common);
@@ -27,7 +28,8 @@ absl::StatusOr<InspectOptions> InspectFrom(const InspectFlags& flags,
   InspectOptions o = flags.command;
   ASSIGN_OR_RETURN(o.ref, ParseRef(flags.ref, env));
   if (o.ref.transport == oci::Transport::kScratch) {
-    return absl::InvalidArgumentError("inspect scratch: scratch is not an image");
+    return absl::InvalidArgumentError(
+        "inspect scratch: scratch is not an image");
   }
   ASSIGN_OR_RETURN(o.platform, ParseOptionalPlatform(flags.platform));
   return o;
@@ -37,8 +39,6 @@ absl::StatusOr<InspectOptions> InspectFrom(const InspectFlags& flags,
 
 const Subcommand kInspectCommand = {
     "inspect", "Print an image's manifest, config and labels",
-    [](CLI::App& app, const Environment& env) {
-      return Declare(app, env, AddInspectOptions, InspectFrom);
-    }};
+    DeclareWith<AddInspectOptions, InspectFrom>};
 
 }  // namespace cook::cli

@@ -15,11 +15,13 @@ struct RestoreFlags {
   std::string from, platform;
 };
 
-void AddRestoreOptions(CLI::App& app, const Environment& env, RestoreFlags& flags) {
+void AddRestoreOptions(CLI::App& app, const Environment& env,
+                       RestoreFlags& flags) {
   RestoreCommand& command = flags.command;
   command.target_dir = Absolute("target", env);
   app.add_option("--from", flags.from, "The cache image")->required();
-  app.add_option("--target-dir", command.target_dir, "Target directory (default ./target)")
+  app.add_option("--target-dir", command.target_dir,
+                 "Target directory (default ./target)")
       ->transform(ResolvedPath(env, /*keep_empty=*/false));
   app.add_option("--cargo-home", command.cargo_home,
                  "Cargo home (default $CARGO_HOME or ~/.cargo)")
@@ -39,7 +41,8 @@ absl::StatusOr<RestoreCommand> RestoreFrom(const RestoreFlags& flags,
   if (c.cargo_home.empty() && env.cargo_home.empty()) {
     // Absolute("") would be the working directory.
     return absl::InvalidArgumentError(
-        "no cargo home: CARGO_HOME and HOME are unset and the password database "
+        "no cargo home: CARGO_HOME and HOME are unset and the password "
+        "database "
         "names no home directory\nhint: pass --cargo-home DIR");
   }
   if (c.cargo_home.empty()) c.cargo_home = Absolute(env.cargo_home, env);
@@ -51,8 +54,6 @@ absl::StatusOr<RestoreCommand> RestoreFrom(const RestoreFlags& flags,
 
 const Subcommand kRestoreCommand = {
     "restore", "Put a cache image's target directory and cargo home back",
-    [](CLI::App& app, const Environment& env) {
-      return Declare(app, env, AddRestoreOptions, RestoreFrom);
-    }};
+    DeclareWith<AddRestoreOptions, RestoreFrom>};
 
 }  // namespace cook::cli

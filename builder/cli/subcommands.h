@@ -41,13 +41,20 @@ extern const Subcommand kCopyCommand;
 template <typename Flags, typename Result>
 Finish Declare(CLI::App& app, const Environment& env,
                void (*add)(CLI::App&, const Environment&, Flags&),
-               absl::StatusOr<Result> (*from)(const Flags&, const Environment&)) {
+               absl::StatusOr<Result> (*from)(const Flags&,
+                                              const Environment&)) {
   auto flags = std::make_shared<Flags>();
   add(app, env, *flags);
   return [flags, from](const Environment& env) -> absl::StatusOr<Command> {
     ASSIGN_OR_RETURN(Result result, from(*flags, env));
     return Command(std::move(result));
   };
+}
+
+// Declare for Subcommand::declare: `DeclareWith<AddXOptions, XFrom>`.
+template <auto kAdd, auto kFrom>
+Finish DeclareWith(CLI::App& app, const Environment& env) {
+  return Declare(app, env, kAdd, kFrom);
 }
 
 }  // namespace cook::cli
