@@ -1,24 +1,14 @@
 // `cook build`'s options, cargo's among them.
 
 #include <string>
-#include <vector>
 
 #include "CLI/CLI.hpp"
-#include "absl/strings/str_format.h"
 #include "base/status_macros.h"
 #include "builder/cli/flags.h"
 #include "builder/cli/subcommands.h"
 
 namespace cook::cli {
 namespace {
-
-struct BuildFlags {
-  BuildCommand command;  // the options that need no conversion
-  std::string manifest_path, recipe_path, cache_from, platform;
-  std::string base = "scratch";
-  std::vector<std::string> dests, labels, env;
-  CompressionFlags compression;
-};
 
 // Cargo's options, with cargo's names and meaning.
 void AddCargoOptions(CLI::App& app, CargoOptions& cargo) {
@@ -46,84 +36,82 @@ void AddCargoOptions(CLI::App& app, CargoOptions& cargo) {
   app.add_flag("--offline", cargo.offline, "cargo: no network at all");
   // What is no number at all is left to CLI11's conversion error.
   app.add_option("-j,--jobs", cargo.jobs, "cargo: parallel jobs")
-      ->check(Worded(
-          CLI::NonNegativeNumber | !CLI::Number,
-          [](const std::string&) { return "expected a positive number"; }));
+      ->check(
+          Worded(CLI::NonNegativeNumber | !CLI::Number, [](const std::string&) {
+            return "--jobs: expected a positive number";
+          }));
 }
 
 // Where the image goes and what it holds besides the target directory.
-void AddImageOptions(CLI::App& app, BuildFlags& flags) {
-  app.add_option("--base", flags.base, "Base image (default scratch)");
-  app.add_option("--dest", flags.dests, "Destination (default oci:cook-image)");
-  app.add_option("--cache-from", flags.cache_from, "Restore this image first");
+void AddImageOptions(CLI::App& app, const Environment& env, BuildCommand& c) {
+  AddConverted(app, "--base", c.base, Reference(env),
+               "Base image (default scratch)");
+  AddEach(app, "--dest", c.dests,
+          Reference(env, "--dest scratch: scratch can only be a base image"),
+          "Destination (default oci:cook-image)");
+  AddConverted<std::optional<oci::ImageReference>>(
+      app, "--cache-from", c.cache_from,
+      [convert = Reference(env)](const std::string& text)
+          -> absl::StatusOr<std::optional<oci::ImageReference>> {
+        if (text.empty()) return std::nullopt;
+        return convert(text);
+      },
+      "Restore this image first");
   app.add_option(
-         "--image-root", flags.command.image_root,
+         "--image-root", c.image_root,
          "Where the target directory goes in the image (default /build)")
       ->check(AbsolutePath("--image-root"));
-  AddCompressionOptions(app, flags.compression);
-  app.add_option("--label", flags.labels, "KEY=VALUE label")
-      ->check(KeyValue("--label"));
-  app.add_option("--env", flags.env, "KEY=VALUE for the image config")
-      ->check(KeyValue("--env"));
-  app.add_option("--platform", flags.platform, "OS/ARCH[/VARIANT]");
-  app.add_option(
-         "--max-layer-size", flags.command.max_layer_bytes,
-         "Split layers larger than this: N[K|M|G] bytes (default 2G; 0: "
-         "no limit)")
-      ->type_name("TEXT")
-      ->transform(SizeValue("--max-layer-size"));
+  AddCompressionOptions(app, c.compression, c.compression_level);
+  AddEach(app, "--label", c.labels, KeyValue("--label"), "KEY=VALUE label");
+  AddEach(app, "--env", c.env, KeyValue("--env"),
+          "KEY=VALUE for the image config");
+  AddConverted(app, "--platform", c.platform, ParseOptionalPlatform,
+               "OS/ARCH[/VARIANT]");
+  AddConverted(app, "--max-layer-size", c.max_layer_bytes,
+               Size("--max-layer-size"),
+               "Split layers larger than this: N[K|M|G] bytes (default 2G; 0: "
+               "no limit)");
 }
 
-void AddBuildOptions(CLI::App& app, const Environment& env, BuildFlags& flags) {
-  BuildCommand& command = flags.command;
-  CLI::Option* manifest = app.add_option("--manifest-path", flags.manifest_path,
-                                         "Cargo.toml or a directory");
-  app.add_option("--recipe-path", flags.recipe_path, "Use this recipe instead")
-      ->excludes(manifest);
-  AddCargoOptions(app, command.cargo);
-  app.add_option("--sandbox", command.sandbox, "auto (default), on or off")
+void AddBuildOptions(CLI::App& app, const Environment& env, BuildCommand& c) {
+  CLI::Option* manifest = app.add_option("--manifest-path", c.manifest_path,
+                                         "Cargo.toml or a directory")
+                              ->transform(ResolvedPath(env));
+  app.add_option("--recipe-path", c.recipe_path, "Use this recipe instead")
+      ->excludes(manifest)
+      ->transform(ResolvedPath(env));
+  AddCargoOptions(app, c.cargo);
+  app.add_option("--sandbox", c.sandbox, "auto (default), on or off")
       ->check(CLI::IsMember({"auto", "on", "off"}));
-  app.add_option("--pass-env", command.pass_env,
+  app.add_option("--pass-env", c.pass_env,
                  "Pass this environment variable into the sandbox");
-  app.add_option("--target-dir", command.target_dir,
+  app.add_option("--target-dir", c.target_dir,
                  "Keep the target directory here (default: a private one)")
       ->transform(ResolvedPath(env));
-  AddImageOptions(app, flags);
-  AddCommonOptions(app, env, command.common);
-  AddRegistryOptions(app, env, command.common.registry);
+  AddImageOptions(app, env, c);
+  AddCommonOptions(app, env, c.common, /*registry=*/true);
 }
 
-absl::StatusOr<BuildCommand> BuildFrom(const BuildFlags& flags,
-                                       const Environment& env) {
-  BuildCommand c = flags.command;
-  if (!flags.recipe_path.empty()) {
-    c.recipe_path = Absolute(flags.recipe_path, env);
-  } else {
-    c.manifest_path =
-        Absolute(flags.manifest_path.empty() ? "." : flags.manifest_path, env);
+absl::Status CompleteBuild(BuildCommand& c, const Environment& env) {
+  if (!c.recipe_path.empty()) {
+    c.manifest_path.clear();
+  } else if (c.manifest_path.empty()) {
+    c.manifest_path = Absolute(".", env);
   }
-  ASSIGN_OR_RETURN(c.base, ParseRef(flags.base, env));
-  ASSIGN_OR_RETURN(c.dests,
-                   ParseDests(flags.dests.empty()
-                                  ? std::vector<std::string>{"oci:cook-image"}
-                                  : flags.dests,
-                              env));
-  if (!flags.cache_from.empty()) {
-    ASSIGN_OR_RETURN(c.cache_from, ParseRef(flags.cache_from, env));
+  if (c.dests.empty()) {
+    ASSIGN_OR_RETURN(oci::ImageReference dest,
+                     Reference(env)("oci:cook-image"));
+    c.dests.push_back(std::move(dest));
   }
-  c.env = SplitKeyValues(flags.env);
-  c.labels = SplitKeyValues(flags.labels);
-  ASSIGN_OR_RETURN(c.platform, ParseOptionalPlatform(flags.platform));
-  RETURN_IF_ERROR(ParseCompressionFlags(flags.compression, c.compression,
-                                        c.compression_level));
+  RETURN_IF_ERROR(CheckCompressionLevel(c.compression, c.compression_level));
   ASSIGN_OR_RETURN(c.epoch, EpochFrom(env));
-  return c;
+  return absl::OkStatus();
 }
 
 }  // namespace
 
 const Subcommand kBuildCommand = {
     "build", "Build a workspace's dependencies in a sandbox into a cache image",
-    DeclareWith<AddBuildOptions, BuildFrom>};
+    DeclareWith<BuildCommand, AddBuildOptions, CompleteBuild>};
 
 }  // namespace cook::cli

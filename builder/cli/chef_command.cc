@@ -1,5 +1,5 @@
-// `cook prepare`'s and `cook skeleton`'s options: paths, resolved while
-// parsing, so that the flags are the command.
+// `cook prepare`'s and `cook skeleton`'s options: paths, resolved as CLI11
+// parses them.
 
 #include "CLI/CLI.hpp"
 #include "builder/cli/flags.h"
@@ -7,11 +7,6 @@
 
 namespace cook::cli {
 namespace {
-
-template <typename Command>
-absl::StatusOr<Command> AsParsed(const Command& command, const Environment&) {
-  return command;
-}
 
 void AddPrepareOptions(CLI::App& app, const Environment& env,
                        PrepareCommand& command) {
@@ -25,7 +20,7 @@ void AddPrepareOptions(CLI::App& app, const Environment& env,
       ->transform(ResolvedPath(env, /*keep_empty=*/false));
   app.add_option("--bin", command.bin,
                  "Keep only what this package or binary needs");
-  AddCommonOptions(app, env, command.common);
+  AddCommonOptions(app, env, command.common, /*registry=*/false);
 }
 
 void AddSkeletonOptions(CLI::App& app, const Environment& env,
@@ -37,17 +32,17 @@ void AddSkeletonOptions(CLI::App& app, const Environment& env,
   app.add_option("--out", command.out_dir, "An absent or empty directory")
       ->required()
       ->transform(ResolvedPath(env, /*keep_empty=*/false));
-  AddCommonOptions(app, env, command.common);
+  AddCommonOptions(app, env, command.common, /*registry=*/false);
 }
 
 }  // namespace
 
 const Subcommand kPrepareCommand = {
     "prepare", "Write the recipe (the cache key) of a Cargo workspace",
-    DeclareWith<AddPrepareOptions, AsParsed<PrepareCommand>>};
+    DeclareWith<PrepareCommand, AddPrepareOptions>};
 
 const Subcommand kSkeletonCommand = {
     "skeleton", "Write the stub workspace a recipe describes",
-    DeclareWith<AddSkeletonOptions, AsParsed<SkeletonCommand>>};
+    DeclareWith<SkeletonCommand, AddSkeletonOptions>};
 
 }  // namespace cook::cli

@@ -2,8 +2,8 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
-#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
+#include "builder/cli/flags.h"
 #include "builder/cli/subcommands.h"
 
 namespace cook::cli {
@@ -23,22 +24,33 @@ constexpr absl::string_view kDescription =
 absl::Status UsageError(const CLI::Error& e) {
   std::string what = e.what();
   if (what.empty()) what = e.get_name();
-  // A validator's error is "NAME: MESSAGE"; cook's messages name the option
-  // themselves (`--env "X": expected KEY=VALUE`), so the prefix goes.
-  if (dynamic_cast<const CLI::ValidationError*>(&e) != nullptr) {
-    const std::string_view text = what;
-    const size_t colon = text.find(": ");
-    if (colon != std::string_view::npos &&
-        text.substr(colon + 2).starts_with(text.substr(0, colon))) {
-      what.erase(0, colon + 2);
-    }
-  }
   // CLI11 capitalises and punctuates; our errors are lowercase, no period.
   if (!what.empty()) what[0] = static_cast<char>(std::tolower(what[0]));
   while (!what.empty() && (what.back() == '.' || what.back() == '\n')) {
     what.pop_back();
   }
   return absl::InvalidArgumentError(what);
+}
+
+HelpRequest Help(const CLI::App& app, bool all) {
+  if (all) return HelpRequest{app.help("", CLI::AppFormatMode::All)};
+  const CLI::App* which = &app;
+  for (const CLI::App* sub : app.get_subcommands()) which = sub;
+  return HelpRequest{which->help()};
+}
+
+// Whether --help (false) or --help-all (true) was given, to `app` or to the
+// subcommand; nullopt when neither was.
+std::optional<bool> HelpFlag(const CLI::App& app) {
+  std::vector<const CLI::App*> apps = {&app};
+  for (const CLI::App* sub : app.get_subcommands()) apps.push_back(sub);
+  for (const CLI::App* a : apps) {
+    if (a->get_help_ptr() != nullptr && a->get_help_ptr()->count() > 0) return false;
+    if (a->get_help_all_ptr() != nullptr && a->get_help_all_ptr()->count() > 0) {
+      return true;
+    }
+  }
+  return std::nullopt;
 }
 
 // In the order --help lists them.
@@ -63,11 +75,14 @@ absl::StatusOr<Command> Parse(int argc, const char* const* argv,
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
-    CLI::App* which = &app;
-    for (CLI::App* sub : app.get_subcommands()) which = sub;
-    return HelpRequest{which->help()};
+    return Help(app, /*all=*/false);
   } catch (const CLI::CallForAllHelp&) {
-    return HelpRequest{app.help("", CLI::AppFormatMode::All)};
+    return Help(app, /*all=*/true);
+  } catch (const UsageText& e) {
+    // CLI11 runs cook's conversions before it looks for --help; --help wins,
+    // as it does over the checks made after parsing.
+    if (std::optional<bool> all = HelpFlag(app)) return Help(app, *all);
+    return e.status();
   } catch (const CLI::ParseError& e) {
     return UsageError(e);
   }

@@ -1,6 +1,5 @@
 #include "builder/cli/flags.h"
 
-#include <cstdint>
 #include <filesystem>
 
 #include "absl/strings/ascii.h"
@@ -9,6 +8,16 @@
 #include "base/status_macros.h"
 
 namespace cook::cli {
+
+UsageText::UsageText(const absl::Status& status)
+    : CLI::ParseError("UsageText", std::string(status.message()),
+                      CLI::ExitCodes::ValidationError),
+      status_(absl::StatusCode::kInvalidArgument, status.message()) {
+  status.ForEachPayload(
+      [this](absl::string_view url, const absl::Cord& payload) {
+        status_.SetPayload(url, payload);
+      });
+}
 
 CLI::Validator Worded(CLI::Validator validator,
                       std::function<std::string(const std::string&)> message) {
@@ -22,60 +31,9 @@ CLI::Validator Worded(CLI::Validator validator,
         } catch (const CLI::ValidationError& e) {
           verdict = e.what();
         }
-        return verdict.empty() ? verdict : message(given);
-      },
-      "");
-}
-
-CLI::Validator KeyValue(const std::string& flag) {
-  return CLI::Validator(
-      [flag](const std::string& text) -> std::string {
-        const size_t eq = text.find('=');
-        if (eq != std::string::npos && eq != 0) return "";
-        return absl::StrFormat("%s \"%s\": expected KEY=VALUE", flag, text);
-      },
-      "");
-}
-
-CLI::Validator AbsolutePath(const std::string& flag) {
-  return CLI::Validator(
-      [flag](const std::string& text) -> std::string {
-        if (text.starts_with("/")) return "";
-        return absl::StrFormat("%s \"%s\": expected an absolute path", flag,
-                               text);
-      },
-      "");
-}
-
-CLI::Validator SizeValue(const std::string& flag) {
-  return CLI::Validator(
-      [flag](std::string& text) -> std::string {
-        std::string digits = text;
-        uint64_t unit = 1;
-        if (!digits.empty()) {
-          switch (
-              absl::ascii_toupper(static_cast<unsigned char>(digits.back()))) {
-            case 'K':
-              unit = uint64_t{1} << 10;
-              break;
-            case 'M':
-              unit = uint64_t{1} << 20;
-              break;
-            case 'G':
-              unit = uint64_t{1} << 30;
-              break;
-            default:
-              break;
-          }
-          if (unit != 1) digits.pop_back();
-        }
-        uint64_t value = 0;
-        if (!absl::SimpleAtoi(digits, &value) || value > (UINT64_MAX >> 30)) {
-          return absl::StrFormat(
-              "%s \"%s\": expected a size such as 512M or 2G", flag, text);
-        }
-        text = std::to_string(value * unit);
-        return "";
+        if (!verdict.empty())
+          throw UsageText(absl::InvalidArgumentError(message(given)));
+        return verdict;
       },
       "");
 }
@@ -99,34 +57,70 @@ CLI::Validator ResolvedPath(const Environment& env, bool keep_empty) {
       "");
 }
 
-std::vector<std::pair<std::string, std::string>> SplitKeyValues(
-    const std::vector<std::string>& texts) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const std::string& text : texts) {
+CLI::Validator AbsolutePath(const std::string& flag) {
+  return CLI::Validator(
+      [flag](const std::string& text) -> std::string {
+        if (text.starts_with("/")) return "";
+        throw UsageText(absl::InvalidArgumentError(absl::StrFormat(
+            "%s \"%s\": expected an absolute path", flag, text)));
+      },
+      "");
+}
+
+std::function<
+    absl::StatusOr<std::pair<std::string, std::string>>(const std::string&)>
+KeyValue(const std::string& flag) {
+  return [flag](const std::string& text)
+             -> absl::StatusOr<std::pair<std::string, std::string>> {
     const size_t eq = text.find('=');
-    out.emplace_back(text.substr(0, eq), text.substr(eq + 1));
-  }
-  return out;
-}
-
-absl::StatusOr<oci::ImageReference> ParseRef(const std::string& text,
-                                             const Environment& env) {
-  ASSIGN_OR_RETURN(oci::ImageReference ref, oci::ParseReference(text));
-  return oci::ResolvePaths(std::move(ref), env.working_dir);
-}
-
-absl::StatusOr<std::vector<oci::ImageReference>> ParseDests(
-    const std::vector<std::string>& texts, const Environment& env) {
-  std::vector<oci::ImageReference> dests;
-  for (const std::string& text : texts) {
-    ASSIGN_OR_RETURN(oci::ImageReference ref, ParseRef(text, env));
-    if (ref.transport == oci::Transport::kScratch) {
+    if (eq == std::string::npos || eq == 0) {
       return absl::InvalidArgumentError(
-          "--dest scratch: scratch can only be a base image");
+          absl::StrFormat("%s \"%s\": expected KEY=VALUE", flag, text));
     }
-    dests.push_back(std::move(ref));
-  }
-  return dests;
+    return std::make_pair(text.substr(0, eq), text.substr(eq + 1));
+  };
+}
+
+std::function<absl::StatusOr<uint64_t>(const std::string&)> Size(
+    const std::string& flag) {
+  return [flag](const std::string& text) -> absl::StatusOr<uint64_t> {
+    std::string digits = text;
+    uint64_t unit = 1;
+    if (!digits.empty()) {
+      switch (absl::ascii_toupper(static_cast<unsigned char>(digits.back()))) {
+        case 'K':
+          unit = uint64_t{1} << 10;
+          break;
+        case 'M':
+          unit = uint64_t{1} << 20;
+          break;
+        case 'G':
+          unit = uint64_t{1} << 30;
+          break;
+        default:
+          break;
+      }
+      if (unit != 1) digits.pop_back();
+    }
+    uint64_t value = 0;
+    if (!absl::SimpleAtoi(digits, &value) || value > (UINT64_MAX >> 30)) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "%s \"%s\": expected a size such as 512M or 2G", flag, text));
+    }
+    return value * unit;
+  };
+}
+
+std::function<absl::StatusOr<oci::ImageReference>(const std::string&)>
+Reference(const Environment& env, std::string scratch_error) {
+  return [dir = env.working_dir, scratch_error = std::move(scratch_error)](
+             const std::string& text) -> absl::StatusOr<oci::ImageReference> {
+    ASSIGN_OR_RETURN(oci::ImageReference ref, oci::ParseReference(text));
+    if (ref.transport == oci::Transport::kScratch && !scratch_error.empty()) {
+      return absl::InvalidArgumentError(scratch_error);
+    }
+    return oci::ResolvePaths(std::move(ref), dir);
+  };
 }
 
 absl::StatusOr<std::optional<oci::Platform>> ParseOptionalPlatform(
@@ -135,46 +129,35 @@ absl::StatusOr<std::optional<oci::Platform>> ParseOptionalPlatform(
   return oci::ParsePlatform(text);
 }
 
-void AddCompressionOptions(CLI::App& app, CompressionFlags& flags) {
-  app.add_option("--compression", flags.name, "zstd or gzip")
+void AddCompressionOptions(CLI::App& app, layers::Compression& compression,
+                           int& level) {
+  AddConverted<layers::Compression>(app, "--compression", compression,
+                                    layers::ParseCompression, "zstd or gzip")
       ->check(CLI::IsMember({"zstd", "gzip"}));
-  app.add_option("--compression-level", flags.level, "Compression level");
+  app.add_option("--compression-level", level, "Compression level");
 }
 
-absl::Status ParseCompressionFlags(const CompressionFlags& flags,
-                                   layers::Compression& compression,
-                                   int& level) {
-  ASSIGN_OR_RETURN(compression, layers::ParseCompression(flags.name));
-  if (flags.level != 0)
-    RETURN_IF_ERROR(layers::ValidateLevel(compression, flags.level));
-  level = flags.level;
-  return absl::OkStatus();
+absl::Status CheckCompressionLevel(layers::Compression compression, int level) {
+  return level == 0 ? absl::OkStatus()
+                    : layers::ValidateLevel(compression, level);
 }
 
-void AddCommonOptions(CLI::App& app, const Environment& env,
-                      CommonOptions& common) {
-  common.environment = env.variables;
-  common.temp_dir = env.temp_dir;
-  app.add_flag("--json", common.json,
-               "Print the result as one JSON object on stdout");
-  app.add_flag("-q,--quiet", common.quiet, "Silence progress output");
-}
+namespace {
 
 void AddRegistryOptions(CLI::App& app, const Environment& env,
                         registry::RegistryOptions& options) {
   options.auth.registry_auth_file = env.registry_auth_file;
   options.auth.docker_config = env.docker_config;
   options.auth.home = env.home;
-  app.add_option_function<std::string>(
-         "--creds",
-         [&options](const std::string& creds) { options.auth.creds = creds; },
-         "USER[:PASSWORD] for the registry")
-      ->check(CLI::Validator(
-          [](const std::string& creds) -> std::string {
-            if (!creds.empty() && creds.front() != ':') return "";
-            return "expected USER[:PASSWORD] with a non-empty user";
-          },
-          ""));
+  AddConverted<std::optional<std::string>>(
+      app, "--creds", options.auth.creds,
+      [](const std::string& creds)
+          -> absl::StatusOr<std::optional<std::string>> {
+        if (!creds.empty() && creds.front() != ':') return creds;
+        return absl::InvalidArgumentError(
+            "--creds: expected USER[:PASSWORD] with a non-empty user");
+      },
+      "USER[:PASSWORD] for the registry");
   app.add_option("--authfile", options.auth.authfile,
                  "A docker config.json / containers auth.json with credentials")
       ->transform(ResolvedPath(env));
@@ -191,6 +174,18 @@ void AddRegistryOptions(CLI::App& app, const Environment& env,
   app.add_option("--cert-dir", options.cert_dir,
                  "A directory of extra CA certificates (*.crt) to trust")
       ->transform(ResolvedPath(env));
+}
+
+}  // namespace
+
+void AddCommonOptions(CLI::App& app, const Environment& env,
+                      CommonOptions& common, bool registry) {
+  common.environment = env.variables;
+  common.temp_dir = env.temp_dir;
+  app.add_flag("--json", common.json,
+               "Print the result as one JSON object on stdout");
+  app.add_flag("-q,--quiet", common.quiet, "Silence progress output");
+  if (registry) AddRegistryOptions(app, env, common.registry);
 }
 
 }  // namespace cook::cli
