@@ -232,6 +232,27 @@ TEST(ValidatorTest, ReleaseExcludesProfile) {
             "cook: error: --release excludes --profile\n");
 }
 
+TEST(ValidatorTest, HelpWinsOverAValueCookRejects) {
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"inspect", "bogus:x", "--help"},
+        {"build", "--jobs", "-1", "-h"},
+        {"assemble", "--dest", "scratch", "--help"}}) {
+    auto command = ParseArgs(args);
+    ASSERT_THAT(command, IsOk()) << args[0];
+    EXPECT_THAT(std::get<HelpRequest>(*command).text, HasSubstr("Usage: " + args[0]));
+  }
+  auto all = ParseArgs({"copy", "a", "--help-all"});
+  ASSERT_THAT(all, IsOk());
+  EXPECT_THAT(std::get<HelpRequest>(*all).text, HasSubstr("Usage: cook copy"));
+}
+
+TEST(ValidatorTest, AReferenceKeepsItsHint) {
+  EXPECT_THAT(ParseArgs({"inspect", "bogus:x"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("unknown transport \"bogus\" in \"bogus:x\""),
+                             HasSubstr("\nhint: use oci:"))));
+}
+
 TEST(CommandTest, PathOptionsResolveAgainstTheWorkingDirectory) {
   auto prepare = ParseArgs({"prepare"});
   ASSERT_THAT(prepare, IsOk());
