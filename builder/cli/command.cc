@@ -1,7 +1,6 @@
 #include "builder/cli/command.h"
 
 #include <functional>
-#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -10,7 +9,6 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
-#include "base/status_macros.h"
 #include "builder/cli/flags.h"
 #include "builder/cli/subcommands.h"
 

@@ -31,8 +31,9 @@ CLI::Validator Worded(CLI::Validator validator,
         } catch (const CLI::ValidationError& e) {
           verdict = e.what();
         }
-        if (!verdict.empty())
+        if (!verdict.empty()) {
           throw UsageText(absl::InvalidArgumentError(message(given)));
+        }
         return verdict;
       },
       "");
@@ -47,11 +48,10 @@ std::string Absolute(const std::string& path, const Environment& env) {
 }
 
 CLI::Validator ResolvedPath(const Environment& env, bool keep_empty) {
-  Environment base;  // only what Absolute reads
-  base.working_dir = env.working_dir;
   return CLI::Validator(
-      [base = std::move(base), keep_empty](std::string& path) -> std::string {
-        if (!path.empty() || !keep_empty) path = Absolute(path, base);
+      [dir = Environment{.working_dir = env.working_dir},
+       keep_empty](std::string& path) -> std::string {
+        if (!path.empty() || !keep_empty) path = Absolute(path, dir);
         return "";
       },
       "");
