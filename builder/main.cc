@@ -16,6 +16,7 @@
 #include "base/interrupt.h"
 #include "builder/cli/command.h"
 #include "builder/cli/commands.h"
+#include "builder/cli/report.h"
 
 extern char** environ;
 

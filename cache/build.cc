@@ -22,10 +22,11 @@ namespace {
 
 // True when `dest` already holds an image with `key`.
 absl::StatusOr<bool> UpToDate(const oci::ImageReference& dest, const CacheKey& key,
+                              const std::string& temp_dir,
                               const oci::Platform& platform,
                               registry::RegistrySession& registries) {
   const std::string context = absl::StrCat("checking ", dest.ToString());
-  absl::StatusOr<OpenedImage> image = OpenImage(dest, platform, context, registries);
+  absl::StatusOr<OpenedImage> image = OpenImage(dest, platform, context, registries, temp_dir);
   if (!image.ok()) {
     // A missing or unreadable local image just means there is work to do. A
     // registry that refuses us (credentials, certificates) would refuse the
@@ -58,7 +59,7 @@ absl::StatusOr<bool> AllUpToDate(const BuildOptions& options, const CacheKey& ke
                                  registry::RegistrySession& registries) {
   bool all_current = !options.dests.empty();
   for (const oci::ImageReference& dest : options.dests) {
-    ASSIGN_OR_RETURN(bool current, UpToDate(dest, key, platform, registries));
+    ASSIGN_OR_RETURN(bool current, UpToDate(dest, key, options.temp_dir, platform, registries));
     all_current = all_current && current;
   }
   return all_current;
@@ -72,7 +73,8 @@ absl::StatusOr<CacheFrom> RestoreCacheFrom(const BuildOptions& options,
   if (!options.cache_from.has_value()) return cache;
   const std::string context =
       absl::StrCat("reading --cache-from ", options.cache_from->ToString());
-  ASSIGN_OR_RETURN(cache.image, OpenImage(*options.cache_from, platform, context, registries));
+  ASSIGN_OR_RETURN(cache.image, OpenImage(*options.cache_from, platform, context, registries,
+                                           options.temp_dir));
   ASSIGN_OR_RETURN(std::vector<std::string> restored,
                    ExtractCache(*cache.image, paths.target_dir, paths.cargo_home, progress,
                                 context));
@@ -116,7 +118,7 @@ absl::StatusOr<BuildResult> Build(const BuildOptions& options, const BuildSeams&
   }
   // The base image is read before the long build, so that a wrong name or
   // missing credentials fail at once.
-  ASSIGN_OR_RETURN(BaseImage base, LoadBase(options.base, options.platform, registries));
+  ASSIGN_OR_RETURN(BaseImage base, LoadBase(options.base, options.platform, registries, options.temp_dir));
   // An earlier cache image goes back first, so that cargo rebuilds only what
   // changed, and its layers are reused where this build's come out the same.
   ASSIGN_OR_RETURN(

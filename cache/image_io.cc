@@ -30,10 +30,11 @@ std::string OciLayerType(const std::string& media_type) {
 absl::StatusOr<OpenedImage> OpenImage(const oci::ImageReference& ref,
                                       const oci::Platform& platform,
                                       const std::string& context,
-                                      registry::RegistrySession& registries) {
+                                      registry::RegistrySession& registries,
+                                      const fs::path& temp_dir) {
   OpenedImage image;
   ASSIGN_OR_RETURN(image.source,
-                   Annotate(oci::OpenImageSource(ref, &registries), context));
+                   Annotate(oci::OpenImageSource(ref, &registries, temp_dir), context));
   ASSIGN_OR_RETURN(image.raw, Annotate(image.source->GetManifest(platform), context));
   ASSIGN_OR_RETURN(image.manifest, Annotate(oci::ParseManifest(image.raw.bytes), context));
   ASSIGN_OR_RETURN(std::string config_bytes,
@@ -45,7 +46,8 @@ absl::StatusOr<OpenedImage> OpenImage(const oci::ImageReference& ref,
 
 absl::StatusOr<BaseImage> LoadBase(const oci::ImageReference& ref,
                                    const std::optional<oci::Platform>& platform,
-                                   registry::RegistrySession& registries) {
+                                   registry::RegistrySession& registries,
+                                   const fs::path& temp_dir) {
   BaseImage base;
   base.ref = ref;
   const oci::Platform wanted = platform.value_or(oci::HostPlatform());
@@ -54,7 +56,7 @@ absl::StatusOr<BaseImage> LoadBase(const oci::ImageReference& ref,
     return base;
   }
   const std::string context = absl::StrCat("reading base image ", ref.ToString());
-  ASSIGN_OR_RETURN(OpenedImage image, OpenImage(ref, wanted, context, registries));
+  ASSIGN_OR_RETURN(OpenedImage image, OpenImage(ref, wanted, context, registries, temp_dir));
   if (image.config.diff_ids.size() != image.manifest.layers.size()) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "%s: the config lists %d layers but the manifest %d", context,
@@ -81,10 +83,7 @@ fs::path StagingParent(const std::vector<oci::ImageReference>& dests,
       return fs::path(dest.path).parent_path();
     }
   }
-  if (!temp_dir.empty()) return temp_dir;
-  std::error_code ec;
-  fs::path tmp = fs::temp_directory_path(ec);
-  return ec ? fs::path("/tmp") : tmp;
+  return temp_dir;
 }
 
 absl::StatusOr<StagingDir> StagingDir::Create(const fs::path& parent,

@@ -32,11 +32,13 @@ struct OpenedImage {
 };
 
 // Opens `ref` and reads the manifest for `platform` and the config. Errors
-// are annotated with `context`.
+// are annotated with `context`. A compressed docker-archive: is unpacked
+// under `temp_dir` (the user's $TMPDIR, from the CLI).
 absl::StatusOr<OpenedImage> OpenImage(const oci::ImageReference& ref,
                                       const oci::Platform& platform,
                                       const std::string& context,
-                                      registry::RegistrySession& registries);
+                                      registry::RegistrySession& registries,
+                                      const std::filesystem::path& temp_dir);
 
 struct BaseImage {
   oci::ImageReference ref;
@@ -49,7 +51,8 @@ struct BaseImage {
 // `platform`) and reads its manifest and config.
 absl::StatusOr<BaseImage> LoadBase(const oci::ImageReference& ref,
                                    const std::optional<oci::Platform>& platform,
-                                   registry::RegistrySession& registries);
+                                   registry::RegistrySession& registries,
+                                   const std::filesystem::path& temp_dir);
 
 // RFC 3339 in UTC, second precision: "1970-01-01T00:00:01Z".
 std::string FormatCreated(absl::Time t);
@@ -74,7 +77,7 @@ class StagingDir {
 
 // Where to stage layer blobs: beside the first local destination, so that
 // they can be renamed into place; else `temp_dir` (the caller's $TMPDIR or
-// /tmp; when empty, the system's temporary directory).
+// /tmp).
 std::filesystem::path StagingParent(const std::vector<oci::ImageReference>& dests,
                                     const std::filesystem::path& temp_dir = {});
 

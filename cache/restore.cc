@@ -86,7 +86,7 @@ absl::StatusOr<RestoreResult> Restore(const RestoreOptions& options, Progress& p
   const std::string context = absl::StrCat("restoring from ", options.from.ToString());
   ASSIGN_OR_RETURN(OpenedImage image,
                    OpenImage(options.from, options.platform.value_or(oci::HostPlatform()),
-                             context, registries));
+                             context, registries, options.temp_dir));
   ASSIGN_OR_RETURN(std::vector<std::string> restored,
                    ExtractCache(image, options.target_dir, options.cargo_home, progress,
                                 context));

@@ -24,6 +24,7 @@ struct RestoreOptions {
   std::string target_dir;  // absolute
   std::string cargo_home;  // absolute
   std::optional<oci::Platform> platform;  // the host's when unset
+  std::string temp_dir;  // the user's $TMPDIR or /tmp, from the CLI
 };
 
 struct RestoreResult {

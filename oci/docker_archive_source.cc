@@ -265,7 +265,7 @@ absl::StatusOr<std::unique_ptr<ImageSource>> OpenDockerArchiveSource(
   if (layers::DetectCompression(head) != layers::Compression::kNone) {
     // `docker save | gzip` output: decompress once, then read in place.
     temp = TempSibling(
-        (temp_dir.empty() ? fs::temp_directory_path(ec) : temp_dir) /
+        (temp_dir.empty() ? fs::path("/tmp") : temp_dir) /
         "cook-docker-archive.tar");
     ASSIGN_OR_RETURN(std::unique_ptr<FileSource> in,
                      Annotate(FileSource::Open(file), context));

@@ -73,7 +73,7 @@ class ImageDestination {
 // docker:// references need `registries` (the run's registry options and
 // connections); without one they fail with FailedPrecondition. A compressed
 // docker-archive: tarball is decompressed into `temp_dir` (the caller's
-// $TMPDIR; empty: the system's temporary directory).
+// $TMPDIR; empty: /tmp). Nothing here reads the environment.
 absl::StatusOr<std::unique_ptr<ImageSource>> OpenImageSource(
     const ImageReference& ref, registry::RegistrySession* registries = nullptr,
     const std::filesystem::path& temp_dir = {});

@@ -41,7 +41,7 @@ absl::Status RunAssemble(const AssembleOptions& options, std::FILE* out,
                          Progress& progress, registry::RegistrySession& registries) {
   for (const AddSpec& add : options.adds) RETURN_IF_ERROR(CheckSource(add));
 
-  ASSIGN_OR_RETURN(BaseImage base, LoadBase(options.base, options.platform, registries));
+  ASSIGN_OR_RETURN(BaseImage base, LoadBase(options.base, options.platform, registries, options.common.temp_dir));
   oci::ImageConfig config = base.config;
   config.created = FormatCreated(options.epoch);
   if (options.platform.has_value()) config.platform = *options.platform;
@@ -55,7 +55,7 @@ absl::Status RunAssemble(const AssembleOptions& options, std::FILE* out,
   if (options.cmd.has_value()) config.cmd = *options.cmd;
   for (const auto& [key, value] : options.labels) config.labels[key] = value;
 
-  ASSIGN_OR_RETURN(StagingDir staging, StagingDir::Create(StagingParent(options.dests)));
+  ASSIGN_OR_RETURN(StagingDir staging, StagingDir::Create(StagingParent(options.dests, options.common.temp_dir)));
 
   layers::LayerOptions layer_options;
   layer_options.compressor.compression = options.compression;

@@ -20,7 +20,7 @@ absl::Status RunCopy(const CopyCommand& command, std::FILE* out, Progress& progr
   const std::string context = absl::StrFormat(
       "copying %s to %s", command.source.ToString(), command.dest.ToString());
   ASSIGN_OR_RETURN(std::unique_ptr<oci::ImageSource> source,
-                   Annotate(oci::OpenImageSource(command.source, &registries), context));
+                   Annotate(oci::OpenImageSource(command.source, &registries, command.common.temp_dir), context));
   ASSIGN_OR_RETURN(std::unique_ptr<oci::ImageDestination> dest,
                    Annotate(oci::OpenImageDestination(command.dest, &registries), context));
   const oci::Platform platform = command.platform.value_or(oci::HostPlatform());

@@ -38,7 +38,7 @@ absl::Status RunInspect(const InspectOptions& options, std::FILE* out,
   const std::string context = absl::StrCat("inspecting ", options.ref.ToString());
   ASSIGN_OR_RETURN(OpenedImage image,
                    OpenImage(options.ref, options.platform.value_or(oci::HostPlatform()),
-                             context, registries));
+                             context, registries, options.common.temp_dir));
   const oci::RawManifest& raw = image.raw;
   const oci::Manifest& manifest = image.manifest;
   const oci::ImageConfig& config = image.config;

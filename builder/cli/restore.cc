@@ -16,6 +16,7 @@ absl::Status RunRestore(const RestoreCommand& command, std::FILE* out,
   options.target_dir = command.target_dir;
   options.cargo_home = command.cargo_home;
   options.platform = command.platform;
+  options.temp_dir = command.common.temp_dir;
   ASSIGN_OR_RETURN(const cache::RestoreResult result,
                    cache::Restore(options, progress, registries));
   if (command.common.json) {

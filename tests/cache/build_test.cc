@@ -179,7 +179,7 @@ class BuildTest : public cook::testing::TempDirTest {
 
   OpenedImage Open(const std::string& layout) {
     absl::StatusOr<OpenedImage> image =
-        OpenImage(Layout(layout), oci::HostPlatform(), "test", registries_);
+        OpenImage(Layout(layout), oci::HostPlatform(), "test", registries_, root_);
     EXPECT_TRUE(image.ok()) << image.status();
     return std::move(*image);
   }

@@ -1,8 +1,12 @@
 #include "builder/cli/command.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "builder/cli/report.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
@@ -130,6 +134,169 @@ TEST(CommandTest, RestoreCargoHomeIsAbsoluteAndNeverDefaultsToTheWorkingDirector
   command = ParseArgs({"restore", "--from", "oci:img", "--cargo-home", "ch"}, env);
   ASSERT_THAT(command, IsOk());
   EXPECT_EQ(std::get<RestoreCommand>(*command).cargo_home, "/work/ch");
+}
+
+// What main prints for `args` as a usage error, and that it exits 2.
+std::string UsageErrorOf(std::vector<std::string> args) {
+  absl::StatusOr<Command> command = ParseArgs(std::move(args));
+  EXPECT_FALSE(command.ok());
+  if (command.ok()) return "";
+  char* text = nullptr;
+  size_t size = 0;
+  std::FILE* err = open_memstream(&text, &size);
+  EXPECT_EQ(ReportUsage(command.status(), err), 2);
+  std::fclose(err);
+  std::string out(text, size);
+  std::free(text);
+  const std::string hint = "hint: run 'cook --help' for usage\n";
+  EXPECT_TRUE(out.ends_with(hint)) << out;
+  return out.substr(0, out.size() - hint.size());
+}
+
+TEST(ValidatorTest, KeyValueOptionsNeedAKey) {
+  EXPECT_EQ(UsageErrorOf({"assemble", "--add", "/a", "--dest", "oci:/o", "--env", "NOEQ"}),
+            "cook: error: --env \"NOEQ\": expected KEY=VALUE\n");
+  EXPECT_EQ(UsageErrorOf({"build", "--label", "=v"}),
+            "cook: error: --label \"=v\": expected KEY=VALUE\n");
+  auto command = ParseArgs({"build", "--env", "A==b", "--label", "k="});
+  ASSERT_THAT(command, IsOk());
+  EXPECT_THAT(std::get<BuildCommand>(*command).env, ElementsAre(Pair("A", "=b")));
+  EXPECT_THAT(std::get<BuildCommand>(*command).labels, ElementsAre(Pair("k", "")));
+}
+
+TEST(ValidatorTest, AddNeedsASource) {
+  EXPECT_EQ(UsageErrorOf({"assemble", "--add", ":/x", "--dest", "oci:/o"}),
+            "cook: error: --add \":/x\": expected SRC[:DEST]\n");
+  EXPECT_EQ(UsageErrorOf({"assemble", "--add", "", "--dest", "oci:/o"}),
+            "cook: error: --add \"\": expected SRC[:DEST]\n");
+}
+
+TEST(ValidatorTest, ImageRootMustBeAbsolute) {
+  EXPECT_EQ(UsageErrorOf({"build", "--image-root", "rel"}),
+            "cook: error: --image-root \"rel\": expected an absolute path\n");
+}
+
+TEST(ValidatorTest, JobsIsANonNegativeInteger) {
+  EXPECT_EQ(UsageErrorOf({"build", "-j", "-1"}),
+            "cook: error: --jobs: expected a positive number\n");
+  // What is no number is CLI11's conversion error, as it always was.
+  EXPECT_EQ(UsageErrorOf({"build", "--jobs", "x"}),
+            "cook: error: could not convert: --jobs = x\n");
+  auto command = ParseArgs({"build", "--jobs", "0"});
+  ASSERT_THAT(command, IsOk());
+  EXPECT_EQ(std::get<BuildCommand>(*command).cargo.jobs, 0);
+}
+
+TEST(ValidatorTest, MaxLayerSizeIsBytesWithABinarySuffix) {
+  for (const char* size : {"12Q", "-1", "", "1.5G", "99999999999999999999", "17179869184G",
+                           "2GB"}) {
+    EXPECT_EQ(UsageErrorOf({"build", "--max-layer-size", size}),
+              absl::StrCat("cook: error: --max-layer-size \"", size,
+                           "\": expected a size such as 512M or 2G\n"));
+  }
+  const std::pair<const char*, uint64_t> sizes[] = {
+      {"0", 0}, {"1048576", 1048576}, {"512M", uint64_t{512} << 20},
+      {"2g", uint64_t{2} << 30}, {"010k", 10240}, {"17179869183G", (UINT64_MAX >> 30) << 30}};
+  for (const auto& [text, bytes] : sizes) {
+    auto command = ParseArgs({"build", "--max-layer-size", text});
+    ASSERT_THAT(command, IsOk()) << text;
+    EXPECT_EQ(std::get<BuildCommand>(*command).max_layer_bytes, bytes) << text;
+  }
+  auto command = ParseArgs({"build"});
+  ASSERT_THAT(command, IsOk());
+  EXPECT_EQ(std::get<BuildCommand>(*command).max_layer_bytes, uint64_t{2} << 30);
+}
+
+TEST(ValidatorTest, TlsVerifyIsTrueOrFalse) {
+  EXPECT_EQ(UsageErrorOf({"inspect", "oci:/i", "--tls-verify=maybe"}),
+            "cook: error: --tls-verify=maybe: expected true or false\n");
+  EXPECT_EQ(UsageErrorOf({"inspect", "oci:/i", "--tls-verify", "yes"}),
+            "cook: error: --tls-verify=yes: expected true or false\n");
+  for (const auto& [text, verify] : {std::pair{"FALSE", false}, std::pair{"0", false},
+                                     std::pair{"True", true}, std::pair{"1", true}}) {
+    auto command = ParseArgs({"inspect", "oci:/i", absl::StrCat("--tls-verify=", text)});
+    ASSERT_THAT(command, IsOk()) << text;
+    EXPECT_EQ(std::get<InspectOptions>(*command).common.registry.tls_verify, verify) << text;
+  }
+}
+
+TEST(ValidatorTest, CredsNeedAUser) {
+  for (const char* creds : {":secret", ""}) {
+    EXPECT_EQ(UsageErrorOf({"copy", "oci:/a", "oci:/b", "--creds", creds}),
+              "cook: error: --creds: expected USER[:PASSWORD] with a non-empty user\n");
+  }
+}
+
+TEST(ValidatorTest, ReleaseExcludesProfile) {
+  EXPECT_EQ(UsageErrorOf({"build", "--profile", "dev", "--release"}),
+            "cook: error: --release excludes --profile\n");
+}
+
+TEST(ValidatorTest, HelpWinsOverAValueCookRejects) {
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"inspect", "bogus:x", "--help"},
+        {"build", "--jobs", "-1", "-h"},
+        {"assemble", "--dest", "scratch", "--help"}}) {
+    auto command = ParseArgs(args);
+    ASSERT_THAT(command, IsOk()) << args[0];
+    EXPECT_THAT(std::get<HelpRequest>(*command).text, HasSubstr("Usage: " + args[0]));
+  }
+  auto all = ParseArgs({"copy", "a", "--help-all"});
+  ASSERT_THAT(all, IsOk());
+  EXPECT_THAT(std::get<HelpRequest>(*all).text, HasSubstr("Usage: cook copy"));
+}
+
+TEST(ValidatorTest, AReferenceKeepsItsHint) {
+  EXPECT_THAT(ParseArgs({"inspect", "bogus:x"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("unknown transport \"bogus\" in \"bogus:x\""),
+                             HasSubstr("\nhint: use oci:"))));
+}
+
+TEST(CommandTest, PathOptionsResolveAgainstTheWorkingDirectory) {
+  auto prepare = ParseArgs({"prepare"});
+  ASSERT_THAT(prepare, IsOk());
+  EXPECT_EQ(std::get<PrepareCommand>(*prepare).manifest_path, "/work/");
+  EXPECT_EQ(std::get<PrepareCommand>(*prepare).recipe_path, "/work/recipe.json");
+  auto skeleton = ParseArgs({"skeleton", "--recipe-path", "../r.json", "--out", "s/./k"});
+  ASSERT_THAT(skeleton, IsOk());
+  EXPECT_EQ(std::get<SkeletonCommand>(*skeleton).recipe_path, "/r.json");
+  EXPECT_EQ(std::get<SkeletonCommand>(*skeleton).out_dir, "/work/s/k");
+  auto restore = ParseArgs({"restore", "--from", "oci:i", "--cargo-home", "/ch"});
+  ASSERT_THAT(restore, IsOk());
+  EXPECT_EQ(std::get<RestoreCommand>(*restore).target_dir, "/work/target");
+  EXPECT_EQ(std::get<RestoreCommand>(*restore).cargo_home, "/ch");
+  // An empty --target-dir is none given: cook build uses a private one.
+  for (const auto& [given, resolved] : {std::pair{"t", "/work/t"}, std::pair{"", ""}}) {
+    auto build = ParseArgs({"build", "--target-dir", given});
+    ASSERT_THAT(build, IsOk());
+    EXPECT_EQ(std::get<BuildCommand>(*build).target_dir, resolved);
+    EXPECT_EQ(std::get<BuildCommand>(*build).manifest_path, "/work/");
+  }
+}
+
+TEST(CommandTest, EveryCommandCarriesTheEnvironment) {
+  Environment env{"/work", std::nullopt};
+  env.cargo_home = "/home/ci/.cargo";
+  env.variables = {"PATH=/bin", "A=1"};
+  env.temp_dir = "/scratch";
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"assemble", "--add", "/a", "--dest", "oci:/o"},
+        {"inspect", "oci:/i"}, {"prepare"}, {"skeleton", "--out", "s"}, {"build"},
+        {"restore", "--from", "oci:i"}, {"copy", "oci:/a", "oci:/b"}}) {
+    auto command = ParseArgs(args, env);
+    ASSERT_THAT(command, IsOk()) << args[0];
+    std::visit(
+        [&](const auto& c) {
+          if constexpr (requires { c.common; }) {
+            EXPECT_THAT(c.common.environment, ElementsAre("PATH=/bin", "A=1")) << args[0];
+            EXPECT_EQ(c.common.temp_dir, "/scratch") << args[0];
+          } else {
+            ADD_FAILURE() << args[0];
+          }
+        },
+        *command);
+  }
 }
 
 }  // namespace

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "builder/cli/commands.h"
+#include "builder/cli/report.h"
 #include "builder/cli/progress.h"
 #include "gtest/gtest.h"
 

@@ -1,0 +1,73 @@
+// `cook assemble`'s options.
+
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/str_format.h"
+#include "base/status_macros.h"
+#include "builder/cli/flags.h"
+#include "builder/cli/subcommands.h"
+
+namespace cook::cli {
+namespace {
+
+// SRC[:DEST]: DEST is absolute inside the image, so the split is at the last
+// ":" that is followed by "/".
+std::function<absl::StatusOr<AddSpec>(const std::string&)> AddSpecOf(
+    const Environment& env) {
+  return [dir = Environment{.working_dir = env.working_dir}](
+             const std::string& text) -> absl::StatusOr<AddSpec> {
+    const size_t colon = text.rfind(":/");
+    if (text.empty() || colon == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("--add \"%s\": expected SRC[:DEST]", text));
+    }
+    if (colon == std::string::npos) return AddSpec{Absolute(text, dir), "/"};
+    return AddSpec{Absolute(text.substr(0, colon), dir),
+                   text.substr(colon + 1)};
+  };
+}
+
+void AddAssembleOptions(CLI::App& app, const Environment& env,
+                        AssembleOptions& o) {
+  AddConverted(app, "--base", o.base, Reference(env),
+               "Base image (default scratch)");
+  AddEach(app, "--add", o.adds, AddSpecOf(env),
+          "SRC[:DEST]: one layer per --add")
+      ->required();
+  AddEach(app, "--dest", o.dests,
+          Reference(env, "--dest scratch: scratch can only be a base image"),
+          "Destination image reference")
+      ->required();
+  AddEach(app, "--env", o.env, KeyValue("--env"),
+          "KEY=VALUE for the image config");
+  AddConverted<std::optional<std::string>>(
+      app, "--workdir", o.workdir, Given<std::string>, "Working directory");
+  AddConverted<std::optional<std::vector<std::string>>,
+               std::vector<std::string>>(app, "--entrypoint", o.entrypoint,
+                                         Given<std::vector<std::string>>,
+                                         "Entrypoint argument");
+  AddConverted<std::optional<std::vector<std::string>>,
+               std::vector<std::string>>(
+      app, "--cmd", o.cmd, Given<std::vector<std::string>>, "Cmd argument");
+  AddEach(app, "--label", o.labels, KeyValue("--label"), "KEY=VALUE label");
+  AddConverted(app, "--platform", o.platform, ParseOptionalPlatform,
+               "OS/ARCH[/VARIANT]");
+  AddCompressionOptions(app, o.compression, o.compression_level);
+  AddCommonOptions(app, env, o.common, /*registry=*/true);
+}
+
+absl::Status CompleteAssemble(AssembleOptions& o, const Environment& env) {
+  RETURN_IF_ERROR(CheckCompressionLevel(o.compression, o.compression_level));
+  ASSIGN_OR_RETURN(o.epoch, EpochFrom(env));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+const Subcommand kAssembleCommand = {
+    "assemble",
+    "Build an image from local files and directories, without cargo",
+    DeclareWith<AssembleOptions, AddAssembleOptions, CompleteAssemble>};
+
+}  // namespace cook::cli

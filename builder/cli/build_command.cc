@@ -1,0 +1,117 @@
+// `cook build`'s options, cargo's among them.
+
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "base/status_macros.h"
+#include "builder/cli/flags.h"
+#include "builder/cli/subcommands.h"
+
+namespace cook::cli {
+namespace {
+
+// Cargo's options, with cargo's names and meaning.
+void AddCargoOptions(CLI::App& app, CargoOptions& cargo) {
+  CLI::Option* release =
+      app.add_flag("--release", cargo.release, "cargo: release profile");
+  app.add_option("--profile", cargo.profile, "cargo: build with this profile")
+      ->excludes(release);
+  app.add_option("--target", cargo.targets,
+                 "cargo: target triple (repeatable)");
+  app.add_option("-F,--features", cargo.features,
+                 "cargo: features to activate");
+  app.add_flag("--all-features", cargo.all_features, "cargo: all features");
+  app.add_flag("--no-default-features", cargo.no_default_features,
+               "cargo: no default features");
+  app.add_option("-p,--package", cargo.packages, "cargo: package (repeatable)");
+  app.add_option("--bin", cargo.bins, "cargo: binary (repeatable)");
+  app.add_flag("--bins", cargo.all_bins, "cargo: all binaries");
+  app.add_flag("--workspace", cargo.workspace, "cargo: the whole workspace");
+  app.add_flag("--tests", cargo.tests, "cargo: all tests");
+  app.add_flag("--benches", cargo.benches, "cargo: all benches");
+  app.add_flag("--examples", cargo.examples, "cargo: all examples");
+  app.add_flag("--all-targets", cargo.all_targets, "cargo: all targets");
+  app.add_flag("--locked", cargo.locked, "cargo: require Cargo.lock unchanged");
+  app.add_flag("--frozen", cargo.frozen, "cargo: --locked and --offline");
+  app.add_flag("--offline", cargo.offline, "cargo: no network at all");
+  // What is no number at all is left to CLI11's conversion error.
+  app.add_option("-j,--jobs", cargo.jobs, "cargo: parallel jobs")
+      ->check(
+          Worded(CLI::NonNegativeNumber | !CLI::Number, [](const std::string&) {
+            return "--jobs: expected a positive number";
+          }));
+}
+
+// Where the image goes and what it holds besides the target directory.
+void AddImageOptions(CLI::App& app, const Environment& env, BuildCommand& c) {
+  AddConverted(app, "--base", c.base, Reference(env),
+               "Base image (default scratch)");
+  AddEach(app, "--dest", c.dests,
+          Reference(env, "--dest scratch: scratch can only be a base image"),
+          "Destination (default oci:cook-image)");
+  AddConverted<std::optional<oci::ImageReference>>(
+      app, "--cache-from", c.cache_from,
+      [convert = Reference(env)](const std::string& text)
+          -> absl::StatusOr<std::optional<oci::ImageReference>> {
+        if (text.empty()) return std::nullopt;
+        return convert(text);
+      },
+      "Restore this image first");
+  app.add_option(
+         "--image-root", c.image_root,
+         "Where the target directory goes in the image (default /build)")
+      ->check(AbsolutePath("--image-root"));
+  AddCompressionOptions(app, c.compression, c.compression_level);
+  AddEach(app, "--label", c.labels, KeyValue("--label"), "KEY=VALUE label");
+  AddEach(app, "--env", c.env, KeyValue("--env"),
+          "KEY=VALUE for the image config");
+  AddConverted(app, "--platform", c.platform, ParseOptionalPlatform,
+               "OS/ARCH[/VARIANT]");
+  AddConverted(app, "--max-layer-size", c.max_layer_bytes,
+               Size("--max-layer-size"),
+               "Split layers larger than this: N[K|M|G] bytes (default 2G; 0: "
+               "no limit)");
+}
+
+void AddBuildOptions(CLI::App& app, const Environment& env, BuildCommand& c) {
+  CLI::Option* manifest = app.add_option("--manifest-path", c.manifest_path,
+                                         "Cargo.toml or a directory")
+                              ->transform(ResolvedPath(env));
+  app.add_option("--recipe-path", c.recipe_path, "Use this recipe instead")
+      ->excludes(manifest)
+      ->transform(ResolvedPath(env));
+  AddCargoOptions(app, c.cargo);
+  app.add_option("--sandbox", c.sandbox, "auto (default), on or off")
+      ->check(CLI::IsMember({"auto", "on", "off"}));
+  app.add_option("--pass-env", c.pass_env,
+                 "Pass this environment variable into the sandbox");
+  app.add_option("--target-dir", c.target_dir,
+                 "Keep the target directory here (default: a private one)")
+      ->transform(ResolvedPath(env));
+  AddImageOptions(app, env, c);
+  AddCommonOptions(app, env, c.common, /*registry=*/true);
+}
+
+absl::Status CompleteBuild(BuildCommand& c, const Environment& env) {
+  if (!c.recipe_path.empty()) {
+    c.manifest_path.clear();
+  } else if (c.manifest_path.empty()) {
+    c.manifest_path = Absolute(".", env);
+  }
+  if (c.dests.empty()) {
+    ASSIGN_OR_RETURN(oci::ImageReference dest,
+                     Reference(env)("oci:cook-image"));
+    c.dests.push_back(std::move(dest));
+  }
+  RETURN_IF_ERROR(CheckCompressionLevel(c.compression, c.compression_level));
+  ASSIGN_OR_RETURN(c.epoch, EpochFrom(env));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+const Subcommand kBuildCommand = {
+    "build", "Build a workspace's dependencies in a sandbox into a cache image",
+    DeclareWith<BuildCommand, AddBuildOptions, CompleteBuild>};
+
+}  // namespace cook::cli

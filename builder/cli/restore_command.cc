@@ -1,0 +1,47 @@
+// `cook restore`'s options.
+
+#include "CLI/CLI.hpp"
+#include "builder/cli/flags.h"
+#include "builder/cli/subcommands.h"
+
+namespace cook::cli {
+namespace {
+
+void AddRestoreOptions(CLI::App& app, const Environment& env,
+                       RestoreCommand& c) {
+  c.target_dir = Absolute("target", env);
+  AddConverted(app, "--from", c.from,
+               Reference(env, "--from scratch: scratch holds no cache"),
+               "The cache image")
+      ->required();
+  app.add_option("--target-dir", c.target_dir,
+                 "Target directory (default ./target)")
+      ->transform(ResolvedPath(env, /*keep_empty=*/false));
+  app.add_option("--cargo-home", c.cargo_home,
+                 "Cargo home (default $CARGO_HOME or ~/.cargo)")
+      ->transform(ResolvedPath(env));
+  AddConverted(app, "--platform", c.platform, ParseOptionalPlatform,
+               "OS/ARCH[/VARIANT]");
+  AddCommonOptions(app, env, c.common, /*registry=*/true);
+}
+
+absl::Status CompleteRestore(RestoreCommand& c, const Environment& env) {
+  if (!c.cargo_home.empty()) return absl::OkStatus();
+  if (env.cargo_home.empty()) {
+    // Absolute("") would be the working directory.
+    return absl::InvalidArgumentError(
+        "no cargo home: CARGO_HOME and HOME are unset and the password "
+        "database "
+        "names no home directory\nhint: pass --cargo-home DIR");
+  }
+  c.cargo_home = Absolute(env.cargo_home, env);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+const Subcommand kRestoreCommand = {
+    "restore", "Put a cache image's target directory and cargo home back",
+    DeclareWith<RestoreCommand, AddRestoreOptions, CompleteRestore>};
+
+}  // namespace cook::cli
