@@ -49,9 +49,7 @@ absl::StatusOr<chef::Recipe> LoadRecipe(const BuildOptions& options) {
   if (options.recipe_path.empty()) {
     return Annotate(chef::Prepare({options.manifest_path, ""}), "preparing the recipe");
   }
-  ASSIGN_OR_RETURN(std::string json,
-                   Annotate(ReadFile(options.recipe_path), "reading the recipe"));
-  return chef::ParseRecipe(json, options.recipe_path);
+  return chef::ReadRecipe(options.recipe_path);
 }
 
 absl::StatusOr<bool> AllUpToDate(const BuildOptions& options, const CacheKey& key,

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/files.h"
 #include "base/sha256.h"
 #include "base/status_macros.h"
 #include "nlohmann/json.hpp"
@@ -391,6 +392,11 @@ std::optional<std::string> ToolchainFileContents(const Recipe& recipe) {
   if (recipe.toolchain_file.empty() || it == recipe.files.end())
     return std::nullopt;
   return it->second;
+}
+
+absl::StatusOr<Recipe> ReadRecipe(const std::string& path) {
+  ASSIGN_OR_RETURN(std::string json, Annotate(ReadFile(path), "reading the recipe"));
+  return ParseRecipe(json, path);
 }
 
 }  // namespace cook::chef

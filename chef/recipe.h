@@ -87,6 +87,10 @@ std::string RecipeDigest(std::string_view serialized);
 absl::StatusOr<Recipe> ParseRecipe(std::string_view json,
                                    std::string_view path);
 
+// Reads and parses the recipe file at `path` (`cook skeleton`, `cook build
+// --recipe-path`). Errors say "reading the recipe: ..." or are ParseRecipe's.
+absl::StatusOr<Recipe> ReadRecipe(const std::string& path);
+
 // Checks what ParseRecipe checks beyond JSON types (WriteSkeleton calls it
 // too): paths relative and inside the skeleton, no stub over a file, no path
 // both a file and a directory, manifests and toolchain file present,

@@ -43,7 +43,8 @@ void AddCargoOptions(CLI::App& app, CargoOptions& cargo) {
 }
 
 // Where the image goes and what it holds besides the target directory.
-void AddImageOptions(CLI::App& app, const Environment& env, BuildCommand& c) {
+void AddImageOptions(CLI::App& app, const Environment& env,
+                     cache::BuildOptions& c) {
   AddConverted(app, "--base", c.base, Reference(env),
                "Base image (default scratch)");
   AddEach(app, "--dest", c.dests,
@@ -73,7 +74,8 @@ void AddImageOptions(CLI::App& app, const Environment& env, BuildCommand& c) {
                "no limit)");
 }
 
-void AddBuildOptions(CLI::App& app, const Environment& env, BuildCommand& c) {
+void AddBuildOptions(CLI::App& app, const Environment& env, BuildCommand& command) {
+  cache::BuildOptions& c = command.build;
   CLI::Option* manifest = app.add_option("--manifest-path", c.manifest_path,
                                          "Cargo.toml or a directory")
                               ->transform(ResolvedPath(env));
@@ -81,7 +83,7 @@ void AddBuildOptions(CLI::App& app, const Environment& env, BuildCommand& c) {
       ->excludes(manifest)
       ->transform(ResolvedPath(env));
   AddCargoOptions(app, c.cargo);
-  app.add_option("--sandbox", c.sandbox, "auto (default), on or off")
+  app.add_option("--sandbox", command.sandbox, "auto (default), on or off")
       ->check(CLI::IsMember({"auto", "on", "off"}));
   app.add_option("--pass-env", c.pass_env,
                  "Pass this environment variable into the sandbox");
@@ -89,10 +91,11 @@ void AddBuildOptions(CLI::App& app, const Environment& env, BuildCommand& c) {
                  "Keep the target directory here (default: a private one)")
       ->transform(ResolvedPath(env));
   AddImageOptions(app, env, c);
-  AddCommonOptions(app, env, c.common, /*registry=*/true);
+  AddCommonOptions(app, env, command.common, /*registry=*/true);
 }
 
-absl::Status CompleteBuild(BuildCommand& c, const Environment& env) {
+absl::Status CompleteBuild(BuildCommand& command, const Environment& env) {
+  cache::BuildOptions& c = command.build;
   if (!c.recipe_path.empty()) {
     c.manifest_path.clear();
   } else if (c.manifest_path.empty()) {
@@ -105,6 +108,9 @@ absl::Status CompleteBuild(BuildCommand& c, const Environment& env) {
   }
   RETURN_IF_ERROR(CheckCompressionLevel(c.compression, c.compression_level));
   ASSIGN_OR_RETURN(c.epoch, EpochFrom(env));
+  c.quiet = command.common.quiet;
+  c.environment = command.common.environment;
+  c.temp_dir = command.common.temp_dir;
   return absl::OkStatus();
 }
 

@@ -16,12 +16,6 @@
 
 namespace cook::cli {
 
-absl::StatusOr<chef::Recipe> ReadRecipe(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string json,
-                   Annotate(ReadFile(path), "reading the recipe"));
-  return chef::ParseRecipe(json, path);
-}
-
 absl::Status RunPrepare(const PrepareCommand& command, std::FILE* out) {
   ASSIGN_OR_RETURN(chef::Recipe recipe,
                    Annotate(chef::Prepare({command.manifest_path, command.bin}),
@@ -45,7 +39,7 @@ absl::Status RunPrepare(const PrepareCommand& command, std::FILE* out) {
 }
 
 absl::Status RunSkeleton(const SkeletonCommand& command, std::FILE* out) {
-  ASSIGN_OR_RETURN(chef::Recipe recipe, ReadRecipe(command.recipe_path));
+  ASSIGN_OR_RETURN(chef::Recipe recipe, chef::ReadRecipe(command.recipe_path));
   // chef's errors already say "writing the skeleton to DIR: ...".
   RETURN_IF_ERROR(chef::WriteSkeleton(recipe, command.out_dir));
   const std::string root =

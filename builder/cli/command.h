@@ -12,7 +12,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "cache/build.h"
 #include "cache/cargo_options.h"
+#include "cache/restore.h"
 #include "oci/image.h"
 #include "oci/reference.h"
 #include "registry/session.h"
@@ -97,34 +99,17 @@ struct SkeletonCommand {
 
 using CargoOptions = cache::CargoOptions;
 
+// `cook build`: what the CLI needs besides the options cache::Build takes
+// (which the CLI fills, including `common`'s environment and temp dir).
 struct BuildCommand {
   CommonOptions common;
-  std::string manifest_path;  // absolute; empty when recipe_path is given
-  std::string recipe_path;    // absolute, or empty
-  CargoOptions cargo;
   std::string sandbox = "auto";
-  std::vector<std::string> pass_env;
-  std::string target_dir;  // absolute, or empty for a private one
-  oci::ImageReference base;
-  std::vector<oci::ImageReference> dests;
-  std::optional<oci::ImageReference> cache_from;
-  std::string image_root = "/build";
-  layers::Compression compression = layers::Compression::kZstd;
-  int compression_level = 0;
-  std::vector<std::pair<std::string, std::string>> labels;
-  std::vector<std::pair<std::string, std::string>> env;
-  std::optional<oci::Platform> platform;
-  absl::Time epoch;  // the floor for the layer time
-  // No layer's tar grows past this (--max-layer-size); 0: no limit.
-  uint64_t max_layer_bytes = uint64_t{2} << 30;
+  cache::BuildOptions build;
 };
 
 struct RestoreCommand {
   CommonOptions common;
-  oci::ImageReference from;
-  std::string target_dir;  // absolute
-  std::string cargo_home;  // absolute
-  std::optional<oci::Platform> platform;
+  cache::RestoreOptions restore;
 };
 
 struct CopyCommand {

@@ -30,17 +30,6 @@ absl::Status RunRestore(const RestoreCommand& command, std::FILE* out,
 absl::Status RunCopy(const CopyCommand& command, std::FILE* out, Progress& progress,
                      registry::RegistrySession& registries);
 
-// Extracts the target-directory and cargo-home layers of a cook cache image
-// (opened by OpenImage) into `target_dir` and `cargo_home` through the safe
-// extractor, each layer verified (digest, size, diff_id) and all or nothing;
-// returns the diff_ids of the layers extracted, in order. Labels naming a
-// layer the image lacks, or no layer at all, are InvalidArgument. Errors
-// name `context` and the layer.
-absl::StatusOr<std::vector<std::string>> ExtractCache(
-    const OpenedImage& image, const std::filesystem::path& target_dir,
-    const std::filesystem::path& cargo_home, Progress& progress,
-    const std::string& context);
-
 // Runs whichever command `command` holds.
 absl::Status Run(const Command& command, std::FILE* out, std::FILE* err);
 

@@ -11,20 +11,14 @@ namespace cook::cli {
 
 absl::Status RunRestore(const RestoreCommand& command, std::FILE* out,
                         Progress& progress, registry::RegistrySession& registries) {
-  cache::RestoreOptions options;
-  options.from = command.from;
-  options.target_dir = command.target_dir;
-  options.cargo_home = command.cargo_home;
-  options.platform = command.platform;
-  options.temp_dir = command.common.temp_dir;
   ASSIGN_OR_RETURN(const cache::RestoreResult result,
-                   cache::Restore(options, progress, registries));
+                   cache::Restore(command.restore, progress, registries));
   if (command.common.json) {
     const nlohmann::json doc = {{"image", result.image_digest},
                                 {"recipe", result.cache.key.recipe_digest},
                                 {"cargo_options", result.cache.key.cargo_options},
-                                {"target_dir", command.target_dir},
-                                {"cargo_home", command.cargo_home},
+                                {"target_dir", command.restore.target_dir},
+                                {"cargo_home", command.restore.cargo_home},
                                 {"layers", result.layers}};
     absl::FPrintF(out, "%s\n", JsonLine(doc));
   }

@@ -8,7 +8,8 @@ namespace cook::cli {
 namespace {
 
 void AddRestoreOptions(CLI::App& app, const Environment& env,
-                       RestoreCommand& c) {
+                       RestoreCommand& command) {
+  cache::RestoreOptions& c = command.restore;
   c.target_dir = Absolute("target", env);
   AddConverted(app, "--from", c.from,
                Reference(env, "--from scratch: scratch holds no cache"),
@@ -22,10 +23,12 @@ void AddRestoreOptions(CLI::App& app, const Environment& env,
       ->transform(ResolvedPath(env));
   AddConverted(app, "--platform", c.platform, ParseOptionalPlatform,
                "OS/ARCH[/VARIANT]");
-  AddCommonOptions(app, env, c.common, /*registry=*/true);
+  AddCommonOptions(app, env, command.common, /*registry=*/true);
 }
 
-absl::Status CompleteRestore(RestoreCommand& c, const Environment& env) {
+absl::Status CompleteRestore(RestoreCommand& command, const Environment& env) {
+  cache::RestoreOptions& c = command.restore;
+  c.temp_dir = command.common.temp_dir;
   if (!c.cargo_home.empty()) return absl::OkStatus();
   if (env.cargo_home.empty()) {
     // Absolute("") would be the working directory.

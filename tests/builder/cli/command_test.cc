@@ -124,7 +124,7 @@ TEST(CommandTest, RestoreCargoHomeIsAbsoluteAndNeverDefaultsToTheWorkingDirector
   env.cargo_home = "rel/home";  // a relative CARGO_HOME
   auto command = ParseArgs({"restore", "--from", "oci:img"}, env);
   ASSERT_THAT(command, IsOk());
-  EXPECT_EQ(std::get<RestoreCommand>(*command).cargo_home, "/work/rel/home");
+  EXPECT_EQ(std::get<RestoreCommand>(*command).restore.cargo_home, "/work/rel/home");
 
   // No CARGO_HOME and no home: the working directory is no answer.
   env.cargo_home.clear();
@@ -133,7 +133,7 @@ TEST(CommandTest, RestoreCargoHomeIsAbsoluteAndNeverDefaultsToTheWorkingDirector
                        AllOf(HasSubstr("no cargo home"), HasSubstr("--cargo-home"))));
   command = ParseArgs({"restore", "--from", "oci:img", "--cargo-home", "ch"}, env);
   ASSERT_THAT(command, IsOk());
-  EXPECT_EQ(std::get<RestoreCommand>(*command).cargo_home, "/work/ch");
+  EXPECT_EQ(std::get<RestoreCommand>(*command).restore.cargo_home, "/work/ch");
 }
 
 // What main prints for `args` as a usage error, and that it exits 2.
@@ -160,8 +160,8 @@ TEST(ValidatorTest, KeyValueOptionsNeedAKey) {
             "cook: error: --label \"=v\": expected KEY=VALUE\n");
   auto command = ParseArgs({"build", "--env", "A==b", "--label", "k="});
   ASSERT_THAT(command, IsOk());
-  EXPECT_THAT(std::get<BuildCommand>(*command).env, ElementsAre(Pair("A", "=b")));
-  EXPECT_THAT(std::get<BuildCommand>(*command).labels, ElementsAre(Pair("k", "")));
+  EXPECT_THAT(std::get<BuildCommand>(*command).build.env, ElementsAre(Pair("A", "=b")));
+  EXPECT_THAT(std::get<BuildCommand>(*command).build.labels, ElementsAre(Pair("k", "")));
 }
 
 TEST(ValidatorTest, AddNeedsASource) {
@@ -184,7 +184,7 @@ TEST(ValidatorTest, JobsIsANonNegativeInteger) {
             "cook: error: could not convert: --jobs = x\n");
   auto command = ParseArgs({"build", "--jobs", "0"});
   ASSERT_THAT(command, IsOk());
-  EXPECT_EQ(std::get<BuildCommand>(*command).cargo.jobs, 0);
+  EXPECT_EQ(std::get<BuildCommand>(*command).build.cargo.jobs, 0);
 }
 
 TEST(ValidatorTest, MaxLayerSizeIsBytesWithABinarySuffix) {
@@ -200,11 +200,11 @@ TEST(ValidatorTest, MaxLayerSizeIsBytesWithABinarySuffix) {
   for (const auto& [text, bytes] : sizes) {
     auto command = ParseArgs({"build", "--max-layer-size", text});
     ASSERT_THAT(command, IsOk()) << text;
-    EXPECT_EQ(std::get<BuildCommand>(*command).max_layer_bytes, bytes) << text;
+    EXPECT_EQ(std::get<BuildCommand>(*command).build.max_layer_bytes, bytes) << text;
   }
   auto command = ParseArgs({"build"});
   ASSERT_THAT(command, IsOk());
-  EXPECT_EQ(std::get<BuildCommand>(*command).max_layer_bytes, uint64_t{2} << 30);
+  EXPECT_EQ(std::get<BuildCommand>(*command).build.max_layer_bytes, uint64_t{2} << 30);
 }
 
 TEST(ValidatorTest, TlsVerifyIsTrueOrFalse) {
@@ -264,14 +264,14 @@ TEST(CommandTest, PathOptionsResolveAgainstTheWorkingDirectory) {
   EXPECT_EQ(std::get<SkeletonCommand>(*skeleton).out_dir, "/work/s/k");
   auto restore = ParseArgs({"restore", "--from", "oci:i", "--cargo-home", "/ch"});
   ASSERT_THAT(restore, IsOk());
-  EXPECT_EQ(std::get<RestoreCommand>(*restore).target_dir, "/work/target");
-  EXPECT_EQ(std::get<RestoreCommand>(*restore).cargo_home, "/ch");
+  EXPECT_EQ(std::get<RestoreCommand>(*restore).restore.target_dir, "/work/target");
+  EXPECT_EQ(std::get<RestoreCommand>(*restore).restore.cargo_home, "/ch");
   // An empty --target-dir is none given: cook build uses a private one.
   for (const auto& [given, resolved] : {std::pair{"t", "/work/t"}, std::pair{"", ""}}) {
     auto build = ParseArgs({"build", "--target-dir", given});
     ASSERT_THAT(build, IsOk());
-    EXPECT_EQ(std::get<BuildCommand>(*build).target_dir, resolved);
-    EXPECT_EQ(std::get<BuildCommand>(*build).manifest_path, "/work/");
+    EXPECT_EQ(std::get<BuildCommand>(*build).build.target_dir, resolved);
+    EXPECT_EQ(std::get<BuildCommand>(*build).build.manifest_path, "/work/");
   }
 }
 
