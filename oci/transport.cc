@@ -11,7 +11,6 @@
 #include "base/status_macros.h"
 #include "oci/docker_archive.h"
 #include "oci/oci_layout.h"
-#include "oci/registry_transport.h"
 #include "layers/digest.h"
 
 namespace cook::oci {
@@ -53,7 +52,7 @@ absl::Status PutOneBlob(ImageDestination& destination, const BlobToPut& blob,
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ImageSource>> OpenImageSource(
-    const ImageReference& ref, registry::RegistrySession* registries,
+    const ImageReference& ref, RegistryTransports* registries,
     const std::filesystem::path& temp_dir) {
   switch (ref.transport) {
     case Transport::kOci:
@@ -63,7 +62,7 @@ absl::StatusOr<std::unique_ptr<ImageSource>> OpenImageSource(
                                                temp_dir);
     case Transport::kDocker:
       if (registries == nullptr) return NoRegistries(ref);
-      return internal::OpenRegistrySource(ref, *registries);
+      return registries->OpenSource(ref);
     case Transport::kScratch:
       break;
   }
@@ -73,7 +72,7 @@ absl::StatusOr<std::unique_ptr<ImageSource>> OpenImageSource(
 }
 
 absl::StatusOr<std::unique_ptr<ImageDestination>> OpenImageDestination(
-    const ImageReference& ref, registry::RegistrySession* registries) {
+    const ImageReference& ref, RegistryTransports* registries) {
   switch (ref.transport) {
     case Transport::kOci:
       return internal::OpenOciLayoutDestination(ref.path, ref.tag);
@@ -81,7 +80,7 @@ absl::StatusOr<std::unique_ptr<ImageDestination>> OpenImageDestination(
       return internal::OpenDockerArchiveDestination(ref.path, ref.archive_name);
     case Transport::kDocker:
       if (registries == nullptr) return NoRegistries(ref);
-      return internal::OpenRegistryDestination(ref, *registries);
+      return registries->OpenDestination(ref);
     case Transport::kScratch:
       break;
   }

@@ -18,10 +18,6 @@
 #include "oci/image.h"
 #include "oci/reference.h"
 
-namespace cook::registry {
-class RegistrySession;
-}  // namespace cook::registry
-
 namespace cook::oci {
 
 class ImageSource {
@@ -70,15 +66,27 @@ class ImageDestination {
   virtual absl::Status Commit() = 0;
 };
 
-// docker:// references need `registries` (the run's registry options and
-// connections); without one they fail with FailedPrecondition. A compressed
-// docker-archive: tarball is decompressed into `temp_dir` (the caller's
-// $TMPDIR; empty: /tmp). Nothing here reads the environment.
+// Opens docker:// references. registry::RegistrySession implements it (the
+// run's registry options and connections): the registry client sits above
+// oci/, and oci/ never depends on it.
+class RegistryTransports {
+ public:
+  virtual ~RegistryTransports() = default;
+  virtual absl::StatusOr<std::unique_ptr<ImageSource>> OpenSource(
+      const ImageReference& ref) = 0;
+  virtual absl::StatusOr<std::unique_ptr<ImageDestination>> OpenDestination(
+      const ImageReference& ref) = 0;
+};
+
+// docker:// references need `registries`; without them they fail with
+// FailedPrecondition. A compressed docker-archive: tarball is decompressed
+// into `temp_dir` (the caller's $TMPDIR; empty: /tmp). Nothing here reads
+// the environment.
 absl::StatusOr<std::unique_ptr<ImageSource>> OpenImageSource(
-    const ImageReference& ref, registry::RegistrySession* registries = nullptr,
+    const ImageReference& ref, RegistryTransports* registries = nullptr,
     const std::filesystem::path& temp_dir = {});
 absl::StatusOr<std::unique_ptr<ImageDestination>> OpenImageDestination(
-    const ImageReference& ref, registry::RegistrySession* registries = nullptr);
+    const ImageReference& ref, RegistryTransports* registries = nullptr);
 
 // One blob for PutBlobs: a local file, or a source opened on demand.
 struct BlobToPut {

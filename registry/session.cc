@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
+#include "registry/image_transport.h"
 
 namespace cook::registry {
 
@@ -52,6 +53,18 @@ int64_t RegistrySession::uploaded_bytes() {
   int64_t total = 0;
   for (const auto& [host, client] : clients_) total += client->uploaded_bytes();
   return total;
+}
+
+absl::StatusOr<std::unique_ptr<oci::ImageSource>> RegistrySession::OpenSource(
+    const oci::ImageReference& ref) {
+  ASSIGN_OR_RETURN(RegistryClient * client, Client(ref.registry));
+  return internal::OpenRegistrySource(ref, *client);
+}
+
+absl::StatusOr<std::unique_ptr<oci::ImageDestination>> RegistrySession::OpenDestination(
+    const oci::ImageReference& ref) {
+  ASSIGN_OR_RETURN(RegistryClient * client, Client(ref.registry));
+  return internal::OpenRegistryDestination(ref, *client, options_.parallel_blobs);
 }
 
 }  // namespace cook::registry

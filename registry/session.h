@@ -12,6 +12,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "oci/transport.h"
 #include "registry/client.h"
 #include "registry/credentials.h"
 #include "registry/http.h"
@@ -30,7 +31,9 @@ struct RegistryOptions {
   LogFn log;
 };
 
-class RegistrySession {
+// Also how oci::OpenImageSource / OpenImageDestination open docker://
+// references (oci::RegistryTransports).
+class RegistrySession : public oci::RegistryTransports {
  public:
   explicit RegistrySession(RegistryOptions options);
   // Tests: talk through `http` (a fault-injecting client, say) and resolve
@@ -38,7 +41,12 @@ class RegistrySession {
   // options.auth.environment).
   RegistrySession(RegistryOptions options, std::unique_ptr<HttpClient> http,
                   CredentialHelperRunner run_helper = nullptr);
-  ~RegistrySession();
+  ~RegistrySession() override;
+
+  absl::StatusOr<std::unique_ptr<oci::ImageSource>> OpenSource(
+      const oci::ImageReference& ref) override;
+  absl::StatusOr<std::unique_ptr<oci::ImageDestination>> OpenDestination(
+      const oci::ImageReference& ref) override;
 
   const RegistryOptions& options() const { return options_; }
 

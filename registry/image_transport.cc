@@ -1,4 +1,4 @@
-#include "oci/registry_transport.h"
+#include "registry/image_transport.h"
 
 #include <algorithm>
 #include <condition_variable>
@@ -19,15 +19,27 @@
 #include "registry/client.h"
 #include "layers/digest.h"
 
-namespace cook::oci::internal {
+namespace cook::registry::internal {
 namespace {
+
+using oci::Descriptor;
+using oci::ImageDestination;
+using oci::ImageReference;
+using oci::ImageSource;
+using oci::Platform;
+using oci::RawManifest;
+using oci::internal::NewVerifyingSource;
+using oci::DetectMediaType;
+using oci::IsIndexMediaType;
+using oci::IsManifestMediaType;
+using oci::WalkToManifest;
 
 // A download runs at most this far ahead of its reader.
 constexpr size_t kPipeCapacity = size_t{8} << 20;
 
 std::vector<std::string> AcceptedManifestTypes() {
-  return {std::string(kOciManifest), std::string(kOciIndex),
-          std::string(kDockerManifest), std::string(kDockerManifestList)};
+  return {std::string(oci::kOciManifest), std::string(oci::kOciIndex),
+          std::string(oci::kDockerManifest), std::string(oci::kDockerManifestList)};
 }
 
 // A bounded in-memory pipe: the download thread writes, the reader reads.
@@ -102,7 +114,7 @@ class PipeSink : public ByteSink {
 // Reads a blob while a thread downloads it.
 class DownloadSource : public ByteSource {
  public:
-  DownloadSource(registry::RegistryClient& client, std::string repo,
+  DownloadSource(RegistryClient& client, std::string repo,
                  std::string digest) {
     thread_ = std::thread([this, &client, repo = std::move(repo),
                            digest = std::move(digest)] {
@@ -127,7 +139,7 @@ std::string Display(const ImageReference& ref) { return ref.ToString(); }
 
 class RegistrySource : public ImageSource {
  public:
-  RegistrySource(ImageReference ref, registry::RegistryClient& client)
+  RegistrySource(ImageReference ref, RegistryClient& client)
       : ref_(std::move(ref)), client_(client) {}
 
   absl::StatusOr<RawManifest> GetManifest(const Platform& platform) override {
@@ -151,7 +163,7 @@ class RegistrySource : public ImageSource {
  private:
   // The manifest or index `reference` (a tag or digest) names.
   absl::StatusOr<RawManifest> Fetch(const std::string& reference) {
-    ASSIGN_OR_RETURN(registry::FetchedManifest fetched,
+    ASSIGN_OR_RETURN(FetchedManifest fetched,
                      client_.GetManifest(ref_.repository, reference,
                                          AcceptedManifestTypes()));
     std::string media_type = fetched.media_type;
@@ -167,12 +179,12 @@ class RegistrySource : public ImageSource {
   }
 
   ImageReference ref_;
-  registry::RegistryClient& client_;
+  RegistryClient& client_;
 };
 
 class RegistryDestination : public ImageDestination {
  public:
-  RegistryDestination(ImageReference ref, registry::RegistryClient& client,
+  RegistryDestination(ImageReference ref, RegistryClient& client,
                       int parallel)
       : ref_(std::move(ref)), client_(client), parallel_(parallel) {}
 
@@ -184,7 +196,7 @@ class RegistryDestination : public ImageDestination {
 
   absl::StatusOr<bool> MountBlob(const Descriptor& descriptor,
                                  const ImageReference& from) override {
-    if (from.transport != Transport::kDocker || from.registry != ref_.registry ||
+    if (from.transport != oci::Transport::kDocker || from.registry != ref_.registry ||
         from.repository == ref_.repository) {
       return false;
     }
@@ -227,24 +239,21 @@ class RegistryDestination : public ImageDestination {
 
  private:
   ImageReference ref_;
-  registry::RegistryClient& client_;
+  RegistryClient& client_;
   int parallel_;
   std::optional<RawManifest> manifest_;
 };
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<ImageSource>> OpenRegistrySource(
-    const ImageReference& ref, registry::RegistrySession& registries) {
-  ASSIGN_OR_RETURN(registry::RegistryClient * client, registries.Client(ref.registry));
-  return std::make_unique<RegistrySource>(ref, *client);
+absl::StatusOr<std::unique_ptr<ImageSource>> OpenRegistrySource(const ImageReference& ref,
+                                                               RegistryClient& client) {
+  return std::make_unique<RegistrySource>(ref, client);
 }
 
 absl::StatusOr<std::unique_ptr<ImageDestination>> OpenRegistryDestination(
-    const ImageReference& ref, registry::RegistrySession& registries) {
-  ASSIGN_OR_RETURN(registry::RegistryClient * client, registries.Client(ref.registry));
-  return std::make_unique<RegistryDestination>(
-      ref, *client, std::max(1, registries.options().parallel_blobs));
+    const ImageReference& ref, RegistryClient& client, int max_parallel_blobs) {
+  return std::make_unique<RegistryDestination>(ref, client, std::max(1, max_parallel_blobs));
 }
 
-}  // namespace cook::oci::internal
+}  // namespace cook::registry::internal
