@@ -13,23 +13,24 @@ namespace {
 
 // SRC[:DEST]: DEST is absolute inside the image, so the split is at the last
 // ":" that is followed by "/".
-std::function<absl::StatusOr<AddSpec>(const std::string&)> AddSpecOf(
+std::function<absl::StatusOr<cache::AddSpec>(const std::string&)> AddSpecOf(
     const Environment& env) {
   return [dir = Environment{.working_dir = env.working_dir}](
-             const std::string& text) -> absl::StatusOr<AddSpec> {
+             const std::string& text) -> absl::StatusOr<cache::AddSpec> {
     const size_t colon = text.rfind(":/");
     if (text.empty() || colon == 0) {
       return absl::InvalidArgumentError(
           absl::StrFormat("--add \"%s\": expected SRC[:DEST]", text));
     }
-    if (colon == std::string::npos) return AddSpec{Absolute(text, dir), "/"};
-    return AddSpec{Absolute(text.substr(0, colon), dir),
+    if (colon == std::string::npos) return cache::AddSpec{Absolute(text, dir), "/"};
+    return cache::AddSpec{Absolute(text.substr(0, colon), dir),
                    text.substr(colon + 1)};
   };
 }
 
 void AddAssembleOptions(CLI::App& app, const Environment& env,
-                        AssembleOptions& o) {
+                        AssembleCommand& command) {
+  cache::AssembleOptions& o = command.assemble;
   AddConverted(app, "--base", o.base, Reference(env),
                "Base image (default scratch)");
   AddEach(app, "--add", o.adds, AddSpecOf(env),
@@ -54,10 +55,12 @@ void AddAssembleOptions(CLI::App& app, const Environment& env,
   AddConverted(app, "--platform", o.platform, ParseOptionalPlatform,
                "OS/ARCH[/VARIANT]");
   AddCompressionOptions(app, o.compression, o.compression_level);
-  AddCommonOptions(app, env, o.common, /*registry=*/true);
+  AddCommonOptions(app, env, command.common, /*registry=*/true);
 }
 
-absl::Status CompleteAssemble(AssembleOptions& o, const Environment& env) {
+absl::Status CompleteAssemble(AssembleCommand& command, const Environment& env) {
+  cache::AssembleOptions& o = command.assemble;
+  o.temp_dir = command.common.temp_dir;
   RETURN_IF_ERROR(CheckCompressionLevel(o.compression, o.compression_level));
   ASSIGN_OR_RETURN(o.epoch, EpochFrom(env));
   return absl::OkStatus();
@@ -68,6 +71,6 @@ absl::Status CompleteAssemble(AssembleOptions& o, const Environment& env) {
 const Subcommand kAssembleCommand = {
     "assemble",
     "Build an image from local files and directories, without cargo",
-    DeclareWith<AssembleOptions, AddAssembleOptions, CompleteAssemble>};
+    DeclareWith<AssembleCommand, AddAssembleOptions, CompleteAssemble>};
 
 }  // namespace cook::cli

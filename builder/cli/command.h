@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "cache/assemble.h"
 #include "cache/build.h"
 #include "cache/cargo_options.h"
 #include "cache/restore.h"
@@ -57,25 +58,11 @@ struct CommonOptions {
   std::string temp_dir;
 };
 
-struct AddSpec {
-  std::string source;  // absolute
-  std::string dest;    // inside the image, "/" by default
-};
-
-struct AssembleOptions {
+// `cook assemble`: the options cache::Assemble takes, filled by the CLI
+// (the temp dir from `common`).
+struct AssembleCommand {
   CommonOptions common;
-  oci::ImageReference base;  // kScratch by default
-  std::vector<AddSpec> adds;
-  std::vector<oci::ImageReference> dests;
-  std::vector<std::pair<std::string, std::string>> env;
-  std::optional<std::string> workdir;
-  std::optional<std::vector<std::string>> entrypoint;
-  std::optional<std::vector<std::string>> cmd;
-  std::vector<std::pair<std::string, std::string>> labels;
-  std::optional<oci::Platform> platform;
-  layers::Compression compression = layers::Compression::kZstd;
-  int compression_level = 0;  // 0: the algorithm's default
-  absl::Time epoch;           // entry and `created` times
+  cache::AssembleOptions assemble;
 };
 
 struct InspectOptions {
@@ -125,7 +112,7 @@ struct HelpRequest {
 };
 
 using Command =
-    std::variant<HelpRequest, AssembleOptions, InspectOptions, PrepareCommand,
+    std::variant<HelpRequest, AssembleCommand, InspectOptions, PrepareCommand,
                  SkeletonCommand, BuildCommand, RestoreCommand, CopyCommand>;
 
 // Parses and validates argv. Every error is a usage error (exit 2).

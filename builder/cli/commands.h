@@ -17,7 +17,7 @@
 
 namespace cook::cli {
 
-absl::Status RunAssemble(const AssembleOptions& options, std::FILE* out,
+absl::Status RunAssemble(const AssembleCommand& command, std::FILE* out,
                          Progress& progress, registry::RegistrySession& registries);
 absl::Status RunInspect(const InspectOptions& options, std::FILE* out,
                         registry::RegistrySession& registries);

@@ -32,7 +32,7 @@ absl::Status RunCopy(const CopyCommand& command, std::FILE* out, Progress& progr
                    Annotate(oci::ParseManifest(raw.bytes), context));
   std::vector<oci::Descriptor> blobs = {manifest.config};
   blobs.insert(blobs.end(), manifest.layers.begin(), manifest.layers.end());
-  oci::PutBlobsOptions options = BlobProgress(progress, command.dest.ToString(), blobs);
+  oci::PutBlobsOptions options = cache::BlobProgress(progress, command.dest.ToString(), blobs);
   if (command.source.transport == oci::Transport::kDocker) {
     options.mount_from = command.source;
   }

@@ -16,7 +16,7 @@ std::unique_ptr<registry::RegistrySession> NewRegistrySession(
   return std::make_unique<registry::RegistrySession>(std::move(with_log));
 }
 
-void PrintImageResult(const ImageResult& result, bool json, std::FILE* out) {
+void PrintImageResult(const cache::ImageResult& result, bool json, std::FILE* out) {
   if (!json) {
     absl::FPrintF(out, "%s\n", result.manifest_digest);
     return;

@@ -14,19 +14,6 @@
 
 namespace cook::cli {
 
-using cache::BaseImage;
-using cache::BlobProgress;
-using cache::FormatCreated;
-using cache::HistoryEntry;
-using cache::ImageResult;
-using cache::LayerDescriptor;
-using cache::LoadBase;
-using cache::NewLayer;
-using cache::OpenedImage;
-using cache::OpenImage;
-using cache::StagingDir;
-using cache::StagingParent;
-using cache::WriteImage;
 
 // A registry session for a command: its options, with retries and other
 // events reported through `progress`.
@@ -34,7 +21,7 @@ std::unique_ptr<registry::RegistrySession> NewRegistrySession(
     const registry::RegistryOptions& options, cook::Progress& progress);
 
 // The digest on a line of its own, or with `json` one JSON object.
-void PrintImageResult(const ImageResult& result, bool json, std::FILE* out);
+void PrintImageResult(const cache::ImageResult& result, bool json, std::FILE* out);
 
 }  // namespace cook::cli
 

@@ -36,8 +36,8 @@ std::string Quoted(const std::vector<std::string>& args) {
 absl::Status RunInspect(const InspectOptions& options, std::FILE* out,
                         registry::RegistrySession& registries) {
   const std::string context = absl::StrCat("inspecting ", options.ref.ToString());
-  ASSIGN_OR_RETURN(OpenedImage image,
-                   OpenImage(options.ref, options.platform.value_or(oci::HostPlatform()),
+  ASSIGN_OR_RETURN(cache::OpenedImage image,
+                   cache::OpenImage(options.ref, options.platform.value_or(oci::HostPlatform()),
                              context, registries, options.common.temp_dir));
   const oci::RawManifest& raw = image.raw;
   const oci::Manifest& manifest = image.manifest;

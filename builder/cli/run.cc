@@ -13,7 +13,7 @@ absl::Status Run(const Command& command, std::FILE* out, std::FILE* err) {
     absl::FPrintF(out, "%s", help->text);
     return absl::OkStatus();
   }
-  if (const auto* assemble = std::get_if<AssembleOptions>(&command)) {
+  if (const auto* assemble = std::get_if<AssembleCommand>(&command)) {
     Progress progress(err, assemble->common.quiet);
     auto registries = NewRegistrySession(assemble->common.registry, progress);
     return RunAssemble(*assemble, out, progress, *registries);

@@ -34,7 +34,8 @@ TEST(CommandTest, AssembleResolvesRelativePathsAgainstTheWorkingDirectory) {
   auto command = ParseArgs({"assemble", "--add", "dir", "--add", "x/y:/opt/y",
                             "--dest", "oci:out:v1", "--dest", "docker-archive:a.tar"});
   ASSERT_THAT(command, IsOk());
-  const auto& o = std::get<AssembleOptions>(*command);
+  const auto& command_ = std::get<AssembleCommand>(*command);
+  const auto& o = command_.assemble;
   ASSERT_EQ(o.adds.size(), 2u);
   EXPECT_EQ(o.adds[0].source, "/work/dir");
   EXPECT_EQ(o.adds[0].dest, "/");
@@ -54,7 +55,8 @@ TEST(CommandTest, AssembleCollectsConfigOptionsInOrder) {
                             "--platform", "linux/arm64/v8", "--compression", "gzip",
                             "--compression-level", "9", "--json"});
   ASSERT_THAT(command, IsOk());
-  const auto& o = std::get<AssembleOptions>(*command);
+  const auto& command_ = std::get<AssembleCommand>(*command);
+  const auto& o = command_.assemble;
   EXPECT_THAT(o.env, ElementsAre(Pair("B", "2"), Pair("A", "x=y")));
   EXPECT_THAT(o.labels, ElementsAre(Pair("k", "v")));
   ASSERT_TRUE(o.entrypoint.has_value());
@@ -66,7 +68,7 @@ TEST(CommandTest, AssembleCollectsConfigOptionsInOrder) {
   EXPECT_EQ(o.platform->variant, "v8");
   EXPECT_EQ(o.compression, layers::Compression::kGzip);
   EXPECT_EQ(o.compression_level, 9);
-  EXPECT_TRUE(o.common.json);
+  EXPECT_TRUE(command_.common.json);
 }
 
 TEST(CommandTest, MalformedArgumentsAreUsageErrors) {
@@ -105,7 +107,7 @@ TEST(CommandTest, SourceDateEpochSetsTheEpoch) {
   auto command = ParseArgs({"assemble", "--add", "/a", "--dest", "oci:/o"},
                            {"/", "86400"});
   ASSERT_THAT(command, IsOk());
-  EXPECT_EQ(std::get<AssembleOptions>(*command).epoch, absl::FromUnixSeconds(86400));
+  EXPECT_EQ(std::get<AssembleCommand>(*command).assemble.epoch, absl::FromUnixSeconds(86400));
 }
 
 TEST(CommandTest, InspectTakesOneReference) {
