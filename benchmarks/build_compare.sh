@@ -13,13 +13,14 @@
 #        (defaults: 3, examples/bakery, auto)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source benchmarks/lib.sh
 
 runs=${1:-3}
 source_ws=$(realpath "${2:-examples/bakery}")
 sandbox=${3:-auto}
-[ -f "$source_ws/Cargo.toml" ] || { echo "no Cargo.toml in $source_ws" >&2; exit 2; }
+need_workspace "$source_ws"
 export PATH="$HOME/.cargo/bin:$PATH"
-command -v cargo >/dev/null || { echo "cargo not found" >&2; exit 2; }
+need_tools cargo
 
 bazel build //builder:cook >/dev/null 2>&1 || bazel build //builder:cook
 cook="$(bazel info bazel-bin 2>/dev/null)/builder/cook"
@@ -32,7 +33,6 @@ mkdir -p "$TMPDIR"
 cp -r "$source_ws" "$work/ws"
 rm -rf "$work/ws/target"
 
-source benchmarks/lib.sh
 
 run_cook() {
   rm -rf "$work/cook-image"
@@ -81,8 +81,8 @@ cm=$(median "${cook_times[@]}")
 pm=$(median "${plain_times[@]}")
 sm=$(median "${skeleton_times[@]}")
 ratio=$(awk "BEGIN{printf \"%.2f\", $cm / $pm}")
-printf '%-34s %10s\n' "workspace" "$(basename "$source_ws") ($runs runs, sandbox $sandbox, $(nproc) cores)"
-printf '%-34s %10s s\n' "cook build (median)" "$cm"
-printf '%-34s %10s s\n' "cargo build + cook assemble (median)" "$pm"
-printf '%-34s %10s s\n' "  (+ cook prepare + skeleton)" "$sm"
-printf '%-34s %10s\n' "ratio cook/plain" "$ratio"
+workspace_row "$source_ws" "$runs" "$sandbox"
+row "cook build (median)" "$cm" s
+row "cargo build + cook assemble (median)" "$pm" s
+row "  (+ cook prepare + skeleton)" "$sm" s
+row "ratio cook/plain" "$ratio"

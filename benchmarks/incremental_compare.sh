@@ -16,17 +16,16 @@
 # build of one recipe gets a private work area and its layers differ.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source benchmarks/lib.sh
 
 runs=${1:-1}
 source_ws=$(realpath "${2:-tests/fixtures/larder}")
 sandbox=${3:-auto}
-[ -f "$source_ws/Cargo.toml" ] || { echo "no Cargo.toml in $source_ws" >&2; exit 2; }
+need_workspace "$source_ws"
 [ -f "$source_ws/variants/Cargo.lock.added" ] ||
   { echo "no variants/Cargo.lock.added in $source_ws" >&2; exit 2; }
 export PATH="$HOME/.cargo/bin:$PATH"
-for tool in cargo jq; do
-  command -v "$tool" >/dev/null || { echo "$tool not found" >&2; exit 2; }
-done
+need_tools cargo jq
 
 bazel_cmd=(bazel)
 [ -n "${COOK_BAZEL_OUTPUT_BASE:-}" ] && bazel_cmd+=(--output_base="$COOK_BAZEL_OUTPUT_BASE")
@@ -55,7 +54,6 @@ sed -i 's/^pub fn to_json/pub type Counts = smallvec::SmallVec<[usize; 4]>;\n\np
   "$core/src/lib.rs"
 cp "$work/added/ws/variants/Cargo.lock.added" "$work/added/ws/Cargo.lock"
 
-source benchmarks/lib.sh
 
 # cook_build NAME WS [ARGS...]: prints the seconds; the --json result goes to
 # $work/NAME.json.
@@ -97,11 +95,11 @@ fm=$(median "${full_times[@]}")
 im=$(median "${incr_times[@]}")
 ratio=$(awk "BEGIN{printf \"%.2f\", $im / $fm}")
 share=$(awk "BEGIN{printf \"%.1f\", 100 * $new_bytes / $incr_bytes}")
-printf '%-36s %s\n' "workspace" "$(basename "$source_ws") ($runs runs, sandbox $sandbox, $(nproc) cores)"
-printf '%-36s %10s s\n' "full cook build (median)" "$fm"
-printf '%-36s %10s s\n' "cook build --cache-from (median)" "$im"
-printf '%-36s %10s\n' "ratio incremental/full" "$ratio"
-printf '%-36s %10s (%s bytes)\n' "full image layers" "$full_layers" "$full_bytes"
-printf '%-36s %10s (%s bytes)\n' "incremental image layers" "$incr_layers" "$incr_bytes"
-printf '%-36s %10s (%s reused from the full image)\n' "  new layers" "$new_layers" "$reused"
-printf '%-36s %10s %% (%s of %s bytes)\n' "changed bytes (new/total)" "$share" "$new_bytes" "$incr_bytes"
+workspace_row "$source_ws" "$runs" "$sandbox"
+row "full cook build (median)" "$fm" s
+row "cook build --cache-from (median)" "$im" s
+row "ratio incremental/full" "$ratio"
+row "full image layers" "$full_layers" "($full_bytes bytes)"
+row "incremental image layers" "$incr_layers" "($incr_bytes bytes)"
+row "  new layers" "$new_layers" "($reused reused from the full image)"
+row "changed bytes (new/total)" "$share" "% ($new_bytes of $incr_bytes bytes)"

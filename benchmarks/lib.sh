@@ -10,3 +10,15 @@ median() {
   if (($#)); then printf '%s\n' "$@"; else cat; fi |
     sort -n | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'
 }
+# row LABEL VALUE [TEXT...]: one line of a result table, the value right-aligned.
+row() { printf '%-36s %10s %s\n' "$1" "$2" "${*:3}"; }
+# workspace_row WORKSPACE RUNS SANDBOX: the table's first line.
+workspace_row() {
+  printf '%-36s %s\n' "workspace" "$(basename "$1") ($2 runs, sandbox $3, $(nproc) cores)"
+}
+# need_tools TOOL...: exits 2 naming the first one missing from PATH.
+need_tools() {
+  for tool; do command -v "$tool" >/dev/null || { echo "$tool not found" >&2; exit 2; }; done
+}
+# need_workspace DIR: exits 2 unless DIR holds a Cargo.toml.
+need_workspace() { [ -f "$1/Cargo.toml" ] || { echo "no Cargo.toml in $1" >&2; exit 2; }; }
