@@ -14,6 +14,7 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/sha.h>
 
+#include "absl/strings/escaping.h"
 #include "base/c_handle.h"
 
 namespace cook {
@@ -32,18 +33,6 @@ void CheckEvp(int ok, const char* what) {
 }
 
 }  // namespace
-
-std::string HexEncode(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * bytes.size());
-  for (const char c : bytes) {
-    const auto byte = static_cast<unsigned char>(c);
-    out.push_back(kHex[byte >> 4]);
-    out.push_back(kHex[byte & 0xf]);
-  }
-  return out;
-}
 
 struct Sha256::Impl {
   EvpMdCtx ctx{EVP_MD_CTX_new()};
@@ -76,7 +65,8 @@ std::string Sha256::Finish() {
   CheckEvp(EVP_DigestFinal_ex(impl_->ctx.get(), md, &length),
            "EVP_DigestFinal_ex");
   return "sha256:" +
-         HexEncode(std::string_view(reinterpret_cast<const char*>(md), length));
+         absl::BytesToHexString(
+             absl::string_view(reinterpret_cast<const char*>(md), length));
 }
 
 std::string Sha256Hex(std::string_view data) {
@@ -85,7 +75,8 @@ std::string Sha256Hex(std::string_view data) {
   CheckEvp(SHA256_Init(&ctx), "SHA256_Init");
   CheckEvp(SHA256_Update(&ctx, data.data(), data.size()), "SHA256_Update");
   CheckEvp(SHA256_Final(md, &ctx), "SHA256_Final");
-  return HexEncode(std::string_view(reinterpret_cast<const char*>(md), sizeof md));
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(md), sizeof md));
 }
 
 }  // namespace cook

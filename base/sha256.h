@@ -1,7 +1,7 @@
 #ifndef COOK_BASE_SHA256_H_
 #define COOK_BASE_SHA256_H_
 
-// SHA-256 (OpenSSL) and lowercase hex: the one implementation the recipe
+// SHA-256 (OpenSSL), in lowercase hex: the one implementation the recipe
 // digest, layer digests and diff_ids share.
 
 #include <cstdint>
@@ -39,9 +39,6 @@ class Sha256 : public ByteSink {
 // Lowercase hex SHA-256 of `data` (64 characters), for small inputs: it
 // skips the EVP start-up that Sha256 pays once per process.
 std::string Sha256Hex(std::string_view data);
-
-// Lowercase hex of `bytes`.
-std::string HexEncode(std::string_view bytes);
 
 }  // namespace cook
 

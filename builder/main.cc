@@ -63,8 +63,11 @@ cook::cli::Environment ReadEnvironment() {
   if (const char* file = std::getenv("REGISTRY_AUTH_FILE")) env.registry_auth_file = file;
   if (const char* dir = std::getenv("DOCKER_CONFIG")) env.docker_config = dir;
   for (char** e = environ; *e != nullptr; ++e) env.variables.emplace_back(*e);
-  const char* tmp = std::getenv("TMPDIR");
-  env.temp_dir = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+  // As the C++ library finds it ($TMPDIR, $TMP, $TEMP, $TEMPDIR; one that is
+  // not a directory is an error), and /tmp when it finds none.
+  std::error_code ec;
+  const std::filesystem::path tmp = std::filesystem::temp_directory_path(ec);
+  env.temp_dir = ec ? std::string("/tmp") : tmp.string();
   return env;
 }
 

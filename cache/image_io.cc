@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/json_line.h"
 #include "base/files.h"
 #include "base/interrupt.h"
 #include "base/io.h"
@@ -104,8 +105,7 @@ StagingDir::~StagingDir() {
 
 std::string HistoryEntry(const std::string& created, const std::string& created_by) {
   // One line, invalid UTF-8 replaced, as every JSON cook writes.
-  return nlohmann::json({{"created", created}, {"created_by", created_by}})
-      .dump(-1, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::replace);
+  return JsonLine({{"created", created}, {"created_by", created_by}});
 }
 
 oci::Descriptor LayerDescriptor(const layers::LayerBlob& blob) {

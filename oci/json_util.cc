@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_format.h"
 #include "base/json_depth.h"
+#include "base/json_line.h"
 
 namespace cook::oci::internal {
 
@@ -26,8 +27,7 @@ absl::StatusOr<Json> ParseJson(std::string_view text, std::string_view what) {
 }
 
 std::string CanonicalJson(const Json& value) {
-  return value.dump(-1, ' ', /*ensure_ascii=*/false,
-                    Json::error_handler_t::replace);
+  return JsonLine(value);
 }
 
 }  // namespace cook::oci::internal

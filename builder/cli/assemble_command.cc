@@ -37,7 +37,7 @@ void AddAssembleOptions(CLI::App& app, const Environment& env,
           "SRC[:DEST]: one layer per --add")
       ->required();
   AddEach(app, "--dest", o.dests,
-          Reference(env, "--dest scratch: scratch can only be a base image"),
+          Reference(env, kDestNotScratch),
           "Destination image reference")
       ->required();
   AddEach(app, "--env", o.env, KeyValue("--env"),

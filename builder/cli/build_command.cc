@@ -48,7 +48,7 @@ void AddImageOptions(CLI::App& app, const Environment& env,
   AddConverted(app, "--base", c.base, Reference(env),
                "Base image (default scratch)");
   AddEach(app, "--dest", c.dests,
-          Reference(env, "--dest scratch: scratch can only be a base image"),
+          Reference(env, kDestNotScratch),
           "Destination (default oci:cook-image)");
   AddConverted<std::optional<oci::ImageReference>>(
       app, "--cache-from", c.cache_from,

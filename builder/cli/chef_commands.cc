@@ -8,7 +8,7 @@
 #include "base/status_macros.h"
 #include "base/text.h"
 #include "builder/cli/commands.h"
-#include "builder/cli/output.h"
+#include "base/json_line.h"
 #include "chef/prepare.h"
 #include "chef/recipe.h"
 #include "chef/skeleton.h"

@@ -43,7 +43,8 @@ struct Environment {
   // Every variable, "NAME=value" (what the sandbox's --pass-env and
   // credential helpers may see).
   std::vector<std::string> variables;
-  // Where scratch files go: $TMPDIR, else /tmp.
+  // Where scratch files go: std::filesystem::temp_directory_path() ($TMPDIR
+  // and its aliases), else /tmp.
   std::string temp_dir;
 };
 

@@ -9,7 +9,7 @@
 #include "base/status_macros.h"
 #include "builder/cli/commands.h"
 #include "builder/cli/image_io.h"
-#include "builder/cli/output.h"
+#include "base/json_line.h"
 #include "oci/transport.h"
 #include "nlohmann/json.hpp"
 

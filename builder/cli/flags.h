@@ -26,6 +26,10 @@
 
 namespace cook::cli {
 
+// What --dest says when it names scratch (build and assemble).
+inline constexpr char kDestNotScratch[] =
+    "--dest scratch: scratch can only be a base image";
+
 // A usage error in cook's words, thrown from the validators and conversions
 // below: CLI11 passes it through parse() as it is, where it would put the
 // option's name before a ValidationError's message. Parse returns status().

@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_format.h"
-#include "builder/cli/output.h"
+#include "base/json_line.h"
 #include "nlohmann/json.hpp"
 
 namespace cook::cli {

@@ -11,7 +11,7 @@
 #include "base/text.h"
 #include "builder/cli/commands.h"
 #include "builder/cli/image_io.h"
-#include "builder/cli/output.h"
+#include "base/json_line.h"
 #include "builder/cli/progress.h"
 #include "oci/transport.h"
 #include "nlohmann/json.hpp"

@@ -3,7 +3,7 @@
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
 #include "builder/cli/commands.h"
-#include "builder/cli/output.h"
+#include "base/json_line.h"
 #include "cache/restore.h"
 #include "nlohmann/json.hpp"
 

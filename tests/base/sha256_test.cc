@@ -22,10 +22,5 @@ TEST(Sha256Test, OneShotAndStreamingAgree) {
   EXPECT_EQ(sha.Finish(), std::string("sha256:") + kAbc);
 }
 
-TEST(Sha256Test, HexEncodesEveryByte) {
-  EXPECT_EQ(HexEncode(std::string("\x00\x0f\xf0\xff", 4)), "000ff0ff");
-  EXPECT_EQ(HexEncode(""), "");
-}
-
 }  // namespace
 }  // namespace cook
