@@ -84,7 +84,8 @@ fs::path StagingParent(const std::vector<oci::ImageReference>& dests,
       return fs::path(dest.path).parent_path();
     }
   }
-  return temp_dir;
+  // As oci::OpenImageSource does: never the working directory.
+  return temp_dir.empty() ? fs::path("/tmp") : temp_dir;
 }
 
 absl::StatusOr<StagingDir> StagingDir::Create(const fs::path& parent,

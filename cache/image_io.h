@@ -76,8 +76,8 @@ class StagingDir {
 };
 
 // Where to stage layer blobs: beside the first local destination, so that
-// they can be renamed into place; else `temp_dir` (the caller's $TMPDIR or
-// /tmp).
+// they can be renamed into place; else `temp_dir` (the caller's $TMPDIR;
+// empty: /tmp).
 std::filesystem::path StagingParent(const std::vector<oci::ImageReference>& dests,
                                     const std::filesystem::path& temp_dir = {});
 
