@@ -10,8 +10,10 @@
 #include "absl/strings/str_format.h"
 #include "base/files.h"
 #include "base/status_macros.h"
+#include "cache/cache_tag.h"
 #include "cache/internal/build_stages.h"
 #include "cache/restore.h"
+#include "cache/verdict.h"
 #include "cache/work_area.h"
 #include "chef/prepare.h"
 #include "chef/recipe.h"
@@ -64,21 +66,25 @@ absl::StatusOr<bool> AllUpToDate(const BuildOptions& options, const CacheKey& ke
 }
 
 absl::StatusOr<CacheFrom> RestoreCacheFrom(const BuildOptions& options,
+                                           const std::string& key_tag,
                                            const oci::Platform& platform,
                                            const WorkPaths& paths, Progress& progress,
                                            registry::RegistrySession& registries) {
   CacheFrom cache;
   if (!options.cache_from.has_value()) return cache;
-  const std::string context =
-      absl::StrCat("reading --cache-from ", options.cache_from->ToString());
-  ASSIGN_OR_RETURN(cache.image, OpenImage(*options.cache_from, platform, context, registries,
-                                           options.temp_dir));
+  ASSIGN_OR_RETURN(FoundCache found,
+                   LookUpCache(*options.cache_from, key_tag, platform,
+                               absl::StrCat("reading --cache-from ",
+                                            options.cache_from->ToString()),
+                               registries, options.temp_dir, progress));
+  const std::string context = absl::StrCat("reading --cache-from ", found.ref.ToString());
+  cache.image = std::move(found.image);
   ASSIGN_OR_RETURN(std::vector<std::string> restored,
                    ExtractCache(*cache.image, paths.target_dir, paths.cargo_home, progress,
                                 context));
   cache.verified.insert(restored.begin(), restored.end());
   progress.Step(absl::StrFormat("restored %d layers of %s", restored.size(),
-                                options.cache_from->ToString()));
+                                found.ref.ToString()));
   absl::Time created;
   std::string error;
   if (absl::ParseTime(absl::RFC3339_full, cache.image->config.created, &created, &error)) {
@@ -107,6 +113,10 @@ absl::StatusOr<BuildResult> Build(const BuildOptions& options, const BuildSeams&
   ASSIGN_OR_RETURN(built.toolchain, seams.toolchain->Probe(spec, built.paths.root));
   built.key = CacheKey{result.recipe_digest, OptionsLabel(options.cargo),
                        built.toolchain.rustc_version};
+  const std::string key_tag =
+      CacheKeyTag(built.key, TargetTriples(options.cargo, built.toolchain.host));
+  ASSIGN_OR_RETURN(built.lock_packages,
+                   Annotate(LockPackages(recipe), "reading the recipe's Cargo.lock"));
 
   ASSIGN_OR_RETURN(result.up_to_date,
                    internal::AllUpToDate(options, built.key, platform, registries));
@@ -121,13 +131,20 @@ absl::StatusOr<BuildResult> Build(const BuildOptions& options, const BuildSeams&
   // changed, and its layers are reused where this build's come out the same.
   ASSIGN_OR_RETURN(
       const internal::CacheFrom cache,
-      internal::RestoreCacheFrom(options, platform, built.paths, progress, registries));
+      internal::RestoreCacheFrom(options, key_tag, platform, built.paths, progress,
+                                 registries));
 
   RETURN_IF_ERROR(internal::Fetch(options, built.toolchain, spec, *seams.direct, progress));
   RETURN_IF_ERROR(internal::CargoBuild(options, built.toolchain, spec, built.paths, seams));
   ASSIGN_OR_RETURN(built.used, internal::Trim(options, recipe, built.paths, progress));
   ASSIGN_OR_RETURN(result.image, internal::SnapshotAndAssemble(options, built, base, cache,
                                                                 progress, registries));
+  // The same manifest under the cache-key tag, where a runner looks first.
+  ASSIGN_OR_RETURN(std::vector<std::string> tagged,
+                   AddKeyTag(options.dests, result.image.manifest, key_tag, registries,
+                             progress));
+  result.image.destinations.insert(result.image.destinations.end(), tagged.begin(),
+                                   tagged.end());
   return result;
 }
 

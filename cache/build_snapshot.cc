@@ -174,6 +174,7 @@ absl::StatusOr<ImageResult> SnapshotAndAssemble(const BuildOptions& options,
   layer_options.epoch = std::max({options.epoch, newest, cache.created});
 
   CacheImage labels{.key = built.key, .cargo_version = built.toolchain.cargo_version};
+  labels.lock_packages = built.lock_packages;
   labels.targets = options.cargo.targets.empty() ? built.toolchain.host
                                                  : absl::StrJoin(options.cargo.targets, ",");
   oci::ImageConfig config = ImageConfigFor(options, base, layer_options.epoch, labels);

@@ -79,6 +79,10 @@ CacheImage ReadCacheLabels(const oci::ImageConfig& config) {
       absl::StrSplit(Label(config, kLabelTargetLayers), ',', absl::SkipEmpty());
   image.cargo_home_layers =
       absl::StrSplit(Label(config, kLabelCargoHomeLayers), ',', absl::SkipEmpty());
+  if (config.labels.contains(kLabelLockPackages)) {
+    image.lock_packages =
+        absl::StrSplit(Label(config, kLabelLockPackages), ',', absl::SkipEmpty());
+  }
   return image;
 }
 
@@ -92,6 +96,9 @@ void WriteCacheLabels(const CacheImage& image, std::map<std::string, std::string
   labels[kLabelCargoHome] = image.cargo_home;
   labels[kLabelTargetLayers] = absl::StrJoin(image.target_layers, ",");
   labels[kLabelCargoHomeLayers] = absl::StrJoin(image.cargo_home_layers, ",");
+  if (image.lock_packages.has_value()) {
+    labels[kLabelLockPackages] = absl::StrJoin(*image.lock_packages, ",");
+  }
 }
 
 absl::StatusOr<CacheImage> ParseCacheImage(const oci::ImageConfig& config,

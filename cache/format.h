@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -31,6 +32,10 @@ inline constexpr char kLabelCargoHome[] = "dev.cook.cargo-home";
 // Comma-separated diff_ids of the layers holding each.
 inline constexpr char kLabelTargetLayers[] = "dev.cook.layers.target";
 inline constexpr char kLabelCargoHomeLayers[] = "dev.cook.layers.cargo-home";
+// The lockfile's dependencies (packages with a source), sorted "name
+// version" entries joined by commas: what a restore's verdict counts as
+// crates added, removed or changed. Images made before it lack it.
+inline constexpr char kLabelLockPackages[] = "dev.cook.lock.packages";
 
 // Buckets the crates of a target directory and of a cargo home go to: well
 // under the ~127 layers overlay file systems stack, fine enough that one
@@ -77,6 +82,8 @@ struct CacheImage {
   std::string cargo_home;     // where the cargo home is in the image
   std::vector<std::string> target_layers;      // diff_ids, in image order
   std::vector<std::string> cargo_home_layers;  // diff_ids, in image order
+  // kLabelLockPackages, split; nullopt when the image lacks the label.
+  std::optional<std::vector<std::string>> lock_packages;
 };
 
 // The label's value, or "" when the config has no such label.

@@ -145,6 +145,7 @@ absl::StatusOr<ImageResult> WriteImage(
   const oci::RawManifest raw = oci::MakeRawManifest(manifest);
 
   ImageResult result;
+  result.manifest = raw;
   result.manifest_digest = raw.digest;
   result.config_digest = manifest.config.digest;
   result.layers = manifest.layers;

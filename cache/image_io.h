@@ -94,10 +94,11 @@ struct NewLayer {
 oci::Descriptor LayerDescriptor(const layers::LayerBlob& blob);
 
 struct ImageResult {
+  oci::RawManifest manifest;  // as written
   std::string manifest_digest;
   std::string config_digest;
   std::vector<oci::Descriptor> layers;
-  std::vector<std::string> destinations;
+  std::vector<std::string> destinations;  // cache-key tags included (cook build)
   // Layers taken from the --cache-from image as they were (not compressed
   // again), by digest.
   std::vector<std::string> reused;

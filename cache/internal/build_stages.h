@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -46,6 +47,7 @@ struct Built {
   CacheKey key;
   Toolchain toolchain;
   std::set<std::string> used;  // the unit hashes the build used
+  std::vector<std::string> lock_packages;  // the kLabelLockPackages value
 };
 
 // 1. The recipe: read from options.recipe_path, or prepared.
@@ -65,8 +67,10 @@ absl::StatusOr<bool> AllUpToDate(const BuildOptions& options, const CacheKey& ke
                                  registry::RegistrySession& registries);
 
 // The --cache-from image's target directory and cargo home, restored into
-// `paths` (nothing without --cache-from).
+// `paths` (nothing without --cache-from); its cache-key tag `key_tag` when
+// it has one.
 absl::StatusOr<CacheFrom> RestoreCacheFrom(const BuildOptions& options,
+                                           const std::string& key_tag,
                                            const oci::Platform& platform,
                                            const WorkPaths& paths, Progress& progress,
                                            registry::RegistrySession& registries);

@@ -1,0 +1,80 @@
+#include "cache/cache_tag.h"
+
+#include <memory>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "base/json_line.h"
+#include "base/sha256.h"
+#include "base/status_macros.h"
+#include "nlohmann/json.hpp"
+#include "oci/transport.h"
+
+namespace cook::cache {
+
+std::string TargetTriples(const CargoOptions& cargo, const std::string& host) {
+  return cargo.targets.empty() ? host : absl::StrJoin(cargo.targets, ",");
+}
+
+std::string CacheKeyDigest(const CacheKey& key, std::string_view targets) {
+  const nlohmann::json fields = nlohmann::json::array(
+      {key.recipe_digest, key.cargo_options, key.rustc_version, std::string(targets)});
+  return absl::StrCat("sha256:", Sha256Hex(JsonLine(fields)));
+}
+
+std::string CacheKeyTag(const CacheKey& key, std::string_view targets) {
+  constexpr size_t kPrefix = sizeof("sha256:") - 1;
+  return absl::StrCat("cook-", CacheKeyDigest(key, targets).substr(kPrefix, 16));
+}
+
+std::optional<oci::ImageReference> WithTag(const oci::ImageReference& ref,
+                                           const std::string& tag) {
+  const bool tagged_docker = ref.transport == oci::Transport::kDocker && ref.digest.empty();
+  if (!tagged_docker && ref.transport != oci::Transport::kOci) return std::nullopt;
+  oci::ImageReference tagged = ref;
+  tagged.tag = tag;
+  return tagged;
+}
+
+absl::StatusOr<FoundCache> LookUpCache(const oci::ImageReference& ref,
+                                       const std::string& key_tag,
+                                       const oci::Platform& platform,
+                                       const std::string& context,
+                                       registry::RegistrySession& registries,
+                                       const std::string& temp_dir, Progress& progress) {
+  if (const std::optional<oci::ImageReference> tagged = WithTag(ref, key_tag);
+      !key_tag.empty() && tagged.has_value() && tagged->tag != ref.tag) {
+    absl::StatusOr<OpenedImage> image =
+        OpenImage(*tagged, platform, context, registries, temp_dir);
+    if (image.ok()) {
+      progress.Step(absl::StrCat("using ", tagged->ToString(),
+                                 ": the cache-key tag of this workspace and toolchain"));
+      return FoundCache{*std::move(image), *tagged, true};
+    }
+    if (!absl::IsNotFound(image.status())) return image.status();
+    progress.Step(absl::StrCat("no cache-key tag ", key_tag, ": using ", ref.ToString()));
+  }
+  ASSIGN_OR_RETURN(OpenedImage image, OpenImage(ref, platform, context, registries, temp_dir));
+  return FoundCache{std::move(image), ref, false};
+}
+
+absl::StatusOr<std::vector<std::string>> AddKeyTag(
+    const std::vector<oci::ImageReference>& dests, const oci::RawManifest& raw,
+    const std::string& tag, registry::RegistrySession& registries, Progress& progress) {
+  std::vector<std::string> tagged;
+  for (const oci::ImageReference& dest : dests) {
+    const std::optional<oci::ImageReference> ref = WithTag(dest, tag);
+    if (!ref.has_value() || ref->tag == dest.tag) continue;
+    const std::string context = absl::StrCat("tagging ", ref->ToString());
+    ASSIGN_OR_RETURN(std::unique_ptr<oci::ImageDestination> out,
+                     Annotate(oci::OpenImageDestination(*ref, &registries), context));
+    RETURN_IF_ERROR(Annotate(out->PutManifest(raw), context));
+    RETURN_IF_ERROR(Annotate(out->Commit(), context));
+    progress.Step(absl::StrCat("tagged ", ref->ToString(), " (the cache key)"));
+    tagged.push_back(ref->ToString());
+  }
+  return tagged;
+}
+
+}  // namespace cook::cache
