@@ -10,38 +10,6 @@
 namespace cook::cli {
 namespace {
 
-// Cargo's options, with cargo's names and meaning.
-void AddCargoOptions(CLI::App& app, CargoOptions& cargo) {
-  CLI::Option* release =
-      app.add_flag("--release", cargo.release, "cargo: release profile");
-  app.add_option("--profile", cargo.profile, "cargo: build with this profile")
-      ->excludes(release);
-  app.add_option("--target", cargo.targets,
-                 "cargo: target triple (repeatable)");
-  app.add_option("-F,--features", cargo.features,
-                 "cargo: features to activate");
-  app.add_flag("--all-features", cargo.all_features, "cargo: all features");
-  app.add_flag("--no-default-features", cargo.no_default_features,
-               "cargo: no default features");
-  app.add_option("-p,--package", cargo.packages, "cargo: package (repeatable)");
-  app.add_option("--bin", cargo.bins, "cargo: binary (repeatable)");
-  app.add_flag("--bins", cargo.all_bins, "cargo: all binaries");
-  app.add_flag("--workspace", cargo.workspace, "cargo: the whole workspace");
-  app.add_flag("--tests", cargo.tests, "cargo: all tests");
-  app.add_flag("--benches", cargo.benches, "cargo: all benches");
-  app.add_flag("--examples", cargo.examples, "cargo: all examples");
-  app.add_flag("--all-targets", cargo.all_targets, "cargo: all targets");
-  app.add_flag("--locked", cargo.locked, "cargo: require Cargo.lock unchanged");
-  app.add_flag("--frozen", cargo.frozen, "cargo: --locked and --offline");
-  app.add_flag("--offline", cargo.offline, "cargo: no network at all");
-  // What is no number at all is left to CLI11's conversion error.
-  app.add_option("-j,--jobs", cargo.jobs, "cargo: parallel jobs")
-      ->check(
-          Worded(CLI::NonNegativeNumber | !CLI::Number, [](const std::string&) {
-            return "--jobs: expected a positive number";
-          }));
-}
-
 // Where the image goes and what it holds besides the target directory.
 void AddImageOptions(CLI::App& app, const Environment& env,
                      cache::BuildOptions& c) {

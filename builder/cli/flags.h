@@ -140,6 +140,10 @@ absl::Status CheckCompressionLevel(layers::Compression compression, int level);
 void AddCommonOptions(CLI::App& app, const Environment& env,
                       CommonOptions& common, bool registry);
 
+// cargo's options (`cook build`, `cook restore`), with cargo's names and
+// meaning, bound to `cargo`.
+void AddCargoOptions(CLI::App& app, CargoOptions& cargo);
+
 }  // namespace cook::cli
 
 #endif  // COOK_BUILDER_CLI_FLAGS_H_

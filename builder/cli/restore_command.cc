@@ -23,12 +23,29 @@ void AddRestoreOptions(CLI::App& app, const Environment& env,
       ->transform(ResolvedPath(env));
   AddConverted(app, "--platform", c.platform, ParseOptionalPlatform,
                "OS/ARCH[/VARIANT]");
+  app.add_option("--manifest-path", c.manifest_path,
+                 "Judge the cache for this workspace (Cargo.toml or a directory) "
+                 "and the cargo options given, before downloading: cache hit, "
+                 "partial hit or cache miss")
+      ->transform(ResolvedPath(env));
+  AddCargoOptions(app, c.cargo);
+  app.add_flag("--require-hit", c.require_hit,
+               "Exit 1, extracting nothing, unless the verdict is a cache hit "
+               "(also with --force)");
+  app.add_flag("--force", c.force, "Restore after a cache miss too");
   AddCommonOptions(app, env, command.common, /*registry=*/true);
 }
 
 absl::Status CompleteRestore(RestoreCommand& command, const Environment& env) {
   cache::RestoreOptions& c = command.restore;
   c.temp_dir = command.common.temp_dir;
+  c.environment = command.common.environment;
+  if (c.manifest_path.empty() &&
+      (c.require_hit || c.force || !c.cargo.ToArgs().empty())) {
+    return absl::InvalidArgumentError(
+        "--require-hit, --force and cargo options need --manifest-path: "
+        "without a workspace there is no verdict");
+  }
   if (!c.cargo_home.empty()) return absl::OkStatus();
   if (env.cargo_home.empty()) {
     // Absolute("") would be the working directory.
