@@ -19,6 +19,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "base/files.h"
+#include "cache/cache_tag.h"
+#include "cache/format.h"
 #include "cache/image_io.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -256,6 +258,34 @@ TEST_F(BuildTest, CacheFromReusesLayersThatComeOutTheSame) {
     EXPECT_TRUE(first_digests.contains(digest)) << digest;
   }
   EXPECT_THAT(Open("second").config.diff_ids, Not(IsEmpty()));
+}
+
+TEST_F(BuildTest, EveryTaggedDestinationAlsoGetsTheCacheKeyTag) {
+  absl::StatusOr<BuildResult> built = Build(Options("layout"));
+  ASSERT_TRUE(built.ok()) << built.status();
+  const CacheKey key{built->recipe_digest, "", toolchain_.rustc_version};
+  const std::string tag = CacheKeyTag(key, "x86_64-unknown-linux-gnu");
+  oci::ImageReference tagged = Layout("layout");
+  tagged.tag = tag;
+  EXPECT_THAT(built->image.destinations, Contains(tagged.ToString()));
+  absl::StatusOr<OpenedImage> image =
+      OpenImage(tagged, oci::HostPlatform(), "test", registries_, root_);
+  ASSERT_TRUE(image.ok()) << image.status();
+  EXPECT_EQ(image->raw.digest, built->image.manifest_digest);
+  // The image records the lockfile's crates (none: the workspace has no lockfile).
+  EXPECT_EQ(ReadCacheLabels(image->config).lock_packages, std::vector<std::string>{});
+}
+
+TEST_F(BuildTest, CacheFromLooksForTheCacheKeyTagFirst) {
+  ASSERT_TRUE(Build(Options("first")).ok());
+  // "branch" names nothing in the layout: the cache-key tag is found first.
+  BuildOptions options = Options("second");
+  options.cache_from = Layout("first");
+  options.cache_from->tag = "branch";
+  absl::StatusOr<BuildResult> second = Build(options);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_THAT(second->image.reused, SizeIs(second->image.layers.size()));
+  EXPECT_THAT(progress_.steps, Contains(::testing::HasSubstr("the cache-key tag")));
 }
 
 TEST_F(BuildTest, UnitsTheBuildDidNotUseAreGone) {
