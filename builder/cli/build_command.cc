@@ -17,7 +17,8 @@ void AddImageOptions(CLI::App& app, const Environment& env,
                "Base image (default scratch)");
   AddEach(app, "--dest", c.dests,
           Reference(env, kDestNotScratch),
-          "Destination (default oci:cook-image)");
+          "Destination (default oci:cook-image); a tagged one also gets the "
+          "cache-key tag cook-KEY");
   AddConverted<std::optional<oci::ImageReference>>(
       app, "--cache-from", c.cache_from,
       [convert = Reference(env)](const std::string& text)
@@ -25,7 +26,8 @@ void AddImageOptions(CLI::App& app, const Environment& env,
         if (text.empty()) return std::nullopt;
         return convert(text);
       },
-      "Restore this image first");
+      "Restore this image first: its cache-key tag (cook-KEY) where that "
+      "exists, else the reference as given");
   app.add_option(
          "--image-root", c.image_root,
          "Where the target directory goes in the image (default /build)")

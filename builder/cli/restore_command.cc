@@ -13,7 +13,8 @@ void AddRestoreOptions(CLI::App& app, const Environment& env,
   c.target_dir = Absolute("target", env);
   AddConverted(app, "--from", c.from,
                Reference(env, "--from scratch: scratch holds no cache"),
-               "The cache image")
+               "The cache image; with --manifest-path, its cache-key tag "
+               "(cook-KEY) first where that exists")
       ->required();
   app.add_option("--target-dir", c.target_dir,
                  "Target directory (default ./target)")
@@ -24,9 +25,10 @@ void AddRestoreOptions(CLI::App& app, const Environment& env,
   AddConverted(app, "--platform", c.platform, ParseOptionalPlatform,
                "OS/ARCH[/VARIANT]");
   app.add_option("--manifest-path", c.manifest_path,
-                 "Judge the cache for this workspace (Cargo.toml or a directory) "
-                 "and the cargo options given, before downloading: cache hit, "
-                 "partial hit or cache miss")
+                 "Judge the cache for this workspace (Cargo.toml or a directory), "
+                 "this rustc and the cargo options given before downloading: "
+                 "cache hit, partial hit or cache miss (on stdout; a miss "
+                 "downloads nothing)")
       ->transform(ResolvedPath(env));
   AddCargoOptions(app, c.cargo);
   app.add_flag("--require-hit", c.require_hit,

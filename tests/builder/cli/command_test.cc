@@ -121,6 +121,27 @@ TEST(CommandTest, InspectTakesOneReference) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST(CommandTest, RestoreTakesAWorkspaceAndCargosOptionsForItsVerdict) {
+  auto command = ParseArgs({"restore", "--from", "oci:img", "--cargo-home", "/ch",
+                            "--manifest-path", "ws", "--release", "--target",
+                            "aarch64-unknown-linux-gnu", "-F", "x", "--require-hit", "--force"});
+  ASSERT_THAT(command, IsOk());
+  const cache::RestoreOptions& o = std::get<RestoreCommand>(*command).restore;
+  EXPECT_EQ(o.manifest_path, "/work/ws");
+  EXPECT_TRUE(o.cargo.release);
+  EXPECT_THAT(o.cargo.targets, ElementsAre("aarch64-unknown-linux-gnu"));
+  EXPECT_EQ(o.cargo.features, "x");
+  EXPECT_TRUE(o.require_hit);
+  EXPECT_TRUE(o.force);
+
+  // Without a workspace there is no verdict to require, force or compare.
+  for (const char* flag : {"--require-hit", "--force", "--release"}) {
+    EXPECT_THAT(ParseArgs({"restore", "--from", "oci:img", "--cargo-home", "/ch", flag}),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--manifest-path")))
+        << flag;
+  }
+}
+
 TEST(CommandTest, RestoreCargoHomeIsAbsoluteAndNeverDefaultsToTheWorkingDirectory) {
   Environment env{"/work", std::nullopt};
   env.cargo_home = "rel/home";  // a relative CARGO_HOME
