@@ -55,6 +55,12 @@ std::optional<fs::path> SourceRoot() {
   return real.parent_path();
 }
 
+std::string CargoSuiteSkipReason() {
+  if (!SourceRoot()) return "the source tree is not reachable through //:README.md";
+  if (RunProgram({"cargo", "-V"}, RustOptions()).exit_code != 0) return "cargo is not installed";
+  return "";
+}
+
 void CopyWorkspace(const fs::path& from, const fs::path& to) {
   ASSERT_FALSE(fs::exists(to)) << to;
   fs::create_directories(to);

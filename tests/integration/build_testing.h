@@ -21,6 +21,10 @@ namespace cook::testing {
 // The real source tree (where //:README.md's runfile points), or nullopt.
 std::optional<std::filesystem::path> SourceRoot();
 
+// Why an acceptance suite that runs cargo on the source tree's fixtures
+// cannot run here (no source tree through //:README.md, no cargo), or "".
+std::string CargoSuiteSkipReason();
+
 // Copies a workspace (without a top-level target/ directory) to `to`, which
 // must not exist, leaving every file writable. Fails the test on error.
 void CopyWorkspace(const std::filesystem::path& from,

@@ -50,6 +50,11 @@ struct Suite {
   RunResult older_build, newer_build;
   std::string older_digest, newer_digest;
   std::vector<std::string> newer_layers;  // layer digests of the newer image
+
+  ~Suite() {
+    std::error_code ec;
+    if (!dir.empty()) fs::remove_all(dir, ec);
+  }
 };
 
 Suite* suite = nullptr;
@@ -80,16 +85,11 @@ class Verdicts : public TempDirTest {
   static void SetUpTestSuite() {
     suite = new Suite;
     Suite& s = *suite;
-    const std::optional<fs::path> root = SourceRoot();
-    if (!root) {
-      s.skip = "the source tree is not reachable through //:README.md";
-      return;
+    s.skip = CargoSuiteSkipReason();
+    if (s.skip.empty() && !HaveProgram("docker-registry")) {
+      s.skip = "docker-registry is missing: run tools/setup.sh";
     }
-    if (RunProgram({"cargo", "-V"}, RustOptions()).exit_code != 0 ||
-        !HaveProgram("docker-registry")) {
-      s.skip = "cargo or docker-registry is missing: run tools/setup.sh";
-      return;
-    }
+    if (!s.skip.empty()) return;
     absl::StatusOr<std::unique_ptr<RegistryServer>> server =
         RegistryServer::Start({.tls = false});
     if (!server.ok()) {
@@ -101,8 +101,8 @@ class Verdicts : public TempDirTest {
     fs::remove_all(s.dir);
     s.older_ws = s.dir / "older" / "tally";
     s.newer_ws = s.dir / "newer" / "tally";
-    CopyWorkspace(*root / kFixture, s.older_ws);
-    CopyWorkspace(*root / kFixture, s.newer_ws);
+    CopyWorkspace(*SourceRoot() / kFixture, s.older_ws);
+    CopyWorkspace(*SourceRoot() / kFixture, s.newer_ws);
     AddDependency(s.newer_ws);
     if (::testing::Test::HasFatalFailure()) return;
     s.branch = s.server->ImageRef("tally:main");
@@ -117,10 +117,6 @@ class Verdicts : public TempDirTest {
   }
 
   static void TearDownTestSuite() {
-    if (suite != nullptr && !suite->dir.empty()) {
-      std::error_code ec;
-      fs::remove_all(suite->dir, ec);
-    }
     delete suite;
     suite = nullptr;
   }
