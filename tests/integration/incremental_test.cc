@@ -388,7 +388,9 @@ TEST_F(Incremental, RemovedDependencyLeavesNothingBehind) {
     ASSERT_EQ(meta.exit_code, 0) << "variants/Cargo.lock.removed is stale\n" << meta.err;
   }
 
-  const std::string removed = s.layout + ":removed";
+  // A layout of its own: its cache-key tag in the suite's layout would be what
+  // the next test's --cache-from finds first.
+  const std::string removed = absl::StrCat("oci:", (root_ / "layout").string(), ":removed");
   const auto start = Clock::now();
   RunResult build = RunCook({"build", "--manifest-path", ws.string(), "--cache-from", s.incr,
                              "--dest", removed, "--json"});
