@@ -379,6 +379,32 @@ absl::StatusOr<LayerBlob> WriteLayer(const LayerInput& input,
   return WriteEntriesToBlob(std::move(entries), blob_path, options, progress);
 }
 
+namespace {
+
+// The groups merged as `regroup` says, each merged group's members in
+// archive order again.
+template <typename EntryBytes>
+std::map<std::string, std::vector<size_t>> Regroup(
+    std::map<std::string, std::vector<size_t>> groups, const RegroupFn& regroup,
+    const EntryBytes& entry_bytes) {
+  GroupBytes bytes;
+  for (const auto& [group, members] : groups) {
+    uint64_t& sum = bytes[group];
+    for (size_t i : members) sum += entry_bytes(i);
+  }
+  const std::map<std::string, std::string> merged_name = regroup(bytes);
+  std::map<std::string, std::vector<size_t>> merged;
+  for (auto& [group, members] : groups) {
+    auto it = merged_name.find(group);
+    std::vector<size_t>& into = merged[it == merged_name.end() ? group : it->second];
+    into.insert(into.end(), members.begin(), members.end());
+  }
+  for (auto& [group, members] : merged) std::sort(members.begin(), members.end());
+  return merged;
+}
+
+}  // namespace
+
 namespace internal {
 struct PlannedEntries {
   std::vector<WalkEntry> entries;
@@ -387,6 +413,13 @@ struct PlannedEntries {
 
 absl::StatusOr<std::vector<LayerPlan>> PlanLayers(const LayerInput& input,
                                                   const GroupFn& group_of,
+                                                  uint64_t max_tar_bytes) {
+  return PlanLayers(input, group_of, nullptr, max_tar_bytes);
+}
+
+absl::StatusOr<std::vector<LayerPlan>> PlanLayers(const LayerInput& input,
+                                                  const GroupFn& group_of,
+                                                  const RegroupFn& regroup,
                                                   uint64_t max_tar_bytes) {
   const std::string context =
       absl::StrFormat("planning layers of %s", input.source.string());
@@ -410,6 +443,11 @@ absl::StatusOr<std::vector<LayerPlan>> PlanLayers(const LayerInput& input,
     if (all[i].kind == WalkEntry::Kind::kDirectory) dir_index[name] = i;
   }
 
+  std::vector<WalkEntry> one(1);
+  auto entry_bytes = [&](size_t i) {
+    one[0] = all[i];
+    return EstimateTarBytes(one) - 2 * kTarBlock;
+  };
   // Group members, in archive order.
   std::map<std::string, std::vector<size_t>> groups;
   for (size_t i = fixed; i < all.size(); ++i) {
@@ -417,12 +455,8 @@ absl::StatusOr<std::vector<LayerPlan>> PlanLayers(const LayerInput& input,
     if (!prefix.empty()) relative.remove_prefix(std::min(relative.size(), prefix.size() + 1));
     groups[group_of(relative)].push_back(i);
   }
+  if (regroup) groups = Regroup(std::move(groups), regroup, entry_bytes);
 
-  std::vector<WalkEntry> one(1);
-  auto entry_bytes = [&](size_t i) {
-    one[0] = all[i];
-    return EstimateTarBytes(one) - 2 * kTarBlock;
-  };
   std::vector<LayerPlan> plans;
   for (const auto& [group, members] : groups) {
     // Split into parts under the limit.

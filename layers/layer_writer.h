@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -85,6 +86,23 @@ using GroupFn = std::function<std::string(std::string_view relative)>;
 // give the same plans on any machine.
 absl::StatusOr<std::vector<LayerPlan>> PlanLayers(const LayerInput& input,
                                                   const GroupFn& group_of,
+                                                  uint64_t max_tar_bytes);
+
+// The tar bytes of each group's entries (headers and padded contents; the
+// directories on the way, the fixed head and the end blocks not counted).
+using GroupBytes = std::map<std::string, uint64_t>;
+// Maps each group `group_of` gave, knowing every group's bytes, to the
+// group of its layer (groups it leaves out keep their own).
+using RegroupFn = std::function<std::map<std::string, std::string>(const GroupBytes&)>;
+
+// PlanLayers in two steps, for an assignment that depends on sizes:
+// `group_of` puts each entry in a group, `regroup` merges the groups into
+// layers from their sizes; then as above (split under `max_tar_bytes`,
+// ordered by the merged group's name). The bytes depend only on the entries'
+// names, kinds and sizes, so the same tree gives the same plans anywhere.
+absl::StatusOr<std::vector<LayerPlan>> PlanLayers(const LayerInput& input,
+                                                  const GroupFn& group_of,
+                                                  const RegroupFn& regroup,
                                                   uint64_t max_tar_bytes);
 
 // The diff_id the planned layer has with `epoch`: the tar is made and
