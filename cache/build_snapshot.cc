@@ -74,7 +74,7 @@ absl::Status PlanLayers(const fs::path& source, const std::string& dest, bool ta
   };
   ASSIGN_OR_RETURN(
       std::vector<layers::LayerPlan> plans,
-      Annotate(layers::PlanLayers({source, dest}, group_of, regroup, max_layer_bytes),
+      Annotate(layers::PlanLayers({source, dest}, group_of, max_layer_bytes, regroup),
                absl::StrCat("planning the layers of the ", prefix)));
   for (layers::LayerPlan& p : plans) {
     if (IsUnusedGroup(p.group)) continue;

@@ -73,7 +73,8 @@ std::map<std::string, std::string> AssignCrateLayers(
   std::sort(large.begin(), large.end(), [](const auto& a, const auto& b) {
     return a.first != b.first ? a.first > b.first : a.second < b.second;
   });
-  const size_t own = std::min(large.size(), static_cast<size_t>(std::max(layout.max_own_layers, 0)));
+  const size_t own =
+      std::min(large.size(), static_cast<size_t>(std::max(layout.max_own_layers, 0)));
   std::set<std::string_view> own_layer;
   for (size_t i = 0; i < own; ++i) own_layer.insert(large[i].second);
 

@@ -301,9 +301,25 @@ absl::Status WriteEntries(const std::vector<WalkEntry>& entries,
   return tar.Finish();
 }
 
-}  // namespace
-
-namespace {
+// The groups merged as `regroup` says, from the groups' tar bytes (the sum
+// of `entry_bytes` of their members); members stay in archive order.
+std::map<std::string, std::vector<size_t>> Regroup(
+    std::map<std::string, std::vector<size_t>> groups, const RegroupFn& regroup,
+    const std::function<uint64_t(size_t)>& entry_bytes) {
+  GroupBytes bytes;
+  for (const auto& [group, members] : groups) {
+    for (size_t i : members) bytes[group] += entry_bytes(i);
+  }
+  const std::map<std::string, std::string> renamed = regroup(bytes);
+  std::map<std::string, std::vector<size_t>> merged;
+  for (auto& [group, members] : groups) {
+    auto it = renamed.find(group);
+    std::vector<size_t>& into = merged[it == renamed.end() ? group : it->second];
+    into.insert(into.end(), members.begin(), members.end());
+  }
+  for (auto& [group, members] : merged) std::sort(members.begin(), members.end());
+  return merged;
+}
 
 // Writes `entries` as a compressed layer blob at `blob_path`.
 absl::StatusOr<LayerBlob> WriteEntriesToBlob(std::vector<WalkEntry> entries,
@@ -379,32 +395,6 @@ absl::StatusOr<LayerBlob> WriteLayer(const LayerInput& input,
   return WriteEntriesToBlob(std::move(entries), blob_path, options, progress);
 }
 
-namespace {
-
-// The groups merged as `regroup` says, each merged group's members in
-// archive order again.
-template <typename EntryBytes>
-std::map<std::string, std::vector<size_t>> Regroup(
-    std::map<std::string, std::vector<size_t>> groups, const RegroupFn& regroup,
-    const EntryBytes& entry_bytes) {
-  GroupBytes bytes;
-  for (const auto& [group, members] : groups) {
-    uint64_t& sum = bytes[group];
-    for (size_t i : members) sum += entry_bytes(i);
-  }
-  const std::map<std::string, std::string> merged_name = regroup(bytes);
-  std::map<std::string, std::vector<size_t>> merged;
-  for (auto& [group, members] : groups) {
-    auto it = merged_name.find(group);
-    std::vector<size_t>& into = merged[it == merged_name.end() ? group : it->second];
-    into.insert(into.end(), members.begin(), members.end());
-  }
-  for (auto& [group, members] : merged) std::sort(members.begin(), members.end());
-  return merged;
-}
-
-}  // namespace
-
 namespace internal {
 struct PlannedEntries {
   std::vector<WalkEntry> entries;
@@ -413,14 +403,8 @@ struct PlannedEntries {
 
 absl::StatusOr<std::vector<LayerPlan>> PlanLayers(const LayerInput& input,
                                                   const GroupFn& group_of,
-                                                  uint64_t max_tar_bytes) {
-  return PlanLayers(input, group_of, nullptr, max_tar_bytes);
-}
-
-absl::StatusOr<std::vector<LayerPlan>> PlanLayers(const LayerInput& input,
-                                                  const GroupFn& group_of,
-                                                  const RegroupFn& regroup,
-                                                  uint64_t max_tar_bytes) {
+                                                  uint64_t max_tar_bytes,
+                                                  const RegroupFn& regroup) {
   const std::string context =
       absl::StrFormat("planning layers of %s", input.source.string());
   ASSIGN_OR_RETURN(std::vector<WalkEntry> all, Annotate(Walk(input), context));

@@ -120,8 +120,9 @@ TEST(AssignCrateLayersTest, LayerCountHasAHardCap) {
 // crate coming or going moves no other crate.
 TEST(AssignCrateLayersTest, AnotherCrateComingOrGoingMovesNoOtherCrate) {
   std::map<std::string, uint64_t> bytes;
+  // 30 crates from half the threshold to one and a half times it.
   for (int i = 0; i < 30; ++i) {
-    bytes[absl::StrCat("crate-c", i)] = kOwnLayerBytes - 15 * (kOwnLayerBytes / 30) + i * (kOwnLayerBytes / 30);
+    bytes[absl::StrCat("crate-c", i)] = kOwnLayerBytes / 2 + i * (kOwnLayerBytes / 30);
   }
   const std::map<std::string, std::string> before = AssignCrateLayers(bytes, kTargetLayout);
   for (uint64_t size : {uint64_t{1}, kOwnLayerBytes, 40 * kOwnLayerBytes}) {

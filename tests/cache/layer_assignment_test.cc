@@ -39,10 +39,13 @@ constexpr char kIndex[] = "index.crates.io-1949cf8c6b5b557f";
 // Each package's registry index entry (in the shared layer).
 constexpr uint64_t kIndexEntryBytes = 16 << 10;
 const std::set<std::string> kAdded = {"smallvec"};
-const std::set<std::string> kRemoved = {"flate2", "miniz_oxide", "adler", "crc32fast"};
+const std::set<std::string> kRemoved = {"flate2", "miniz_oxide", "adler",
+                                        "crc32fast"};
 // What the assignment was before sizes counted: every crate in a bucket.
-constexpr CrateLayout kTargetHashOnly{.own_layer_bytes = UINT64_MAX, .buckets = 16};
-constexpr CrateLayout kCargoHomeHashOnly{.own_layer_bytes = UINT64_MAX, .buckets = 4};
+constexpr CrateLayout kTargetHashOnly{.own_layer_bytes = UINT64_MAX,
+                                      .buckets = 16};
+constexpr CrateLayout kCargoHomeHashOnly{.own_layer_bytes = UINT64_MAX,
+                                         .buckets = 4};
 
 struct Package {
   std::string name_version;  // "serde-1.0.152"
@@ -90,19 +93,24 @@ void SparseFile(const fs::path& path, uint64_t size) {
 void MakeCache(const Listing& listing, const std::set<std::string>& leave_out,
                const fs::path& root) {
   for (const auto& [path, size] : listing.target) {
-    if (!leave_out.contains(TargetEntryCrate(path))) SparseFile(root / "target" / path, size);
+    if (!leave_out.contains(TargetEntryCrate(path)))
+      SparseFile(root / "target" / path, size);
   }
   const fs::path registry = root / "cargo-home" / "registry";
   for (const Package& p : listing.packages) {
-    const std::string crate = CargoHomeEntryCrate(absl::StrCat("registry/cache/x/", p.name_version, ".crate"));
+    const std::string crate = CargoHomeEntryCrate(
+        absl::StrCat("registry/cache/x/", p.name_version, ".crate"));
     if (leave_out.contains(crate)) continue;
     const fs::path src = registry / "src" / kIndex / p.name_version;
     for (int i = 0; i < p.files; ++i) {
-      const uint64_t size = p.bytes / p.files + (i == 0 ? p.bytes % p.files : 0);
+      const uint64_t size =
+          p.bytes / p.files + (i == 0 ? p.bytes % p.files : 0);
       SparseFile(src / absl::StrFormat("src/f%03d.rs", i), size);
     }
-    SparseFile(registry / "cache" / kIndex / (p.name_version + ".crate"), p.bytes / 4);
-    SparseFile(registry / "index" / kIndex / ".cache" / crate, kIndexEntryBytes);
+    SparseFile(registry / "cache" / kIndex / (p.name_version + ".crate"),
+               p.bytes / 4);
+    SparseFile(registry / "index" / kIndex / ".cache" / crate,
+               kIndexEntryBytes);
   }
 }
 
@@ -117,29 +125,33 @@ struct Image {
 
 // The layers cook build would make of the cache under `root`, as
 // cache/build_snapshot.cc plans them, with the given layouts.
-Image Plan(const fs::path& root, const CrateLayout& target, const CrateLayout& cargo_home) {
+Image Plan(const fs::path& root, const CrateLayout& target,
+           const CrateLayout& cargo_home) {
   Image image;
   for (const bool is_target : {true, false}) {
     const fs::path dir = root / (is_target ? "target" : "cargo-home");
     std::set<std::string> used;
-    for (auto it = fs::recursive_directory_iterator(dir); it != fs::recursive_directory_iterator();
-         ++it) {
-      used.insert(TargetEntryUnitHash(it->path().lexically_relative(dir).string()));
+    for (auto it = fs::recursive_directory_iterator(dir);
+         it != fs::recursive_directory_iterator(); ++it) {
+      used.insert(
+          TargetEntryUnitHash(it->path().lexically_relative(dir).string()));
     }
     auto group_of = [&](std::string_view relative) {
-      return is_target ? TargetEntryGroup(relative, used) : CargoHomeEntryGroup(relative);
+      return is_target ? TargetEntryGroup(relative, used)
+                       : CargoHomeEntryGroup(relative);
     };
     auto regroup = [&](const layers::GroupBytes& bytes) {
       return AssignCrateLayers(bytes, is_target ? target : cargo_home);
     };
-    absl::StatusOr<std::vector<layers::LayerPlan>> plans =
-        layers::PlanLayers({dir, is_target ? "/cook/target" : "/usr/local/cargo"}, group_of,
-                           regroup, uint64_t{2} << 30);
+    absl::StatusOr<std::vector<layers::LayerPlan>> plans = layers::PlanLayers(
+        {dir, is_target ? "/cook/target" : "/usr/local/cargo"}, group_of,
+        uint64_t{2} << 30, regroup);
     EXPECT_TRUE(plans.ok()) << plans.status();
     if (!plans.ok()) return image;
     for (const layers::LayerPlan& plan : *plans) {
       EXPECT_FALSE(IsUnusedGroup(plan.group)) << plan.group;
-      absl::StatusOr<std::string> diff_id = layers::PlannedDiffId(plan, absl::FromUnixSeconds(1));
+      absl::StatusOr<std::string> diff_id =
+          layers::PlannedDiffId(plan, absl::FromUnixSeconds(1));
       EXPECT_TRUE(diff_id.ok()) << diff_id.status();
       if (diff_id.ok()) image.layers[*diff_id] = plan.tar_bytes;
     }
@@ -180,7 +192,8 @@ class LayerAssignmentTest : public ::testing::Test {
   // The shares of new bytes after adding smallvec and after then removing
   // flate2 and its three dependencies.
   static std::pair<double, double> Shares(const CrateLayout& target,
-                                          const CrateLayout& cargo_home, size_t* layers) {
+                                          const CrateLayout& cargo_home,
+                                          size_t* layers) {
     const Image full = Plan(*root_ / "full", target, cargo_home);
     const Image added = Plan(*root_ / "added", target, cargo_home);
     const Image removed = Plan(*root_ / "removed", target, cargo_home);
@@ -196,13 +209,15 @@ fs::path* LayerAssignmentTest::root_ = nullptr;
 TEST_F(LayerAssignmentTest, AddingOrRemovingADependencyRewritesAtMostATenth) {
   size_t layers = 0;
   const auto [add, remove] = Shares(kTargetLayout, kCargoHomeLayout, &layers);
-  std::cerr << absl::StrFormat("[layers] %d layers; new bytes: %.1f%% after adding smallvec, "
-                               "%.1f%% after removing flate2\n",
-                               layers, 100 * add, 100 * remove);
+  std::cerr << absl::StrFormat(
+      "[layers] %d layers; new bytes: %.1f%% after adding smallvec, "
+      "%.1f%% after removing flate2\n",
+      layers, 100 * add, 100 * remove);
   EXPECT_LE(add, 0.10);
   EXPECT_LE(remove, 0.10);
   EXPECT_GT(add, 0.0);
-  EXPECT_LE(layers, static_cast<size_t>(kTargetLayout.max_own_layers + kTargetLayout.buckets +
+  EXPECT_LE(layers, static_cast<size_t>(kTargetLayout.max_own_layers +
+                                        kTargetLayout.buckets +
                                         kCargoHomeLayout.max_own_layers +
                                         kCargoHomeLayout.buckets + 2));
 }
@@ -211,10 +226,12 @@ TEST_F(LayerAssignmentTest, AddingOrRemovingADependencyRewritesAtMostATenth) {
 // hash alone (cook's assignment before sizes counted) rewrites more.
 TEST_F(LayerAssignmentTest, HashBucketsAloneRewriteMore) {
   size_t layers = 0;
-  const auto [add, remove] = Shares(kTargetHashOnly, kCargoHomeHashOnly, &layers);
-  std::cerr << absl::StrFormat("[layers] hash buckets only: %d layers; new bytes: %.1f%% after "
-                               "adding smallvec, %.1f%% after removing flate2\n",
-                               layers, 100 * add, 100 * remove);
+  const auto [add, remove] =
+      Shares(kTargetHashOnly, kCargoHomeHashOnly, &layers);
+  std::cerr << absl::StrFormat(
+      "[layers] hash buckets only: %d layers; new bytes: %.1f%% after "
+      "adding smallvec, %.1f%% after removing flate2\n",
+      layers, 100 * add, 100 * remove);
   EXPECT_GT(std::max(add, remove), 0.10);
 }
 

@@ -147,7 +147,7 @@ TEST_F(LayerPlanTest, RegroupMergesGroupsKnowingTheirSizes) {
     return std::map<std::string, std::string>{{"serde", "small"}, {"log", "small"}};
   };
   absl::StatusOr<std::vector<LayerPlan>> plans =
-      PlanLayers({tree_, "/build/target"}, &Group, regroup, 0);
+      PlanLayers({tree_, "/build/target"}, &Group, 0, regroup);
   ASSERT_TRUE(plans.ok()) << plans.status();
   // A header per entry and contents padded to 512: "" is CACHEDIR.TAG and
   // three directories; log a 5000-byte rlib and two directories; serde a
@@ -185,7 +185,7 @@ TEST_F(LayerPlanTest, CreationOrderDoesNotMatter) {
   };
   std::vector<std::vector<std::string>> diff_ids;
   for (const fs::path& tree : {tree_, other}) {
-    absl::StatusOr<std::vector<LayerPlan>> plans = PlanLayers({tree, "/t"}, &Group, regroup, 0);
+    absl::StatusOr<std::vector<LayerPlan>> plans = PlanLayers({tree, "/t"}, &Group, 0, regroup);
     ASSERT_TRUE(plans.ok()) << plans.status();
     diff_ids.emplace_back();
     for (const LayerPlan& p : *plans) {
