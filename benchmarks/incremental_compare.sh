@@ -122,6 +122,6 @@ row "ratio incremental/full" "$ratio"
 row "full image layers" "$full_layers" "($full_bytes bytes)"
 row "incremental image layers" "$incr_layers" "($incr_bytes bytes)"
 row "  new layers" "$new_layers" "($reused reused from the full image)"
-row "changed bytes, smallvec added (new/total)" "$share" "% ($new_bytes of $incr_bytes bytes)"
-row "changed bytes, flate2 removed (new/total)" "$removed_share" \
+row "new bytes, smallvec added" "$share" "% ($new_bytes of $incr_bytes bytes)"
+row "new bytes, flate2 removed" "$removed_share" \
   "% ($removed_new_bytes of $removed_bytes bytes)"
