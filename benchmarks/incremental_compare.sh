@@ -5,9 +5,13 @@
 #   incremental: one leaf dependency added (smallvec, to larder-core: manifest
 #                and variants/Cargo.lock.added), then
 #                `cook build --cache-from` the full image.
+#   removed:     then flate2 removed from the bin (with miniz_oxide, adler and
+#                crc32fast: variants/Cargo.lock.removed), once, built
+#                `--cache-from` the incremental image.
 # Prints both wall times (median of RUNS), their ratio, the layer count of
 # each image and how much of the incremental image is new: the bytes of its
-# layers whose digests the full image lacks, over all its layer bytes.
+# layers whose digests the full image lacks, over all its layer bytes; and
+# the same share for the image without flate2 against the incremental one.
 #
 # usage: benchmarks/incremental_compare.sh [RUNS] [WORKSPACE_DIR] [SANDBOX]
 #        (defaults: 1, tests/fixtures/larder, auto)
@@ -53,6 +57,12 @@ sed -i 's/^serde_json = "1"$/serde_json = "1"\nsmallvec = "1"/' "$core/Cargo.tom
 sed -i 's/^pub fn to_json/pub type Counts = smallvec::SmallVec<[usize; 4]>;\n\npub fn to_json/' \
   "$core/src/lib.rs"
 cp "$work/added/ws/variants/Cargo.lock.added" "$work/added/ws/Cargo.lock"
+# And a copy of that with flate2 removed from the bin.
+cp -r "$work/added" "$work/removed"
+sed -i '/^flate2 = "1"$/d' "$work/removed/ws/Cargo.toml"
+sed -i -e '/compressed_len(&text)?/d' -e '/flate2-begin/,/flate2-end/d' \
+  "$work/removed/ws/src/main.rs"
+cp "$work/removed/ws/variants/Cargo.lock.removed" "$work/removed/ws/Cargo.lock"
 
 
 # cook_build NAME WS [ARGS...]: prints the seconds; the --json result goes to
@@ -78,23 +88,33 @@ for round in $(seq 1 "$runs"); do
   echo "round $round: full ${f}s, incremental ${i}s" >&2
 done
 
-"$cook" inspect --quiet --json "oci:$work/layout:full" >"$work/full.inspect.json"
-"$cook" inspect --quiet --json "oci:$work/layout:incr" >"$work/incr.inspect.json"
+cook_build removed "$work/removed/ws" --cache-from "oci:$work/layout:incr" \
+  --dest "oci:$work/layout:removed" >/dev/null
+
+for tag in full incr removed; do
+  "$cook" inspect --quiet --json "oci:$work/layout:$tag" >"$work/$tag.inspect.json"
+done
 full_layers=$(jq '.layers | length' "$work/full.inspect.json")
 incr_layers=$(jq '.layers | length' "$work/incr.inspect.json")
 full_bytes=$(jq '[.layers[].size] | add' "$work/full.inspect.json")
 incr_bytes=$(jq '[.layers[].size] | add' "$work/incr.inspect.json")
-# Layers of the incremental image that the full image does not hold.
-read -r new_layers new_bytes < <(jq -r --slurpfile full "$work/full.inspect.json" '
-  ($full[0].layers | map(.digest)) as $old
-  | [.layers[] | select(.digest as $d | $old | index($d) | not)]
-  | "\(length) \(map(.size) | add // 0)"' "$work/incr.inspect.json")
+removed_bytes=$(jq '[.layers[].size] | add' "$work/removed.inspect.json")
+# new_layers OLD NEW: the count and bytes of NEW's layers that OLD lacks.
+new_layers() {
+  jq -r --slurpfile old "$work/$1.inspect.json" '
+    ($old[0].layers | map(.digest)) as $old
+    | [.layers[] | select(.digest as $d | $old | index($d) | not)]
+    | "\(length) \(map(.size) | add // 0)"' "$work/$2.inspect.json"
+}
+read -r new_layers new_bytes < <(new_layers full incr)
+read -r _ removed_new_bytes < <(new_layers incr removed)
 reused=$(jq '.reused | length' "$work/incr.json")
 
 fm=$(median "${full_times[@]}")
 im=$(median "${incr_times[@]}")
 ratio=$(awk "BEGIN{printf \"%.2f\", $im / $fm}")
 share=$(awk "BEGIN{printf \"%.1f\", 100 * $new_bytes / $incr_bytes}")
+removed_share=$(awk "BEGIN{printf \"%.1f\", 100 * $removed_new_bytes / $removed_bytes}")
 workspace_row "$source_ws" "$runs" "$sandbox"
 row "full cook build (median)" "$fm" s
 row "cook build --cache-from (median)" "$im" s
@@ -102,4 +122,6 @@ row "ratio incremental/full" "$ratio"
 row "full image layers" "$full_layers" "($full_bytes bytes)"
 row "incremental image layers" "$incr_layers" "($incr_bytes bytes)"
 row "  new layers" "$new_layers" "($reused reused from the full image)"
-row "changed bytes (new/total)" "$share" "% ($new_bytes of $incr_bytes bytes)"
+row "new bytes, smallvec added" "$share" "% ($new_bytes of $incr_bytes bytes)"
+row "new bytes, flate2 removed" "$removed_share" \
+  "% ($removed_new_bytes of $removed_bytes bytes)"

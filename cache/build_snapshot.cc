@@ -58,20 +58,24 @@ oci::ImageConfig ImageConfigFor(const BuildOptions& options, const BaseImage& ba
   return config;
 }
 
-// Layers by crate: each crate's units go to one of a fixed number of
-// buckets (by name, the same on every machine), so that a change to a few
-// crates changes a few layers; what belongs to no crate goes to a shared
-// layer. Units the build did not use are left out.
+// Layers by crate, as cache/format.h's crate-to-layer assignment says:
+// large crates in layers of their own, small ones in hash buckets, what
+// belongs to no crate in a shared layer, so that a change to a few crates
+// changes few bytes. Units the build did not use are left out.
 absl::Status PlanLayers(const fs::path& source, const std::string& dest, bool target,
                         const std::set<std::string>& used, uint64_t max_layer_bytes,
                         std::vector<PlannedLayer>& planned) {
   const std::string prefix = target ? "target" : "cargo home";
   auto group_of = [&](std::string_view relative) -> std::string {
-    return target ? TargetLayerGroup(relative, used) : CargoHomeLayerGroup(relative);
+    return target ? TargetEntryGroup(relative, used) : CargoHomeEntryGroup(relative);
   };
-  ASSIGN_OR_RETURN(std::vector<layers::LayerPlan> plans,
-                   Annotate(layers::PlanLayers({source, dest}, group_of, max_layer_bytes),
-                            absl::StrCat("planning the layers of the ", prefix)));
+  auto regroup = [&](const layers::GroupBytes& bytes) {
+    return AssignCrateLayers(bytes, target ? kTargetLayout : kCargoHomeLayout);
+  };
+  ASSIGN_OR_RETURN(
+      std::vector<layers::LayerPlan> plans,
+      Annotate(layers::PlanLayers({source, dest}, group_of, max_layer_bytes, regroup),
+               absl::StrCat("planning the layers of the ", prefix)));
   for (layers::LayerPlan& p : plans) {
     if (IsUnusedGroup(p.group)) continue;
     std::string what = absl::StrCat(prefix, " (", p.group, ")");

@@ -1,6 +1,8 @@
 #include "cache/format.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -14,9 +16,9 @@
 namespace cook::cache {
 namespace {
 
-std::string BucketGroup(std::string_view crate, int buckets) {
+std::string CrateGroup(std::string_view crate) {
   if (crate.empty()) return kSharedGroup;
-  return absl::StrFormat("crates-%02d", CrateBucket(crate, buckets));
+  return kCrateGroupPrefix + std::string(crate);
 }
 
 // The diff_ids a layers label names, each checked against the image's.
@@ -49,14 +51,44 @@ int CrateBucket(std::string_view crate, int buckets) {
   return static_cast<int>(hash % static_cast<uint32_t>(buckets));
 }
 
-std::string TargetLayerGroup(std::string_view relative, const std::set<std::string>& used) {
+std::string TargetEntryGroup(std::string_view relative, const std::set<std::string>& used) {
   const std::string unit = TargetEntryUnitHash(relative);
   if (!unit.empty() && !used.contains(unit)) return kUnusedGroup;
-  return BucketGroup(TargetEntryCrate(relative), kTargetBuckets);
+  return CrateGroup(TargetEntryCrate(relative));
 }
 
-std::string CargoHomeLayerGroup(std::string_view relative) {
-  return BucketGroup(CargoHomeEntryCrate(relative), kCargoHomeBuckets);
+std::string CargoHomeEntryGroup(std::string_view relative) {
+  return CrateGroup(CargoHomeEntryCrate(relative));
+}
+
+std::map<std::string, std::string> AssignCrateLayers(
+    const std::map<std::string, uint64_t>& group_bytes, const CrateLayout& layout) {
+  // The crates large enough for a layer of their own, largest first, ties
+  // by name; only the first max_own_layers keep it.
+  std::vector<std::pair<uint64_t, std::string_view>> large;
+  for (const auto& [group, bytes] : group_bytes) {
+    if (!absl::StartsWith(group, kCrateGroupPrefix)) continue;
+    if (bytes >= layout.own_layer_bytes) large.emplace_back(bytes, group);
+  }
+  std::sort(large.begin(), large.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  const size_t own =
+      std::min(large.size(), static_cast<size_t>(std::max(layout.max_own_layers, 0)));
+  std::set<std::string_view> own_layer;
+  for (size_t i = 0; i < own; ++i) own_layer.insert(large[i].second);
+
+  std::map<std::string, std::string> out;
+  for (const auto& [group, bytes] : group_bytes) {
+    if (!absl::StartsWith(group, kCrateGroupPrefix)) continue;
+    if (own_layer.contains(group)) {
+      out[group] = group;
+      continue;
+    }
+    const std::string_view crate = std::string_view(group).substr(sizeof(kCrateGroupPrefix) - 1);
+    out[group] = absl::StrFormat("crates-%02d", CrateBucket(crate, layout.buckets));
+  }
+  return out;
 }
 
 bool IsUnusedGroup(const std::string& group) { return absl::StartsWith(group, kUnusedGroup); }

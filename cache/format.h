@@ -9,6 +9,7 @@
 // constant here changes every image cook writes.
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
@@ -37,15 +38,51 @@ inline constexpr char kLabelCargoHomeLayers[] = "dev.cook.layers.cargo-home";
 // crates added, removed or changed. Images made before it lack it.
 inline constexpr char kLabelLockPackages[] = "dev.cook.lock.packages";
 
-// Buckets the crates of a target directory and of a cargo home go to: well
-// under the ~127 layers overlay file systems stack, fine enough that one
-// changed crate rewrites a small part of the cache.
-inline constexpr int kTargetBuckets = 16;
-inline constexpr int kCargoHomeBuckets = 4;
-// Layer groups: "crates-NN" (NN the bucket, two digits), "shared" for what
-// belongs to no crate, and "unused" for units the build did not use, which
-// are never written. A group too large for one layer is split into parts
-// "<group>#<n>".
+// The crate-to-layer assignment: which layer each entry of the target
+// directory and of the cargo home goes to. A --cache-from image's layer is
+// reused when its diff_id comes out the same, so the assignment is chosen so
+// that adding or removing one crate rewrites few bytes, and it depends only
+// on the entries' names and sizes (never on time, listing order or machine).
+//
+// 1. Each entry belongs to a crate group "crate-<name>" (<name> as
+//    TargetEntryCrate and CargoHomeEntryCrate give it: never a '-'), to
+//    kSharedGroup (entries of no crate), or, in the target directory, to
+//    kUnusedGroup (units the build did not use: never written).
+// 2. A crate group's size is the tar bytes of its entries (a 512-byte header
+//    each, contents padded to 512; layers::PlanLayers' GroupBytes). A crate
+//    of at least `own_layer_bytes` keeps a layer of its own, named after it
+//    ("crate-serde"): it is rewritten only when that crate changes. The
+//    threshold is absolute, so a crate changes sides only when it changes
+//    itself, never because another crate came or went.
+// 3. At most `max_own_layers` crates get one: past that, the largest do,
+//    ties by name (byte order), so the number of layers has a hard cap.
+// 4. Every other crate goes to a hash bucket "crates-NN", NN the two-digit
+//    CrateBucket of its name among `buckets`: adding a small crate rewrites
+//    only its bucket, which holds only small crates.
+// 5. A group whose tar would pass `cook build --max-layer-size` is split in
+//    archive order into parts "<group>#<n>" (layers::PlanLayers).
+// Layers are ordered by group name. At most max_own_layers + buckets + 1
+// (shared) layers per directory, before any split.
+struct CrateLayout {
+  uint64_t own_layer_bytes = 0;
+  int max_own_layers = 0;
+  int buckets = 1;
+};
+// 1 MiB: in the debug build of tests/fixtures/larder (48 crates), 33 crates
+// reach it (a build script's binary alone is several MiB) and the other 15,
+// 4 MB of 290, share the buckets.
+inline constexpr uint64_t kOwnLayerBytes = uint64_t{1} << 20;
+// The target directory (rlibs, rmetas, build-script binaries and outputs,
+// fingerprints): at most 40 + 16 + 1 layers.
+inline constexpr CrateLayout kTargetLayout{
+    .own_layer_bytes = kOwnLayerBytes, .max_own_layers = 40, .buckets = 16};
+// The cargo home (each crate's registry/src directory and .crate file, or
+// git checkout and database; the registry index is shared): at most
+// 16 + 4 + 1 layers.
+inline constexpr CrateLayout kCargoHomeLayout{
+    .own_layer_bytes = kOwnLayerBytes, .max_own_layers = 16, .buckets = 4};
+
+inline constexpr char kCrateGroupPrefix[] = "crate-";
 inline constexpr char kSharedGroup[] = "shared";
 inline constexpr char kUnusedGroup[] = "unused";
 
@@ -54,13 +91,19 @@ inline constexpr char kUnusedGroup[] = "unused";
 // cook. 0 when `buckets` < 1.
 int CrateBucket(std::string_view crate, int buckets);
 
-// The layer group of an entry of a target directory (`relative` to it):
+// The group (step 1) of an entry of a target directory (`relative` to it):
 // kUnusedGroup when it belongs to a unit not in `used` (TargetEntryUnitHash),
-// else the group of its crate (TargetEntryCrate) among kTargetBuckets.
-std::string TargetLayerGroup(std::string_view relative, const std::set<std::string>& used);
-// The same for an entry of a cargo home (CargoHomeEntryCrate) among
-// kCargoHomeBuckets; never kUnusedGroup.
-std::string CargoHomeLayerGroup(std::string_view relative);
+// else its crate's group (TargetEntryCrate), or kSharedGroup.
+std::string TargetEntryGroup(std::string_view relative, const std::set<std::string>& used);
+// The same for an entry of a cargo home (CargoHomeEntryCrate); never
+// kUnusedGroup.
+std::string CargoHomeEntryGroup(std::string_view relative);
+
+// Steps 2 to 4: the layer group of each crate group in `group_bytes` (the
+// bytes of every group step 1 gave); other groups are not in the result.
+std::map<std::string, std::string> AssignCrateLayers(
+    const std::map<std::string, uint64_t>& group_bytes, const CrateLayout& layout);
+
 // True for kUnusedGroup and its parts.
 bool IsUnusedGroup(const std::string& group);
 

@@ -301,9 +301,25 @@ absl::Status WriteEntries(const std::vector<WalkEntry>& entries,
   return tar.Finish();
 }
 
-}  // namespace
-
-namespace {
+// The groups merged as `regroup` says, from the groups' tar bytes (the sum
+// of `entry_bytes` of their members); members stay in archive order.
+std::map<std::string, std::vector<size_t>> Regroup(
+    std::map<std::string, std::vector<size_t>> groups, const RegroupFn& regroup,
+    const std::function<uint64_t(size_t)>& entry_bytes) {
+  GroupBytes bytes;
+  for (const auto& [group, members] : groups) {
+    for (size_t i : members) bytes[group] += entry_bytes(i);
+  }
+  const std::map<std::string, std::string> renamed = regroup(bytes);
+  std::map<std::string, std::vector<size_t>> merged;
+  for (auto& [group, members] : groups) {
+    auto it = renamed.find(group);
+    std::vector<size_t>& into = merged[it == renamed.end() ? group : it->second];
+    into.insert(into.end(), members.begin(), members.end());
+  }
+  for (auto& [group, members] : merged) std::sort(members.begin(), members.end());
+  return merged;
+}
 
 // Writes `entries` as a compressed layer blob at `blob_path`.
 absl::StatusOr<LayerBlob> WriteEntriesToBlob(std::vector<WalkEntry> entries,
@@ -387,7 +403,8 @@ struct PlannedEntries {
 
 absl::StatusOr<std::vector<LayerPlan>> PlanLayers(const LayerInput& input,
                                                   const GroupFn& group_of,
-                                                  uint64_t max_tar_bytes) {
+                                                  uint64_t max_tar_bytes,
+                                                  const RegroupFn& regroup) {
   const std::string context =
       absl::StrFormat("planning layers of %s", input.source.string());
   ASSIGN_OR_RETURN(std::vector<WalkEntry> all, Annotate(Walk(input), context));
@@ -410,6 +427,11 @@ absl::StatusOr<std::vector<LayerPlan>> PlanLayers(const LayerInput& input,
     if (all[i].kind == WalkEntry::Kind::kDirectory) dir_index[name] = i;
   }
 
+  std::vector<WalkEntry> one(1);
+  auto entry_bytes = [&](size_t i) {
+    one[0] = all[i];
+    return EstimateTarBytes(one) - 2 * kTarBlock;
+  };
   // Group members, in archive order.
   std::map<std::string, std::vector<size_t>> groups;
   for (size_t i = fixed; i < all.size(); ++i) {
@@ -417,12 +439,8 @@ absl::StatusOr<std::vector<LayerPlan>> PlanLayers(const LayerInput& input,
     if (!prefix.empty()) relative.remove_prefix(std::min(relative.size(), prefix.size() + 1));
     groups[group_of(relative)].push_back(i);
   }
+  if (regroup) groups = Regroup(std::move(groups), regroup, entry_bytes);
 
-  std::vector<WalkEntry> one(1);
-  auto entry_bytes = [&](size_t i) {
-    one[0] = all[i];
-    return EstimateTarBytes(one) - 2 * kTarBlock;
-  };
   std::vector<LayerPlan> plans;
   for (const auto& [group, members] : groups) {
     // Split into parts under the limit.

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -75,17 +76,27 @@ struct LayerPlan {
 // ("debug/deps/libserde-0123456789abcdef.rlib").
 using GroupFn = std::function<std::string(std::string_view relative)>;
 
+// The tar bytes of each group's entries (headers and padded contents; the
+// directories on the way, the fixed head and the end blocks not counted).
+using GroupBytes = std::map<std::string, uint64_t>;
+// Maps each group `group_of` gave, knowing every group's bytes, to the
+// group of its layer; groups missing from the result keep their name.
+using RegroupFn = std::function<std::map<std::string, std::string>(const GroupBytes&)>;
+
 // Walks the directory `input.source` once and splits its entries by
-// `group_of` into layers, ordered by group name. Each layer also holds the
-// parents of `input.dest` and every directory on the way to its entries (with
-// their modes), so that it extracts on its own and layers stack in any order.
-// A group whose tar would pass `max_tar_bytes` (0: no limit) is split, in
-// archive order, into parts that stay under it (a single file larger than
-// the limit gets a part of its own). The same tree and the same function
+// `group_of` into groups, merged by `regroup` when given (for an assignment
+// that depends on sizes), into layers ordered by group name. Each layer also
+// holds the parents of `input.dest` and every directory on the way to its
+// entries (with their modes), so that it extracts on its own and layers
+// stack in any order. A group whose tar would pass `max_tar_bytes` (0: no
+// limit) is split, in archive order, into parts that stay under it (a single
+// file larger than the limit gets a part of its own). Sizes depend only on
+// the entries' names, kinds and sizes: the same tree and the same functions
 // give the same plans on any machine.
 absl::StatusOr<std::vector<LayerPlan>> PlanLayers(const LayerInput& input,
                                                   const GroupFn& group_of,
-                                                  uint64_t max_tar_bytes);
+                                                  uint64_t max_tar_bytes,
+                                                  const RegroupFn& regroup = nullptr);
 
 // The diff_id the planned layer has with `epoch`: the tar is made and
 // hashed, but not compressed or stored (about ten times as fast as writing

@@ -10,6 +10,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include <cstring>
 #include "base/files.h"
 #include "gmock/gmock.h"
@@ -135,6 +136,64 @@ TEST_F(LayerPlanTest, LargeGroupsSplitUnderTheLimit) {
     EXPECT_EQ(*PlannedDiffId((*plans)[i], absl::FromUnixSeconds(5)),
               *PlannedDiffId((*again)[i], absl::FromUnixSeconds(5)));
   }
+}
+
+// The two-step plan: `regroup` sees every group's tar bytes and merges
+// groups; merged layers keep archive order.
+TEST_F(LayerPlanTest, RegroupMergesGroupsKnowingTheirSizes) {
+  GroupBytes seen;
+  auto regroup = [&](const GroupBytes& bytes) {
+    seen = bytes;
+    return std::map<std::string, std::string>{{"serde", "small"}, {"log", "small"}};
+  };
+  absl::StatusOr<std::vector<LayerPlan>> plans =
+      PlanLayers({tree_, "/build/target"}, &Group, 0, regroup);
+  ASSERT_TRUE(plans.ok()) << plans.status();
+  // A header per entry and contents padded to 512: "" is CACHEDIR.TAG and
+  // three directories; log a 5000-byte rlib and two directories; serde a
+  // 3000-byte rlib, two one-byte files and two directories.
+  EXPECT_EQ(seen, (GroupBytes{{"", 2 * 512 + 3 * 512},
+                              {"log", 512 + 5120 + 2 * 512},
+                              {"serde", 512 + 3072 + 2 * 1024 + 2 * 512}}));
+  ASSERT_EQ(plans->size(), 2u);
+  EXPECT_EQ((*plans)[0].group, "");
+  EXPECT_EQ((*plans)[1].group, "small");
+  absl::StatusOr<LayerBlob> blob =
+      WritePlannedLayer((*plans)[1], root_ / "small", LayerOptions{});
+  ASSERT_TRUE(blob.ok()) << blob.status();
+  const std::vector<std::string> names = Names(*blob);
+  EXPECT_TRUE(std::is_sorted(names.begin(), names.end())) << absl::StrJoin(names, "\n");
+  EXPECT_EQ(std::count_if(names.begin(), names.end(),
+                          [](const std::string& n) { return !n.ends_with("/"); }),
+            4);
+}
+
+// The plans depend on the entries, not on the order the file system lists
+// them in: a tree made in another order gives the same diff_ids.
+TEST_F(LayerPlanTest, CreationOrderDoesNotMatter) {
+  const fs::path other = root_ / "other";
+  WriteTestFile(other / "debug/build/serde-1111111111111111/out/x.rs", "x");
+  fs::create_directories(other / "debug/build/log-2222222222222222/out");
+  WriteTestFile(other / "debug/deps/liblog-fedcba9876543210.rlib", std::string(5000, 'l'));
+  WriteTestFile(other / "debug/deps/serde-0123456789abcdef.d", "d");
+  WriteTestFile(other / "debug/deps/libserde-0123456789abcdef.rlib", std::string(3000, 's'));
+  WriteTestFile(other / "CACHEDIR.TAG", "tag");
+  auto regroup = [](const GroupBytes& bytes) {
+    std::map<std::string, std::string> out;
+    for (const auto& [group, size] : bytes) out[group] = size > 6400 ? group : "small";
+    return out;
+  };
+  std::vector<std::vector<std::string>> diff_ids;
+  for (const fs::path& tree : {tree_, other}) {
+    absl::StatusOr<std::vector<LayerPlan>> plans = PlanLayers({tree, "/t"}, &Group, 0, regroup);
+    ASSERT_TRUE(plans.ok()) << plans.status();
+    diff_ids.emplace_back();
+    for (const LayerPlan& p : *plans) {
+      diff_ids.back().push_back(p.group + " " + *PlannedDiffId(p, absl::FromUnixSeconds(5)));
+    }
+  }
+  EXPECT_EQ(diff_ids[0].size(), 3u) << absl::StrJoin(diff_ids[0], "\n");  // "" is "small"
+  EXPECT_EQ(diff_ids[0], diff_ids[1]);
 }
 
 }  // namespace
