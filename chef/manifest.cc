@@ -5,6 +5,7 @@
 #include "absl/strings/str_format.h"
 #include "base/files.h"
 #include "base/status_macros.h"
+#include "chef/parallel_map.h"
 #include "chef/toml_parser.h"
 
 namespace cook::chef {
@@ -48,6 +49,18 @@ absl::StatusOr<Manifest> ReadManifest(const fs::path& path) {
     return text.status();
   }
   return ParseManifest(*text, path);
+}
+
+std::map<fs::path, absl::StatusOr<Manifest>> ReadManifests(
+    const std::vector<fs::path>& paths) {
+  std::vector<absl::StatusOr<Manifest>> read =
+      ParallelMap<absl::StatusOr<Manifest>>(
+          paths.size(), [&](size_t i) { return ReadManifest(paths[i]); });
+  std::map<fs::path, absl::StatusOr<Manifest>> out;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    out.emplace(paths[i], std::move(read[i]));
+  }
+  return out;
 }
 
 namespace {
