@@ -4,9 +4,11 @@
 # copies in benchmarks/workspaces/), alternating runs, median wall time and
 # mean CPU time of each, and the ratios; one row per workspace.
 #
-# usage: benchmarks/prepare_compare.sh [RUNS] [WORKSPACE...]
-#        (defaults: 21; every archive in benchmarks/workspaces/, or the
-#        directories given, each holding a Cargo.toml)
+# usage: [COOK=BINARY] benchmarks/prepare_compare.sh [RUNS] [WORKSPACE...]
+#        (defaults: the -c opt build of this tree; 21 runs; every archive in
+#        benchmarks/workspaces/, or the directories given, each holding a
+#        Cargo.toml). COOK measures another build, e.g. main's, for a before
+#        and after.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source benchmarks/lib.sh
@@ -17,8 +19,12 @@ need_tools zstd tar
 cargo=$(command -v cargo || echo "$HOME/.cargo/bin/cargo")
 [ -x "$cargo" ] || { echo "cargo not found" >&2; exit 2; }
 
-bazel build -c opt //builder:cook >/dev/null 2>&1 || bazel build -c opt //builder:cook
-cook=$(bazel info -c opt bazel-bin 2>/dev/null)/builder/cook
+if [ -n "${COOK:-}" ]; then
+  cook=$COOK
+else
+  bazel build -c opt //builder:cook >/dev/null 2>&1 || bazel build -c opt //builder:cook
+  cook=$(bazel info -c opt bazel-bin 2>/dev/null)/builder/cook
+fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/cook-prepare-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 export CARGO_HOME="$work/cargo-home" RUSTUP_TOOLCHAIN="${RUSTUP_TOOLCHAIN:-stable}"
@@ -50,8 +56,8 @@ time_us() {
 mean() { awk '{s += $1} END {print s / NR}'; }
 ms() { awk "BEGIN{printf \"%.1f\", $1 / 1000}"; }
 
-printf '%s alternating runs each (wall: median, cpu: mean), %s cores; load average before: %s\n' \
-  "$runs" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%s: %s alternating runs each (wall: median, cpu: mean), %s cores; load average before: %s\n' \
+  "$cook" "$runs" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 format='%-10s %8s %8s %10s %10s %10s %10s %10s %7s %7s\n'
 # shellcheck disable=SC2059
 printf "$format" workspace packages targets manifests "cook wall" "cargo wall" \

@@ -167,7 +167,9 @@ absl::StatusOr<TomlTable> ParseToml(std::string_view text,
   if (absl::Status nesting = CheckTomlNesting(text, path); !nesting.ok()) {
     return nesting;
   }
-  toml::parse_result doc = toml::parse(text, std::string_view(path));
+  // No source path for TOML++: it would keep a shared copy of it in every
+  // node, and the error below names `path` itself.
+  toml::parse_result doc = toml::parse(text);
   if (!doc) {
     const toml::source_position& at = doc.error().source().begin;
     std::string description(doc.error().description());
