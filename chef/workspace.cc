@@ -278,26 +278,22 @@ class Loader {
         std::error_code ec;
         if (fs::is_directory(match, ec)) dirs.push_back(match);
       }
-      // As cargo: a pattern that matches nothing is taken literally, and
-      // then fails to load; one that matches only files adds nothing.
+      // As cargo: a pattern matching nothing is taken literally (and fails
+      // to load); one matching only files adds nothing.
       if (matches.empty()) dirs.push_back(JoinNormal(root_dir, pattern));
     }
     return out;
   }
 
-  // Reads the manifests of the members `members` names all at once, in
-  // parallel; Load() then takes each one, or its error, in the order it
-  // would have read it. Excluded directories are never read.
+  // Reads the members' manifests (not excluded ones) in parallel for Load().
   void Prefetch(const std::vector<std::vector<fs::path>>& pattern_dirs) {
     std::vector<fs::path> paths;
     for (const std::vector<fs::path>& dirs : pattern_dirs) {
       for (const fs::path& dir : dirs) {
         fs::path path = dir / kManifestName;
-        if (ws_.manifests.count(path) || prefetched_.count(path) ||
-            IsExcluded(ws_.root(), path)) {
-          continue;
-        }
-        paths.push_back(std::move(path));
+        if (!ws_.manifests.count(path) && !prefetched_.count(path) &&
+            !IsExcluded(ws_.root(), path))
+          paths.push_back(std::move(path));
       }
     }
     prefetched_.merge(ReadManifests(paths));
