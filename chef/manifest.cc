@@ -1,5 +1,6 @@
 #include "chef/manifest.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_format.h"
@@ -104,7 +105,47 @@ std::string DependencyPackageName(const DependencyEntry& entry) {
   return entry.key;
 }
 
+namespace {
+
+// True for an absolute path with no empty, "." or ".." component and no
+// trailing separator: its own lexically_normal().
+bool IsNormalAbsolute(std::string_view path) {
+  if (path.empty() || path[0] != '/') return false;
+  if (path.size() == 1) return true;
+  if (path.back() == '/') return false;
+  for (size_t start = 1; start <= path.size();) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    const std::string_view part = path.substr(start, end - start);
+    if (part.empty() || part == "." || part == "..") return false;
+    start = end + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
 fs::path JoinNormal(const fs::path& base, std::string_view relative) {
+  // Path dependencies make this a hot spot: a string walk for the common
+  // case (a normal absolute base, a relative path), std::filesystem else.
+  if (IsNormalAbsolute(base.native()) && !relative.empty() &&
+      relative[0] != '/') {
+    std::string out = base.native();
+    for (size_t start = 0; start <= relative.size();) {
+      size_t end = relative.find('/', start);
+      if (end == std::string_view::npos) end = relative.size();
+      const std::string_view part = relative.substr(start, end - start);
+      start = end + 1;
+      if (part.empty() || part == ".") continue;
+      if (part == "..") {
+        out.resize(std::max<size_t>(out.rfind('/'), 1));
+        continue;
+      }
+      if (out.size() > 1) out += '/';
+      out.append(part);
+    }
+    return fs::path(std::move(out));
+  }
   fs::path joined = (base / fs::path(relative)).lexically_normal();
   if (joined.has_relative_path() && joined.filename().empty()) {
     joined = joined.parent_path();
