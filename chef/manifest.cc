@@ -110,17 +110,12 @@ namespace {
 // True for an absolute path with no empty, "." or ".." component and no
 // trailing separator: its own lexically_normal().
 bool IsNormalAbsolute(std::string_view path) {
-  if (path.empty() || path[0] != '/') return false;
-  if (path.size() == 1) return true;
-  if (path.back() == '/') return false;
-  for (size_t start = 1; start <= path.size();) {
-    size_t end = path.find('/', start);
-    if (end == std::string_view::npos) end = path.size();
-    const std::string_view part = path.substr(start, end - start);
-    if (part.empty() || part == "." || part == "..") return false;
-    start = end + 1;
-  }
-  return true;
+  if (path == "/") return true;
+  if (path.empty() || path.front() != '/' || path.back() == '/') return false;
+  constexpr auto npos = std::string_view::npos;
+  return path.find("//") == npos && path.find("/./") == npos &&
+         path.find("/../") == npos && !path.ends_with("/.") &&
+         !path.ends_with("/..");
 }
 
 }  // namespace
