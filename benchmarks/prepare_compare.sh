@@ -15,7 +15,7 @@ source benchmarks/lib.sh
 
 runs=${1:-21}
 shift || true
-need_tools zstd tar
+need_tools zstd tar jq
 cargo=$(command -v cargo || echo "$HOME/.cargo/bin/cargo")
 [ -x "$cargo" ] || { echo "cargo not found" >&2; exit 2; }
 
