@@ -323,9 +323,16 @@ int Lockfile::Resolve(std::string_view reference) const {
 
 void Lockfile::SetVersions(const std::map<int, std::string>& versions) {
   if (versions.empty()) return;
+  // Only a reference to one of these names can resolve to a package in
+  // `versions`: Resolve() the others not at all (it is a linear search).
+  std::set<std::string_view> names;
+  for (const auto& [index, version] : versions)
+    names.insert(packages_[index].name);
   for (LockPackage& package : packages_) {
     bool changed = false;
     for (std::string& dep : package.dependencies) {
+      if (!names.count(std::string_view(dep).substr(0, dep.find(' '))))
+        continue;
       auto it = versions.find(Resolve(dep));
       if (it == versions.end()) continue;
       Reference ref = ParseReference(dep);

@@ -1,10 +1,12 @@
 #include "chef/manifest.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_format.h"
 #include "base/files.h"
 #include "base/status_macros.h"
+#include "chef/parallel_map.h"
 #include "chef/toml_parser.h"
 
 namespace cook::chef {
@@ -50,6 +52,18 @@ absl::StatusOr<Manifest> ReadManifest(const fs::path& path) {
   return ParseManifest(*text, path);
 }
 
+std::map<fs::path, absl::StatusOr<Manifest>> ReadManifests(
+    const std::vector<fs::path>& paths) {
+  std::vector<absl::StatusOr<Manifest>> read =
+      ParallelMap<absl::StatusOr<Manifest>>(
+          paths.size(), [&](size_t i) { return ReadManifest(paths[i]); });
+  std::map<fs::path, absl::StatusOr<Manifest>> out;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    out.emplace(paths[i], std::move(read[i]));
+  }
+  return out;
+}
+
 namespace {
 
 void AddEntries(TomlTable& section, const std::string& platform,
@@ -91,7 +105,42 @@ std::string DependencyPackageName(const DependencyEntry& entry) {
   return entry.key;
 }
 
+namespace {
+
+// True for an absolute path with no empty, "." or ".." component and no
+// trailing separator: its own lexically_normal().
+bool IsNormalAbsolute(std::string_view path) {
+  if (path == "/") return true;
+  if (path.empty() || path.front() != '/' || path.back() == '/') return false;
+  constexpr auto npos = std::string_view::npos;
+  return path.find("//") == npos && path.find("/./") == npos &&
+         path.find("/../") == npos && !path.ends_with("/.") &&
+         !path.ends_with("/..");
+}
+
+}  // namespace
+
 fs::path JoinNormal(const fs::path& base, std::string_view relative) {
+  // Path dependencies make this a hot spot: a string walk for the common
+  // case (a normal absolute base, a relative path), std::filesystem else.
+  if (IsNormalAbsolute(base.native()) && !relative.empty() &&
+      relative[0] != '/') {
+    std::string out = base.native();
+    for (size_t start = 0; start <= relative.size();) {
+      size_t end = relative.find('/', start);
+      if (end == std::string_view::npos) end = relative.size();
+      const std::string_view part = relative.substr(start, end - start);
+      start = end + 1;
+      if (part.empty() || part == ".") continue;
+      if (part == "..") {
+        out.resize(std::max<size_t>(out.rfind('/'), 1));
+        continue;
+      }
+      if (out.size() > 1) out += '/';
+      out.append(part);
+    }
+    return fs::path(std::move(out));
+  }
   fs::path joined = (base / fs::path(relative)).lexically_normal();
   if (joined.has_relative_path() && joined.filename().empty()) {
     joined = joined.parent_path();

@@ -5,6 +5,7 @@
 // Parsing takes text, not a path, so tests need no files.
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,10 @@ absl::StatusOr<Manifest> ParseManifest(std::string_view text,
                                        const std::filesystem::path& path);
 // Reads and parses `path` (a Cargo.toml). A missing file is NotFound.
 absl::StatusOr<Manifest> ReadManifest(const std::filesystem::path& path);
+// ReadManifest() of each of `paths`, in parallel (chef/parallel_map.h): what
+// each one gave, its error included.
+std::map<std::filesystem::path, absl::StatusOr<Manifest>> ReadManifests(
+    const std::vector<std::filesystem::path>& paths);
 
 enum class DependencyKind { kNormal, kDev, kBuild };
 

@@ -14,7 +14,9 @@
 #include "base/status_macros.h"
 #include "chef/cargo_config.h"
 #include "chef/lockfile.h"
+#include "chef/manifest.h"
 #include "chef/masking.h"
+#include "chef/parallel_map.h"
 #include "chef/prune.h"
 #include "chef/targets.h"
 #include "chef/toml_nesting.h"
@@ -141,14 +143,16 @@ absl::StatusOr<fs::path> FindManifest(const PrepareOptions& options) {
 
 absl::StatusOr<Project> LoadProject(const fs::path& manifest_path) {
   Project project;
-  ASSIGN_OR_RETURN(const fs::path root_manifest,
-                   FindWorkspaceRoot(manifest_path));
+  ASSIGN_OR_RETURN(Manifest manifest, ReadManifest(manifest_path));
+  ASSIGN_OR_RETURN(const fs::path root_manifest, FindWorkspaceRoot(manifest));
   project.root_dir = root_manifest.parent_path();
   ASSIGN_OR_RETURN(project.config, ReadCargoConfig(project.root_dir));
   WorkspaceOptions workspace_options;
   if (project.config) workspace_options.patch_dirs = project.config->patch_dirs;
   workspace_options.root_manifest_path = root_manifest;
-  ASSIGN_OR_RETURN(project.ws, LoadWorkspace(manifest_path, workspace_options));
+  workspace_options.read.emplace(manifest_path, std::move(manifest));
+  ASSIGN_OR_RETURN(project.ws, LoadWorkspace(manifest_path,
+                                             std::move(workspace_options)));
 
   project.lock_path = project.root_dir / "Cargo.lock";
   ASSIGN_OR_RETURN(std::optional<std::string> lock_text,
@@ -161,11 +165,18 @@ absl::StatusOr<Project> LoadProject(const fs::path& manifest_path) {
                      Lockfile::Parse(*lock_text, project.lock_path.string()));
   }
 
-  for (const LocalPackage& package : project.ws.packages) {
-    ASSIGN_OR_RETURN(
-        project.targets[package.manifest_path],
-        DiscoverTargets(project.ws.manifests.at(package.manifest_path).doc,
-                        package.dir(), package.name, package.edition));
+  const std::vector<LocalPackage>& packages = project.ws.packages;
+  std::vector<absl::StatusOr<std::vector<Target>>> targets =
+      ParallelMap<absl::StatusOr<std::vector<Target>>>(
+          packages.size(), [&](size_t i) {
+            const LocalPackage& package = packages[i];
+            return DiscoverTargets(
+                project.ws.manifests.at(package.manifest_path).doc,
+                package.dir(), package.name, package.edition);
+          });
+  for (size_t i = 0; i < packages.size(); ++i) {
+    ASSIGN_OR_RETURN(project.targets[packages[i].manifest_path],
+                     std::move(targets[i]));
   }
   return project;
 }
@@ -195,15 +206,27 @@ absl::Status AddFiles(const Project& project, const fs::path& base,
                       Recipe& recipe) {
   auto relative = [&](const fs::path& path) { return RelativeTo(path, base); };
   const fs::path& root_dir = project.root_dir;
-  for (const auto& [path, manifest] : project.ws.manifests) {
-    recipe.files[relative(path)] = FormatToml(manifest.doc);
+  // Formatting is most of this: every file at once, the lockfile first.
+  std::vector<std::pair<fs::path, const TomlTable*>> tomls;
+  for (const auto& [path, manifest] : project.ws.manifests)
+    tomls.emplace_back(path, &manifest.doc);
+  if (project.config) {
+    tomls.emplace_back(root_dir / project.config->relative_path,
+                       &project.config->doc);
   }
+  const size_t lock = project.lock ? 1 : 0;
+  std::vector<std::string> texts =
+      ParallelMap<std::string>(lock + tomls.size(), [&](size_t i) {
+        return i < lock ? project.lock->Format()
+                        : FormatToml(*tomls[i - lock].second);
+      });
   if (project.lock) {
-    recipe.files[relative(project.lock_path)] = project.lock->Format();
+    recipe.files[relative(project.lock_path)] = std::move(texts[0]);
+  }
+  for (size_t i = 0; i < tomls.size(); ++i) {
+    recipe.files[relative(tomls[i].first)] = std::move(texts[lock + i]);
   }
   if (project.config) {
-    recipe.files[relative(root_dir / project.config->relative_path)] =
-        FormatToml(project.config->doc);
     for (const fs::path& source : project.config->directory_sources) {
       recipe.directory_sources.push_back(source.string());
     }

@@ -1,7 +1,10 @@
 #include "chef/recipe.h"
 
 #include <algorithm>
+#include <array>
 #include <initializer_list>
+#include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 #include <utility>
@@ -200,6 +203,81 @@ absl::StatusOr<RecipePackage> ParsePackage(const Reader& reader,
   return package;
 }
 
+std::string Dump(const Json& json, int indent) {
+  return json.dump(indent, ' ', /*ensure_ascii=*/false,
+                   Json::error_handler_t::replace);
+}
+
+// Appends `text` escaped as Dump() escapes a string's contents. Dump()
+// decodes UTF-8 byte by byte, the most of SerializeRecipe's time on large
+// workspaces: ASCII text, the common case, is escaped here instead (the same
+// rules: the short escapes, other control characters as \u00xx, nothing else
+// touched) and anything else by Dump() itself.
+void AppendEscaped(std::string_view text, std::string& out) {
+  // For each byte: 0 copied as is, 1 not ASCII, else the letter after '\\'
+  // ('u' for \u00xx).
+  static constexpr std::array<char, 256> kEscape = [] {
+    std::array<char, 256> table{};
+    for (int c = 0; c < 0x20; ++c) table[c] = 'u';
+    for (int c = 0x80; c < 0x100; ++c) table[c] = 1;
+    table['\b'] = 'b', table['\f'] = 'f', table['\n'] = 'n';
+    table['\r'] = 'r', table['\t'] = 't', table['"'] = '"';
+    table['\\'] = '\\';
+    return table;
+  }();
+  const size_t mark = out.size();
+  size_t start = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = text[i];
+    const char escape = kEscape[c];
+    if (escape == 0) continue;
+    if (escape == 1) {
+      out.resize(mark);
+      const std::string quoted = Dump(Json(std::string(text)), -1);
+      out.append(quoted, 1, quoted.size() - 2);
+      return;
+    }
+    out.append(text.data() + start, i - start);
+    start = i + 1;
+    if (escape == 'u') {
+      absl::StrAppendFormat(&out, "\\u%04x", c);
+    } else {
+      out.push_back('\\');
+      out.push_back(escape);
+    }
+  }
+  out.append(text.data() + start, text.size() - start);
+}
+
+// `dumped`, a recipe dumped with every file's contents "", with the contents
+// filled in: the same bytes as dumping the whole recipe, without copying the
+// files into a Json first. Nullopt if the layout is not the one expected.
+std::optional<std::string> FillFiles(
+    std::string_view dumped, const std::map<std::string, std::string>& files) {
+  constexpr std::string_view kFiles = "\n \"files\": {\n";
+  size_t at = dumped.find(kFiles);
+  if (files.empty() || at == std::string_view::npos) return std::nullopt;
+  at += kFiles.size();
+  size_t size = dumped.size();
+  for (const auto& [path, text] : files) size += text.size() + text.size() / 8;
+  std::string out;
+  out.reserve(size);
+  out.append(dumped.substr(0, at));
+  for (const auto& [path, text] : files) {
+    const std::string line = absl::StrCat("  ", Dump(Json(path), -1), ": \"");
+    if (dumped.substr(at, line.size()) != line) return std::nullopt;
+    out.append(line);
+    AppendEscaped(text, out);
+    at += line.size();
+    const size_t end = dumped.find('\n', at);
+    if (end == std::string_view::npos) return std::nullopt;
+    out.append(dumped.substr(at, end + 1 - at));
+    at = end + 1;
+  }
+  out.append(dumped.substr(at));
+  return out;
+}
+
 }  // namespace
 
 std::string SerializeRecipe(const Recipe& recipe) {
@@ -251,17 +329,23 @@ std::string SerializeRecipe(const Recipe& recipe) {
   // so the bytes are canonical. Prepare() refuses files that are not UTF-8;
   // anything malformed that still gets here becomes U+FFFD instead of
   // throwing.
-  const Json json{{"format", kFormatName},
-                  {"format_version", kRecipeFormatVersion},
-                  {"workspace_root", recipe.workspace_root},
-                  {"files", recipe.files},
-                  {"packages", std::move(packages)},
-                  {"directory_sources", std::move(sources)},
-                  {"toolchain_file", recipe.toolchain_file},
-                  {"bin", recipe.bin}};
-  return json.dump(1, ' ', /*ensure_ascii=*/false,
-                   Json::error_handler_t::replace) +
-         "\n";
+  // The files, most of the bytes, are filled in after the dump.
+  Json files = Json::object();
+  for (const auto& [path, text] : recipe.files) files[path] = "";
+  Json json{{"format", kFormatName},
+            {"format_version", kRecipeFormatVersion},
+            {"workspace_root", recipe.workspace_root},
+            {"files", std::move(files)},
+            {"packages", std::move(packages)},
+            {"directory_sources", std::move(sources)},
+            {"toolchain_file", recipe.toolchain_file},
+            {"bin", recipe.bin}};
+  std::optional<std::string> filled = FillFiles(Dump(json, 1), recipe.files);
+  if (!filled) {
+    json["files"] = recipe.files;
+    filled = Dump(json, 1);
+  }
+  return *std::move(filled) + "\n";
 }
 
 std::string RecipeDigest(std::string_view serialized) {

@@ -31,6 +31,7 @@ TomlValue ConvertNode(const toml::node& node) {
       return TomlValue::Table(ConvertTable(*node.as_table()));
     case toml::node_type::array: {
       std::vector<TomlValue> elements;
+      elements.reserve(node.as_array()->size());
       for (const toml::node& element : *node.as_array()) {
         elements.push_back(ConvertNode(element));
       }
@@ -59,8 +60,11 @@ TomlValue ConvertNode(const toml::node& node) {
 TomlTable ConvertTable(const toml::table& table) {
   TomlTable out;
   out.set_inline(table.is_inline());
+  // TOML++ keeps its keys sorted as TomlTable does: each one goes last.
+  TomlTable::Map& entries = out.entries();
   for (const auto& [key, node] : table) {
-    out.entries().emplace(std::string(key.str()), ConvertNode(node));
+    entries.emplace_hint(entries.end(), std::string(key.str()),
+                         ConvertNode(node));
   }
   return out;
 }
@@ -163,7 +167,9 @@ absl::StatusOr<TomlTable> ParseToml(std::string_view text,
   if (absl::Status nesting = CheckTomlNesting(text, path); !nesting.ok()) {
     return nesting;
   }
-  toml::parse_result doc = toml::parse(text, std::string_view(path));
+  // No source path for TOML++: it would keep a shared copy of it in every
+  // node, and the error below names `path` itself.
+  toml::parse_result doc = toml::parse(text);
   if (!doc) {
     const toml::source_position& at = doc.error().source().begin;
     std::string description(doc.error().description());

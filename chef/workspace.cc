@@ -89,12 +89,18 @@ absl::Status CheckStringArray(const Manifest& manifest, std::string_view key) {
 
 class Loader {
  public:
-  explicit Loader(Workspace& ws) : ws_(ws) {}
+  Loader(Workspace& ws, std::map<fs::path, Manifest> read) : ws_(ws) {
+    for (auto& [path, manifest] : read)
+      prefetched_.emplace(path, std::move(manifest));
+  }
 
   absl::StatusOr<Manifest*> Load(const fs::path& manifest_path) {
     auto it = ws_.manifests.find(manifest_path);
     if (it != ws_.manifests.end()) return &it->second;
-    ASSIGN_OR_RETURN(Manifest manifest, ReadManifest(manifest_path));
+    auto read = prefetched_.find(manifest_path);
+    ASSIGN_OR_RETURN(Manifest manifest, read == prefetched_.end()
+                                            ? ReadManifest(manifest_path)
+                                            : std::move(read->second));
     return &ws_.manifests.emplace(manifest_path, std::move(manifest))
                 .first->second;
   }
@@ -130,17 +136,13 @@ class Loader {
     const std::vector<std::string> patterns =
         root.workspace()->FindStringArray("members").value_or(
             std::vector<std::string>{});
+    const std::vector<std::vector<fs::path>> pattern_dirs =
+        MemberDirs(root_dir, patterns);
+    Prefetch(pattern_dirs);
     std::vector<TomlValue> kept;
-    for (const std::string& pattern : patterns) {
-      const std::vector<fs::path> matches = ExpandGlob(root_dir, pattern);
-      std::vector<fs::path> dirs;
-      for (const fs::path& match : matches) {
-        std::error_code ec;
-        if (fs::is_directory(match, ec)) dirs.push_back(match);
-      }
-      // As cargo: a pattern that matches nothing is taken literally, and
-      // then fails to load; one that matches only files adds nothing.
-      if (matches.empty()) dirs.push_back(JoinNormal(root_dir, pattern));
+    for (size_t i = 0; i < patterns.size(); ++i) {
+      const std::string& pattern = patterns[i];
+      const std::vector<fs::path>& dirs = pattern_dirs[i];
       bool all_excluded = HasGlobMeta(pattern) && !dirs.empty();
       for (const fs::path& dir : dirs) {
         all_excluded = all_excluded && IsExcluded(root, dir / kManifestName);
@@ -265,6 +267,38 @@ class Loader {
   }
 
  private:
+  // The directories each pattern of `members` names.
+  static std::vector<std::vector<fs::path>> MemberDirs(
+      const fs::path& root_dir, const std::vector<std::string>& patterns) {
+    std::vector<std::vector<fs::path>> out;
+    for (const std::string& pattern : patterns) {
+      const std::vector<fs::path> matches = ExpandGlob(root_dir, pattern);
+      std::vector<fs::path>& dirs = out.emplace_back();
+      for (const fs::path& match : matches) {
+        std::error_code ec;
+        if (fs::is_directory(match, ec)) dirs.push_back(match);
+      }
+      // As cargo: a pattern matching nothing is taken literally (and fails
+      // to load); one matching only files adds nothing.
+      if (matches.empty()) dirs.push_back(JoinNormal(root_dir, pattern));
+    }
+    return out;
+  }
+
+  // Reads the members' manifests (not excluded ones) in parallel for Load().
+  void Prefetch(const std::vector<std::vector<fs::path>>& pattern_dirs) {
+    std::vector<fs::path> paths;
+    for (const std::vector<fs::path>& dirs : pattern_dirs) {
+      for (const fs::path& dir : dirs) {
+        fs::path path = dir / kManifestName;
+        if (!ws_.manifests.count(path) && !prefetched_.count(path) &&
+            !IsExcluded(ws_.root(), path))
+          paths.push_back(std::move(path));
+      }
+    }
+    prefetched_.merge(ReadManifests(paths));
+  }
+
   absl::Status AddPackage(const Manifest& manifest, bool member,
                           const fs::path& inherits_from) {
     LocalPackage package;
@@ -345,6 +379,7 @@ class Loader {
   std::set<fs::path> members_;
   std::vector<fs::path> outside_;
   std::map<fs::path, LocalPackage> packages_;
+  std::map<fs::path, absl::StatusOr<Manifest>> prefetched_;
 };
 
 }  // namespace
@@ -386,7 +421,12 @@ LocalPackage* Workspace::FindPackage(const fs::path& dir) {
 }
 
 absl::StatusOr<fs::path> FindWorkspaceRoot(const fs::path& manifest_path) {
-  ASSIGN_OR_RETURN(Manifest manifest, ReadManifest(manifest_path));
+  ASSIGN_OR_RETURN(const Manifest manifest, ReadManifest(manifest_path));
+  return FindWorkspaceRoot(manifest);
+}
+
+absl::StatusOr<fs::path> FindWorkspaceRoot(const Manifest& manifest) {
+  const fs::path& manifest_path = manifest.path;
   if (manifest.workspace() != nullptr) return manifest_path;
   if (const TomlTable* package = manifest.package()) {
     if (auto root = package->FindString("workspace")) {
@@ -430,7 +470,7 @@ absl::StatusOr<fs::path> FindWorkspaceRoot(const fs::path& manifest_path) {
 }
 
 absl::StatusOr<Workspace> LoadWorkspace(const fs::path& manifest_path,
-                                        const WorkspaceOptions& options) {
+                                        WorkspaceOptions options) {
   const fs::path requested = manifest_path.lexically_normal();
   Workspace ws;
   if (options.root_manifest_path.empty()) {
@@ -438,7 +478,7 @@ absl::StatusOr<Workspace> LoadWorkspace(const fs::path& manifest_path,
   } else {
     ws.root_manifest_path = options.root_manifest_path;
   }
-  Loader loader(ws);
+  Loader loader(ws, std::move(options.read));
   RETURN_IF_ERROR(loader.Load(ws.root_manifest_path).status());
   RETURN_IF_ERROR(loader.FindMembers());
   RETURN_IF_ERROR(loader.FindOthers(options.patch_dirs));

@@ -70,6 +70,9 @@ struct WorkspaceOptions {
   std::vector<std::filesystem::path> patch_dirs;
   // The root manifest, when the caller already ran FindWorkspaceRoot.
   std::filesystem::path root_manifest_path;
+  // Manifests the caller has read already, by path: used, not read again,
+  // when the workspace needs them (and only then in `Workspace::manifests`).
+  std::map<std::filesystem::path, Manifest> read;
 };
 
 // Finds the workspace root manifest for `manifest_path` (an absolute
@@ -78,13 +81,15 @@ struct WorkspaceOptions {
 // it, else itself (a package without a workspace).
 absl::StatusOr<std::filesystem::path> FindWorkspaceRoot(
     const std::filesystem::path& manifest_path);
+// The same for a manifest already read.
+absl::StatusOr<std::filesystem::path> FindWorkspaceRoot(
+    const Manifest& manifest);
 
 // Loads the workspace that contains `manifest_path` (an absolute Cargo.toml).
 // Errors: NotFound for a missing manifest or member, InvalidArgument for
 // malformed manifests and for a package that its workspace does not list.
 absl::StatusOr<Workspace> LoadWorkspace(
-    const std::filesystem::path& manifest_path,
-    const WorkspaceOptions& options = {});
+    const std::filesystem::path& manifest_path, WorkspaceOptions options = {});
 
 }  // namespace cook::chef
 

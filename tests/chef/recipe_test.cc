@@ -1,5 +1,6 @@
 #include "chef/recipe.h"
 
+#include <map>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -82,6 +83,28 @@ TEST(RecipeTest, BytesAreNlohmannDumpOfTheSortedDocument) {
                      {"toolchain_file", recipe.toolchain_file},
                      {"bin", recipe.bin}};
   EXPECT_EQ(SerializeRecipe(recipe), json.dump(1) + "\n");
+}
+
+// SerializeRecipe escapes ASCII file contents itself: every byte must come
+// out as nlohmann's dump() writes it, which reads the same document back and
+// writes it again unchanged.
+TEST(RecipeTest, FileContentsAreEscapedAsNlohmannEscapesThem) {
+  Recipe recipe = SampleRecipe();
+  std::string ascii;
+  for (int c = 0; c < 0x80; ++c) ascii += static_cast<char>(c);
+  recipe.files["ws/ascii"] = ascii + ascii;
+  recipe.files["ws/empty"] = "";
+  recipe.files["ws/mixed"] = "caf\xc3\xa9 \"quoted\"\t\x01\x7f\n";
+  recipe.files["ws/quote\"d\\key\n"] = "x";
+  const std::string bytes = SerializeRecipe(recipe);
+  const Json json = Json::parse(bytes);
+  EXPECT_EQ(json.dump(1, ' ', false, Json::error_handler_t::replace) + "\n",
+            bytes);
+  using Files = std::map<std::string, std::string>;
+  EXPECT_EQ(json["files"].get<Files>(), recipe.files);
+  EXPECT_THAT(bytes, HasSubstr(R"(\u0000\u0001)"));
+  EXPECT_THAT(bytes, HasSubstr(R"(\b\t\n\u000b\f\r\u000e)"));
+  EXPECT_THAT(bytes, HasSubstr(R"( !\"#)"));
 }
 
 TEST(RecipeTest, InvalidUtf8BecomesTheReplacementCharacter) {
