@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -22,7 +23,20 @@ namespace {
 
 constexpr size_t kChunk = 1 << 20;
 
+constexpr char kNeedsDestPayload[] = "cook.dev/extract/needs-dest";
+
 }  // namespace
+
+absl::Status NeedsDestError(std::string_view name) {
+  absl::Status status = absl::FailedPreconditionError(absl::StrFormat(
+      "%s: a hardlink to a file of an earlier layer", EntryContext(name)));
+  status.SetPayload(kNeedsDestPayload, absl::Cord());
+  return status;
+}
+
+bool IsNeedsDestError(const absl::Status& status) {
+  return status.GetPayload(kNeedsDestPayload).has_value();
+}
 
 Fd OpenDirectoryAt(int dir, const char* name) {
   return Fd(
@@ -34,14 +48,23 @@ std::string EntryContext(std::string_view name) {
 }
 
 Staging::Staging(archive* a, const absl::Status* read_status, Fd staging,
-                 Fd dest, Components prefix, bool keep_mtimes)
+                 Fd dest, Components prefix, bool keep_mtimes,
+                 bool defer_dest_checks)
     : a_(a),
       read_status_(read_status),
       root_(std::move(staging)),
       dest_(std::move(dest)),
       prefix_(std::move(prefix)),
       keep_mtimes_(keep_mtimes),
+      defer_dest_checks_(defer_dest_checks),
       buffer_(kChunk) {}
+
+void Staging::FinishReading() {
+  chain_.clear();
+  buffer_ = std::vector<char>();
+  a_ = nullptr;
+  read_status_ = nullptr;
+}
 
 absl::Status Staging::Entry(archive_entry* e) {
   const char* raw_name = archive_entry_pathname(e);
@@ -145,6 +168,7 @@ absl::StatusOr<Fd> Staging::OpenStep(int dir, std::string_view name,
 // meant to go through it).
 absl::Status Staging::CheckDestPath(std::string_view name,
                                     const Components& comps, size_t i) {
+  if (defer_dest_checks_) return absl::OkStatus();
   Fd dir;
   int fd = dest_.get();
   for (size_t j = 0; j <= i; ++j) {
@@ -290,7 +314,9 @@ absl::Status Staging::Hardlink(const std::string& name, const Components& comps,
   if (comps == target) return Refuse(name, "hardlink to itself");
   // The target is an earlier entry of this layer, or else a file that an
   // earlier layer put in `dest`.
-  const int root = Staged(target) ? root_.get() : dest_.get();
+  const bool staged = Staged(target);
+  if (!staged && defer_dest_checks_) return NeedsDestError(name);
+  const int root = staged ? root_.get() : dest_.get();
   ASSIGN_OR_RETURN(Fd target_dir,
                    OpenExisting(root, name, target, target.size() - 1));
   ASSIGN_OR_RETURN(int parent, OpenParent(name, comps));
