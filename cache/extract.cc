@@ -130,7 +130,11 @@ class Pipeline {
     options.strip_prefix = job.part->prefix;
     options.diff_id = image_.config.diff_ids[job.layer];
     options.defer_dest_checks = defer;
-    return Annotate(layers::StageLayer(watched, job.part->dest, options), LayerContext(job));
+    absl::StatusOr<layers::StagedLayer> staged =
+        layers::StageLayer(watched, job.part->dest, options);
+    // Annotate() would drop what NeedsEarlierLayers() looks for.
+    if (layers::NeedsEarlierLayers(staged.status())) return staged;
+    return Annotate(std::move(staged), LayerContext(job));
   }
 
   // Commits the layers in image order as they are staged.
