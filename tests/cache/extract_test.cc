@@ -109,7 +109,7 @@ class FakeSource : public oci::ImageSource {
     std::string until;  // until this blob's reader was destroyed
   };
   std::map<std::string, std::string> blobs;
-  std::optional<Hold> hold;
+  std::optional<Hold> hold;  // set by HoldUntil()
   std::string fail_blob;  // fails after half of it was read
   std::function<void()> before_failing;
 
@@ -118,6 +118,12 @@ class FakeSource : public oci::ImageSource {
   }
   absl::StatusOr<std::unique_ptr<ByteSource>> OpenBlob(const oci::Descriptor& d) override {
     return std::unique_ptr<ByteSource>(new Reader(*this, d.digest, blobs.at(d.digest)));
+  }
+
+  void HoldUntil(std::string blob, std::string until) {
+    std::lock_guard<std::mutex> lock(mu_);
+    hold = Hold{std::move(blob), std::move(until)};
+    finished_.clear();
   }
 
   // Whether the held blob's first read came after `until` was read through
@@ -276,7 +282,7 @@ TEST_F(ExtractCacheTest, ConcurrentLayersGiveTheSequentialResult) {
 
   // Layer 0 is read only after layer 3 was read through: layers are staged
   // at once and layer 3 must wait for layer 0 to be committed.
-  source_->hold = FakeSource::Hold{Digest(0), Digest(3)};
+  source_->HoldUntil(Digest(0), Digest(3));
   RecordingProgress progress;
   absl::StatusOr<std::vector<std::string>> restored = Extract(root_ / "parallel", 4, progress);
   ASSERT_THAT(restored.status(), IsOk());
@@ -321,7 +327,7 @@ TEST_F(ExtractCacheTest, ACorruptLayerFailsWithItsErrorAndLeavesNoUncommittedFil
   }
   image_.config.labels[kLabelTargetLayers] = absl::StrJoin(ids, ",");
   image_.config.labels[kLabelCargoHomeLayers] = "";
-  source_->hold = FakeSource::Hold{Digest(0), Digest(4)};
+  source_->HoldUntil(Digest(0), Digest(4));
 
   RecordingProgress progress;
   absl::StatusOr<std::vector<std::string>> restored = Extract(root_, 4, progress);
@@ -374,7 +380,7 @@ TEST_F(ExtractCacheTest, AHardlinkToAnEarlierLayerIsMadeOnceThatLayerIsInPlace) 
   std::vector<std::string> ids(image_.config.diff_ids.begin(), image_.config.diff_ids.end());
   image_.config.labels[kLabelTargetLayers] = absl::StrJoin(ids, ",");
   image_.config.labels[kLabelCargoHomeLayers] = "";
-  source_->hold = FakeSource::Hold{Digest(7), Digest(8)};
+  source_->HoldUntil(Digest(7), Digest(8));
 
   RecordingProgress progress;
   ASSERT_THAT(Extract(root_, 4, progress).status(), IsOk());
