@@ -21,8 +21,6 @@
 namespace cook::layers::internal {
 namespace {
 
-constexpr size_t kChunk = 1 << 20;
-
 constexpr char kNeedsDestPayload[] = "cook.dev/extract/needs-dest";
 
 }  // namespace
@@ -56,12 +54,10 @@ Staging::Staging(archive* a, const absl::Status* read_status, Fd staging,
       dest_(std::move(dest)),
       prefix_(std::move(prefix)),
       keep_mtimes_(keep_mtimes),
-      defer_dest_checks_(defer_dest_checks),
-      buffer_(kChunk) {}
+      defer_dest_checks_(defer_dest_checks) {}
 
 void Staging::FinishReading() {
   chain_.clear();
-  buffer_ = std::vector<char>();
   a_ = nullptr;
   read_status_ = nullptr;
 }
@@ -125,7 +121,8 @@ absl::Status Staging::Entry(archive_entry* e) {
     case AE_IFLNK:
       return Symlink(name, comps, archive_entry_symlink(e), times);
     default:
-      return File(name, comps, mode, times);
+      return File(name, comps, mode, times,
+                  archive_entry_size_is_set(e) ? archive_entry_size(e) : 0);
   }
 }
 
@@ -264,21 +261,35 @@ absl::Status Staging::Directory(const std::string& name,
 }
 
 absl::Status Staging::File(const std::string& name, const Components& comps,
-                           mode_t mode, const struct timespec times[2]) {
+                           mode_t mode, const struct timespec times[2],
+                           int64_t size) {
   ASSIGN_OR_RETURN(int parent, OpenParent(name, comps));
   const std::string& leaf = comps.back();
   RETURN_IF_ERROR(RemoveExisting(parent, name, leaf));
   Fd fd(::openat(parent, leaf.c_str(),
                  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (fd.get() < 0) return ErrnoError(errno, EntryContext(name));
+  // The data straight from libarchive's buffer, without a copy. A block
+  // that starts past the end written so far follows a hole (sparse entry).
+  int64_t end = 0;
   while (true) {
     RETURN_IF_ERROR(CheckInterrupted());
-    const la_ssize_t n = archive_read_data(a_, buffer_.data(), buffer_.size());
-    if (n < 0) return ReadError();
-    if (n == 0) break;
+    const void* block = nullptr;
+    size_t n = 0;
+    la_int64_t offset = 0;
+    const int rc = archive_read_data_block(a_, &block, &n, &offset);
+    if (rc == ARCHIVE_EOF) break;
+    if (rc < ARCHIVE_WARN || offset < end) return ReadError();
+    if (offset > end && ::lseek(fd.get(), offset, SEEK_SET) < 0) {
+      return ErrnoError(errno, EntryContext(name));
+    }
     RETURN_IF_ERROR(WriteAll(
-        fd.get(), std::string_view(buffer_.data(), static_cast<size_t>(n)),
+        fd.get(), std::string_view(static_cast<const char*>(block), n),
         EntryContext(name)));
+    end = offset + static_cast<int64_t>(n);
+  }
+  if (end < size && ::ftruncate(fd.get(), size) != 0) {
+    return ErrnoError(errno, EntryContext(name));
   }
   if (::fchmod(fd.get(), mode) != 0)
     return ErrnoError(errno, EntryContext(name));

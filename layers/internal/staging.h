@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <cstdint>
 #include <set>
 #include <string>
 #include <string_view>
@@ -59,8 +60,8 @@ class Staging {
   // outside `dest`, device nodes and FIFOs.
   absl::Status Entry(archive_entry* e);
 
-  // Ends the reading: closes the directories kept open between entries,
-  // frees the copy buffer and forgets the archive.
+  // Ends the reading: closes the directories kept open between entries and
+  // forgets the archive.
   void FinishReading();
 
   int staging_fd() const { return root_.get(); }
@@ -86,8 +87,9 @@ class Staging {
                               const std::string& leaf);
   absl::Status Directory(const std::string& name, const Components& comps,
                          mode_t mode, struct timespec mtime);
+  // `size`: the entry's size, which a sparse file's trailing hole makes up.
   absl::Status File(const std::string& name, const Components& comps,
-                    mode_t mode, const struct timespec times[2]);
+                    mode_t mode, const struct timespec times[2], int64_t size);
   absl::Status Symlink(const std::string& name, const Components& comps,
                        const char* target, const struct timespec times[2]);
   absl::Status Hardlink(const std::string& name, const Components& comps,
@@ -101,7 +103,6 @@ class Staging {
   Components prefix_;
   bool keep_mtimes_;
   bool defer_dest_checks_;
-  std::vector<char> buffer_;
   std::vector<std::pair<std::string, Fd>> chain_;
   std::vector<PendingDir> dirs_;
   std::set<std::string> explicit_dirs_;
