@@ -91,14 +91,16 @@ EOF
 )
 image_bytes=$(cat "${blobs[@]}" | wc -c)
 
-# Prints the wall seconds of one command, from bash's `time`; its output goes
-# to $work/out. The untimed sync first, so that the write-back of the
-# previous restore does not land in this one's time.
+# Prints the wall seconds of one command and the CPU seconds (user + system)
+# of it and its children, from bash's `time`; its output goes to $work/out.
+# The untimed sync first, so that the write-back of the previous restore
+# does not land in this one's time. On a shared machine the CPU seconds say
+# what the wall time cannot: how much work each way of restoring does.
 time_s() {
-  local TIMEFORMAT='%3R' t
+  local TIMEFORMAT='%3R %3U %3S' t
   sync
   t=$( { time "$@" >"$work/out" 2>&1; } 2>&1 ) || { cat "$work/out" >&2; exit 1; }
-  echo "$t"
+  awk '{printf "%s %.3f\n", $1, $2 + $3}' <<<"$t"
 }
 fresh() { rm -rf "$work/dest" "$work/pulled"; mkdir -p "$work/dest/target" "$work/dest/home"; }
 # "build/target/..." lands in the target directory.
@@ -146,22 +148,29 @@ printf 'image: %d layers, %s bytes compressed (zstd), %s GiB of make_target_tree
   "$layers" "$image_bytes" "$size_gb" "$runs"
 printf 'machine: %s cores, load average %s before, %s after (shared with other work)\n' \
   "$(nproc)" "$load_before" "$(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-10s %-36s %10s %8s %10s\n' source "tool" "median s" "MB/s" "ratio"
+printf '%-10s %-34s %8s %6s %7s %8s %7s\n' source tool "wall s" "MB/s" ratio "CPU s" ratio
 for kind in registry oci; do
-  other_name="skopeo copy + zstd -dc | tar -x"
-  [ "$kind" = oci ] && other_name="tar -I zstd -xf per layer"
-  o=$(median <"$work/$kind-other.times")
-  printf '%-10s %-36s %10.3f %8.0f %10s\n' "$kind" "$other_name" "$o" "$(awk "BEGIN{print $bytes / 1e6 / $o}")" "1.00"
-  for tool in "${tools[@]}"; do
-    c=$(median <"$work/$kind-$tool.times")
-    name="cook restore"
-    [ "$tool" = base ] && name="cook restore ($baseline)"
-    printf '%-10s %-36s %10.3f %8.0f %10.2f\n' "$kind" "$name" "$c" \
-      "$(awk "BEGIN{print $bytes / 1e6 / $c}")" "$(awk "BEGIN{print $o / $c}")"
+  for tool in other "${tools[@]}"; do
+    case "$kind/$tool" in
+      registry/other) name="skopeo copy + zstd -dc | tar -x" ;;
+      oci/other) name="tar -I zstd -xf per layer" ;;
+      */cook) name="cook restore" ;;
+      */base) name="cook restore (BASELINE_COOK)" ;;
+    esac
+    wall=$(cut -d' ' -f1 "$work/$kind-$tool.times" | median)
+    cpu=$(cut -d' ' -f2 "$work/$kind-$tool.times" | median)
+    [ "$tool" = other ] && { other_wall=$wall; other_cpu=$cpu; }
+    printf '%-10s %-34s %8.3f %6.0f %7.2f %8.3f %7.2f\n' "$kind" "$name" "$wall" \
+      "$(awk "BEGIN{print $bytes / 1e6 / $wall}")" "$(awk "BEGIN{print $other_wall / $wall}")" \
+      "$cpu" "$(awk "BEGIN{print $other_cpu / $cpu}")"
   done
 done
-echo "ratio: baseline time / this tool's time (> 1 means faster); MB/s of uncompressed files"
-for f in "$work"/*.times; do printf 'all runs, %s: %s\n' "$(basename "$f" .times)" "$(paste -sd' ' "$f")"; done
+echo "ratio: the other tool's median / this one's (> 1: faster, or less CPU); MB/s of uncompressed"
+echo "files; CPU s: user + system of the command and its children (not the registry's)"
+[ -z "$baseline" ] || echo "BASELINE_COOK: $baseline"
+for f in "$work"/*.times; do
+  printf 'all runs, %s (wall/CPU): %s\n' "$(basename "$f" .times)" "$(tr ' ' / <"$f" | paste -sd' ')"
+done
 if [ "$(cat "$work"/*.listing | sort -u | wc -l)" -eq 1 ]; then
   echo "restored trees: all equal ($(head -1 "$work/registry-cook.listing"))"
 else
