@@ -23,7 +23,8 @@ class Progress {
   virtual void Warn(std::string_view message) = 0;
 
   // A byte-counted task: Begin(), any number of Update() with the bytes done
-  // so far, then End().
+  // so far (from any thread; a count lower than one already reported, which
+  // concurrent reporters may deliver late, is ignored), then End().
   virtual void Begin(std::string_view task, uint64_t total_bytes) = 0;
   virtual void Update(uint64_t done_bytes) = 0;
   virtual void End() = 0;

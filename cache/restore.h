@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "base/progress.h"
 #include "cache/cargo_options.h"
+#include "cache/extract.h"
 #include "cache/format.h"
 #include "cache/image_io.h"
 #include "cache/toolchain.h"
@@ -63,17 +64,6 @@ absl::StatusOr<RestoreResult> Restore(const RestoreOptions& options, Progress& p
                                       registry::RegistrySession& registries,
                                       ToolchainProbe* toolchain = nullptr,
                                       const VerdictReport& report = nullptr);
-
-// Extracts the target-directory and cargo-home layers of a cook cache image
-// (opened by OpenImage) into `target_dir` and `cargo_home` through the safe
-// extractor, each layer verified (digest, size, diff_id) and all or nothing;
-// returns the diff_ids of the layers extracted, in order. An image that is
-// not a valid cache image (ParseCacheImage) is InvalidArgument. Errors name
-// `context` and the layer.
-absl::StatusOr<std::vector<std::string>> ExtractCache(
-    const OpenedImage& image, const std::filesystem::path& target_dir,
-    const std::filesystem::path& cargo_home, Progress& progress,
-    const std::string& context);
 
 }  // namespace cook::cache
 

@@ -18,7 +18,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/c_handle.h"
@@ -151,22 +150,54 @@ absl::Status StageEntries(archive* a, ReadContext& ctx, Staging& staging,
 
 }  // namespace
 
-absl::Status ExtractLayer(ByteSource& in, const std::filesystem::path& dest,
-                          const ExtractOptions& options) {
-  const std::string context =
-      absl::StrFormat("extracting layer into %s", dest.string());
+struct StagedLayer::State {
+  std::string context;
+  std::filesystem::path staging_path;
+  std::unique_ptr<Staging> staging;  // null until the staging dir is open
+  bool committed = false;
+
+  // Whatever happens, the staging directory goes: after a commit it holds
+  // only the emptied directories that were merged into existing ones.
+  ~State() {
+    staging.reset();
+    std::error_code ec;
+    if (!staging_path.empty()) std::filesystem::remove_all(staging_path, ec);
+  }
+};
+
+StagedLayer::StagedLayer(std::unique_ptr<State> state)
+    : state_(std::move(state)) {}
+StagedLayer::StagedLayer(StagedLayer&&) noexcept = default;
+StagedLayer& StagedLayer::operator=(StagedLayer&&) noexcept = default;
+StagedLayer::~StagedLayer() = default;
+
+absl::Status StagedLayer::Commit() {
+  if (state_ == nullptr || state_->committed) {
+    return absl::FailedPreconditionError("committing a layer twice");
+  }
+  state_->committed = true;
+  const Staging& staging = *state_->staging;
+  RETURN_IF_ERROR(
+      Annotate(internal::MoveIntoPlace(staging), state_->context));
+  return Annotate(internal::FinishDirectories(staging), state_->context);
+}
+
+bool NeedsEarlierLayers(const absl::Status& status) {
+  return internal::IsNeedsDestError(status);
+}
+
+absl::StatusOr<StagedLayer> StageLayer(ByteSource& in,
+                                       const std::filesystem::path& dest,
+                                       const ExtractOptions& options) {
+  auto state = std::make_unique<StagedLayer::State>();
+  state->context = absl::StrFormat("extracting layer into %s", dest.string());
+  const std::string& context = state->context;
   ASSIGN_OR_RETURN(Components prefix, StripPrefixComponents(options));
   Fd root(::open(dest.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!root.valid()) return ErrnoError(errno, context);
-  ASSIGN_OR_RETURN(const std::filesystem::path staging_path,
-                   MakeStagingDirectory(dest, context));
-  // Whatever happens, the staging directory goes: after success it holds
-  // only the emptied directories that were merged into existing ones.
-  absl::Cleanup remove_staging = [&staging_path] {
-    std::error_code ec;
-    std::filesystem::remove_all(staging_path, ec);
-  };
-  Fd staging_dir(::open(staging_path.c_str(),
+  ASSIGN_OR_RETURN(state->staging_path, MakeStagingDirectory(dest, context));
+  StagedLayer::State& s = *state;
+  Fd staging_dir(::open(s.staging_path.c_str(),
                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!staging_dir.valid()) return ErrnoError(errno, context);
   ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source,
@@ -178,9 +209,10 @@ absl::Status ExtractLayer(ByteSource& in, const std::filesystem::path& dest,
   if (a == nullptr)
     return absl::ResourceExhaustedError("creating a tar reader");
   ReadContext ctx{&tar_stream};
-  Staging staging(a.get(), &ctx.status, std::move(staging_dir), std::move(root),
-                  std::move(prefix), options.keep_mtimes);
-  RETURN_IF_ERROR(StageEntries(a.get(), ctx, staging, context));
+  s.staging = std::make_unique<Staging>(
+      a.get(), &ctx.status, std::move(staging_dir), std::move(root),
+      std::move(prefix), options.keep_mtimes, options.defer_dest_checks);
+  RETURN_IF_ERROR(StageEntries(a.get(), ctx, *s.staging, context));
   // The tar ends before the blob does (end marker, padding): what follows
   // is read too, or a blob altered there would never fail its digest.
   RETURN_IF_ERROR(Annotate(Drain(tar_stream, ctx.buffer), context));
@@ -192,9 +224,14 @@ absl::Status ExtractLayer(ByteSource& in, const std::filesystem::path& dest,
           actual, options.diff_id));
     }
   }
-  staging.CloseOpenDirectories();
-  RETURN_IF_ERROR(Annotate(internal::MoveIntoPlace(staging), context));
-  return Annotate(internal::FinishDirectories(staging), context);
+  s.staging->FinishReading();
+  return StagedLayer(std::move(state));
+}
+
+absl::Status ExtractLayer(ByteSource& in, const std::filesystem::path& dest,
+                          const ExtractOptions& options) {
+  ASSIGN_OR_RETURN(StagedLayer layer, StageLayer(in, dest, options));
+  return layer.Commit();
 }
 
 }  // namespace cook::layers

@@ -36,6 +36,9 @@ using oci::WalkToManifest;
 
 // A download runs at most this far ahead of its reader.
 constexpr size_t kPipeCapacity = size_t{8} << 20;
+// The reader waits for this much (or the end), and the download for this
+// much room, rather than waking up for every network chunk (16 KiB).
+constexpr size_t kWakeBytes = size_t{1} << 20;
 
 std::vector<std::string> AcceptedManifestTypes() {
   return {std::string(oci::kOciManifest), std::string(oci::kOciIndex),
@@ -49,13 +52,13 @@ class Pipe {
   absl::Status Write(std::string_view data) {
     std::unique_lock<std::mutex> lock(mu_);
     while (!data.empty()) {
-      changed_.wait(lock, [&] { return closed_by_reader_ || size_ < kPipeCapacity; });
+      room_.wait(lock, [&] { return closed_by_reader_ || size_ < kPipeCapacity; });
       if (closed_by_reader_) return absl::CancelledError("the reader stopped");
       const size_t n = std::min(data.size(), kPipeCapacity - size_);
       chunks_.emplace_back(data.substr(0, n));
       size_ += n;
       data.remove_prefix(n);
-      changed_.notify_all();
+      if (size_ >= kWakeBytes) filled_.notify_all();
     }
     return absl::OkStatus();
   }
@@ -63,37 +66,43 @@ class Pipe {
     std::lock_guard<std::mutex> lock(mu_);
     finished_ = true;
     status_ = std::move(status);
-    changed_.notify_all();
+    filled_.notify_all();
   }
-  // Reader side.
+  // Reader side: up to `n` bytes, as many as are buffered.
   absl::StatusOr<size_t> Read(char* buffer, size_t n) {
     std::unique_lock<std::mutex> lock(mu_);
-    changed_.wait(lock, [&] { return !chunks_.empty() || finished_; });
+    const size_t enough = std::max<size_t>(1, std::min(n, kWakeBytes));
+    filled_.wait(lock, [&] { return size_ >= enough || finished_; });
     if (chunks_.empty()) {
       if (!status_.ok()) return status_;
       return 0;
     }
-    std::string& front = chunks_.front();
-    const size_t take = std::min(n, front.size() - front_offset_);
-    std::memcpy(buffer, front.data() + front_offset_, take);
-    front_offset_ += take;
-    size_ -= take;
-    if (front_offset_ == front.size()) {
-      chunks_.pop_front();
-      front_offset_ = 0;
+    size_t copied = 0;
+    while (copied < n && !chunks_.empty()) {
+      std::string& front = chunks_.front();
+      const size_t take = std::min(n - copied, front.size() - front_offset_);
+      std::memcpy(buffer + copied, front.data() + front_offset_, take);
+      copied += take;
+      front_offset_ += take;
+      if (front_offset_ == front.size()) {
+        chunks_.pop_front();
+        front_offset_ = 0;
+      }
     }
-    changed_.notify_all();
-    return take;
+    size_ -= copied;
+    if (size_ + kWakeBytes <= kPipeCapacity) room_.notify_all();
+    return copied;
   }
   void CloseReader() {
     std::lock_guard<std::mutex> lock(mu_);
     closed_by_reader_ = true;
-    changed_.notify_all();
+    room_.notify_all();
   }
 
  private:
   std::mutex mu_;
-  std::condition_variable changed_;
+  std::condition_variable filled_;  // the reader waits on it
+  std::condition_variable room_;    // the download waits on it
   std::deque<std::string> chunks_;
   size_t front_offset_ = 0;
   size_t size_ = 0;

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "base/text.h"
@@ -43,7 +45,8 @@ void Progress::Begin(std::string_view task, uint64_t total_bytes) {
 
 void Progress::Update(uint64_t done_bytes) {
   std::lock_guard<std::mutex> lock(mu_);
-  done_ = done_bytes;
+  // Threads report concurrently: a count may arrive after a larger one.
+  done_ = std::max(done_, done_bytes);
   if (quiet_ || !interactive_) return;
   const absl::Time now = absl::Now();
   if (now - last_draw_ < absl::Milliseconds(100)) return;

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -20,9 +21,20 @@
 namespace cook::layers::internal {
 namespace {
 
-constexpr size_t kChunk = 1 << 20;
+constexpr char kNeedsDestPayload[] = "cook.dev/extract/needs-dest";
 
 }  // namespace
+
+absl::Status NeedsDestError(std::string_view name) {
+  absl::Status status = absl::FailedPreconditionError(absl::StrFormat(
+      "%s: a hardlink to a file of an earlier layer", EntryContext(name)));
+  status.SetPayload(kNeedsDestPayload, absl::Cord());
+  return status;
+}
+
+bool IsNeedsDestError(const absl::Status& status) {
+  return status.GetPayload(kNeedsDestPayload).has_value();
+}
 
 Fd OpenDirectoryAt(int dir, const char* name) {
   return Fd(
@@ -34,14 +46,21 @@ std::string EntryContext(std::string_view name) {
 }
 
 Staging::Staging(archive* a, const absl::Status* read_status, Fd staging,
-                 Fd dest, Components prefix, bool keep_mtimes)
+                 Fd dest, Components prefix, bool keep_mtimes,
+                 bool defer_dest_checks)
     : a_(a),
       read_status_(read_status),
       root_(std::move(staging)),
       dest_(std::move(dest)),
       prefix_(std::move(prefix)),
       keep_mtimes_(keep_mtimes),
-      buffer_(kChunk) {}
+      defer_dest_checks_(defer_dest_checks) {}
+
+void Staging::FinishReading() {
+  chain_.clear();
+  a_ = nullptr;
+  read_status_ = nullptr;
+}
 
 absl::Status Staging::Entry(archive_entry* e) {
   const char* raw_name = archive_entry_pathname(e);
@@ -102,7 +121,8 @@ absl::Status Staging::Entry(archive_entry* e) {
     case AE_IFLNK:
       return Symlink(name, comps, archive_entry_symlink(e), times);
     default:
-      return File(name, comps, mode, times);
+      return File(name, comps, mode, times,
+                  archive_entry_size_is_set(e) ? archive_entry_size(e) : 0);
   }
 }
 
@@ -145,6 +165,7 @@ absl::StatusOr<Fd> Staging::OpenStep(int dir, std::string_view name,
 // meant to go through it).
 absl::Status Staging::CheckDestPath(std::string_view name,
                                     const Components& comps, size_t i) {
+  if (defer_dest_checks_) return absl::OkStatus();
   Fd dir;
   int fd = dest_.get();
   for (size_t j = 0; j <= i; ++j) {
@@ -240,21 +261,35 @@ absl::Status Staging::Directory(const std::string& name,
 }
 
 absl::Status Staging::File(const std::string& name, const Components& comps,
-                           mode_t mode, const struct timespec times[2]) {
+                           mode_t mode, const struct timespec times[2],
+                           int64_t size) {
   ASSIGN_OR_RETURN(int parent, OpenParent(name, comps));
   const std::string& leaf = comps.back();
   RETURN_IF_ERROR(RemoveExisting(parent, name, leaf));
   Fd fd(::openat(parent, leaf.c_str(),
                  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (fd.get() < 0) return ErrnoError(errno, EntryContext(name));
+  // The data straight from libarchive's buffer, without a copy. A block
+  // that starts past the end written so far follows a hole (sparse entry).
+  int64_t end = 0;
   while (true) {
     RETURN_IF_ERROR(CheckInterrupted());
-    const la_ssize_t n = archive_read_data(a_, buffer_.data(), buffer_.size());
-    if (n < 0) return ReadError();
-    if (n == 0) break;
+    const void* block = nullptr;
+    size_t n = 0;
+    la_int64_t offset = 0;
+    const int rc = archive_read_data_block(a_, &block, &n, &offset);
+    if (rc == ARCHIVE_EOF) break;
+    if (rc < ARCHIVE_WARN || offset < end) return ReadError();
+    if (offset > end && ::lseek(fd.get(), offset, SEEK_SET) < 0) {
+      return ErrnoError(errno, EntryContext(name));
+    }
     RETURN_IF_ERROR(WriteAll(
-        fd.get(), std::string_view(buffer_.data(), static_cast<size_t>(n)),
+        fd.get(), std::string_view(static_cast<const char*>(block), n),
         EntryContext(name)));
+    end = offset + static_cast<int64_t>(n);
+  }
+  if (end < size && ::ftruncate(fd.get(), size) != 0) {
+    return ErrnoError(errno, EntryContext(name));
   }
   if (::fchmod(fd.get(), mode) != 0)
     return ErrnoError(errno, EntryContext(name));
@@ -290,7 +325,9 @@ absl::Status Staging::Hardlink(const std::string& name, const Components& comps,
   if (comps == target) return Refuse(name, "hardlink to itself");
   // The target is an earlier entry of this layer, or else a file that an
   // earlier layer put in `dest`.
-  const int root = Staged(target) ? root_.get() : dest_.get();
+  const bool staged = Staged(target);
+  if (!staged && defer_dest_checks_) return NeedsDestError(name);
+  const int root = staged ? root_.get() : dest_.get();
   ASSIGN_OR_RETURN(Fd target_dir,
                    OpenExisting(root, name, target, target.size() - 1));
   ASSIGN_OR_RETURN(int parent, OpenParent(name, comps));

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <cstdint>
 #include <set>
 #include <string>
 #include <string_view>
@@ -44,18 +45,24 @@ struct PendingDir {
 class Staging {
  public:
   // `a` is the archive being read; `read_status` is where its read callback
-  // leaves the error of the source below. Both must outlive the Staging.
-  // `prefix`: only entries under it are staged, with it stripped.
+  // leaves the error of the source below. Both must outlive the reading
+  // (until FinishReading()). `prefix`: only entries under it are staged,
+  // with it stripped. With `defer_dest_checks`, nothing `dest` holds is
+  // consulted while staging (earlier layers may not be in it yet): the
+  // conflicts CheckDestPath finds are left to MoveIntoPlace, which finds
+  // them against `dest` as it is then, and a hardlink to a file not staged
+  // in this layer is refused with NeedsDestError().
   Staging(archive* a, const absl::Status* read_status, Fd staging, Fd dest,
-          Components prefix, bool keep_mtimes);
+          Components prefix, bool keep_mtimes, bool defer_dest_checks = false);
 
   // Checks and stages one entry (reading a file's data from the archive).
   // Refuses (InvalidArgument, naming the entry) anything that would land
   // outside `dest`, device nodes and FIFOs.
   absl::Status Entry(archive_entry* e);
 
-  // Closes the directories kept open between entries.
-  void CloseOpenDirectories() { chain_.clear(); }
+  // Ends the reading: closes the directories kept open between entries and
+  // forgets the archive.
+  void FinishReading();
 
   int staging_fd() const { return root_.get(); }
   int dest_fd() const { return dest_.get(); }
@@ -80,8 +87,9 @@ class Staging {
                               const std::string& leaf);
   absl::Status Directory(const std::string& name, const Components& comps,
                          mode_t mode, struct timespec mtime);
+  // `size`: the entry's size, which a sparse file's trailing hole makes up.
   absl::Status File(const std::string& name, const Components& comps,
-                    mode_t mode, const struct timespec times[2]);
+                    mode_t mode, const struct timespec times[2], int64_t size);
   absl::Status Symlink(const std::string& name, const Components& comps,
                        const char* target, const struct timespec times[2]);
   absl::Status Hardlink(const std::string& name, const Components& comps,
@@ -94,11 +102,17 @@ class Staging {
   Fd dest_;
   Components prefix_;
   bool keep_mtimes_;
-  std::vector<char> buffer_;
+  bool defer_dest_checks_;
   std::vector<std::pair<std::string, Fd>> chain_;
   std::vector<PendingDir> dirs_;
   std::set<std::string> explicit_dirs_;
 };
+
+// The error of a hardlink that names a file outside its own layer while
+// dest checks are deferred: the layer must be staged again once the
+// layers before it are in place. IsNeedsDestError() recognises it.
+absl::Status NeedsDestError(std::string_view name);
+bool IsNeedsDestError(const absl::Status& status);
 
 // "extracting \"`name`\"" (escaped for display): the context of an error
 // about one entry.

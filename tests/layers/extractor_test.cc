@@ -1,5 +1,6 @@
 #include "layers/extractor.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "base/fd.h"
 #include "base/files.h"
 #include "base/interrupt.h"
 #include "base/io.h"
@@ -20,6 +22,7 @@
 #include "layers/layer_writer.h"
 #include "tests/layers/tar_testing.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dir.h"
 
 namespace cook::layers {
@@ -441,6 +444,32 @@ std::string ZstdOf(const std::string& data) {
   EXPECT_THAT((*compressor)->Write(data), IsOk());
   EXPECT_THAT((*compressor)->Close(), IsOk());
   return out;
+}
+
+TEST_F(ExtractorTest, SparseFilesKeepTheirHolesAsZeros) {
+  // GNU tar's PAX sparse entries: data, a hole, data, and a trailing hole.
+  if (!cook::testing::HaveProgram("tar")) GTEST_SKIP() << "no tar";
+  const fs::path src = root_ / "src";
+  fs::create_directories(src);
+  std::string expected(3 << 20, '\0');
+  expected.replace(0, 5, "start");
+  expected.replace(1 << 20, 6, "middle");
+  {
+    Fd fd(::open((src / "sparse").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644));
+    ASSERT_TRUE(fd.valid());
+    ASSERT_EQ(::pwrite(fd.get(), "start", 5, 0), 5);
+    ASSERT_EQ(::pwrite(fd.get(), "middle", 6, 1 << 20), 6);
+    ASSERT_EQ(::ftruncate(fd.get(), 3 << 20), 0);
+  }
+  const cook::testing::RunResult tar = cook::testing::RunProgram(
+      {"tar", "--sparse", "--format=pax", "-cf", (root_ / "sparse.tar").string(), "-C",
+       src.string(), "sparse"});
+  ASSERT_EQ(tar.exit_code, 0);
+  absl::StatusOr<std::string> bytes = ReadFileAtMost(root_ / "sparse.tar", 1 << 24);
+  ASSERT_THAT(bytes.status(), IsOk());
+  ASSERT_LT(bytes->size(), size_t{1} << 20);  // the holes are not in the archive
+  ASSERT_THAT(Extract(*bytes), IsOk());
+  EXPECT_THAT(ReadFileAtMost(dest_ / "sparse", 1 << 24), IsOkAndHolds(expected));
 }
 
 TEST_F(ExtractorTest, ReadsPastTheTarEndSoThatTheSourceCanFail) {
