@@ -1,6 +1,5 @@
 #include "cache/restore.h"
 
-
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/files.h"
