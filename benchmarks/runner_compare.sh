@@ -85,7 +85,8 @@ sccache_counts() {
     jq -r '.stats | "\(.cache_hits.counts.Rust // 0)/\(.cache_misses.counts.Rust // 0)"'
 }
 
-# Each variant prints "SECONDS DEP_UNITS"; logs go to $work/NAME.*.
+# Each variant prints "SECONDS DEP_UNITS" and a third field: cook the seconds
+# of its restore, sccache its "HITS/MISSES". Logs go to $work/NAME.*.
 run_cook() {
   local ws=$1 name=$2 t0 tr t1
   fresh_runner
