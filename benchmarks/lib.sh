@@ -22,3 +22,11 @@ need_tools() {
 }
 # need_workspace DIR: exits 2 unless DIR holds a Cargo.toml.
 need_workspace() { [ -f "$1/Cargo.toml" ] || { echo "no Cargo.toml in $1" >&2; exit 2; }; }
+# cells LABEL VALUE... [TEXT]: one line of a table with a column per value: the
+# label left-aligned, each value but the last right-aligned, the last as it is.
+cells() {
+  printf '%-16s' "$1"
+  shift
+  (($# > 1)) && printf ' %12s' "${@:1:$#-1}"
+  printf ' %s\n' "${!#}"
+}
