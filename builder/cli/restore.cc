@@ -4,6 +4,8 @@
 // object instead (and a progress step on stderr).
 
 #include <memory>
+#include <optional>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -30,6 +32,17 @@ void PrintVerdict(const cache::Verdict& verdict, const std::string& reference, b
   std::fflush(out);
 }
 
+// The verdict's part of the --json object.
+void AddVerdict(const cache::Verdict& v, nlohmann::json& doc) {
+  doc["verdict"] = cache::VerdictName(v.kind);
+  doc["reasons"] = v.reasons;
+  if (!v.hint.empty()) doc["hint"] = v.hint;
+  if (v.crates.has_value()) {
+    doc["crates"] = {
+        {"added", v.crates->added}, {"removed", v.crates->removed}, {"changed", v.crates->changed}};
+  }
+}
+
 nlohmann::json ResultJson(const RestoreCommand& command, const cache::RestoreResult& result) {
   nlohmann::json doc = {{"image", result.image_digest},
                         {"reference", result.reference},
@@ -38,15 +51,7 @@ nlohmann::json ResultJson(const RestoreCommand& command, const cache::RestoreRes
                         {"target_dir", command.restore.target_dir},
                         {"cargo_home", command.restore.cargo_home},
                         {"layers", result.layers}};
-  if (!result.verdict.has_value()) return doc;
-  const cache::Verdict& v = *result.verdict;
-  doc["verdict"] = cache::VerdictName(v.kind);
-  doc["reasons"] = v.reasons;
-  if (!v.hint.empty()) doc["hint"] = v.hint;
-  if (v.crates.has_value()) {
-    doc["crates"] = {
-        {"added", v.crates->added}, {"removed", v.crates->removed}, {"changed", v.crates->changed}};
-  }
+  if (result.verdict.has_value()) AddVerdict(*result.verdict, doc);
   return doc;
 }
 
@@ -58,17 +63,27 @@ absl::Status RunRestore(const RestoreCommand& command, std::FILE* out,
                    sandbox::NewSandboxRunner(sandbox::SandboxMode::kOff, nullptr));
   const std::unique_ptr<cache::ToolchainProbe> toolchain = cache::NewToolchainProbe(*direct);
   const bool json = command.common.json;
-  ASSIGN_OR_RETURN(
-      const cache::RestoreResult result,
-      cache::Restore(command.restore, progress, registries, toolchain.get(),
-                     [&](const cache::Verdict& verdict, const std::string& reference) {
-                       PrintVerdict(verdict, reference, json, out, progress);
-                     }));
+  std::optional<std::pair<cache::Verdict, std::string>> judged;
+  absl::StatusOr<cache::RestoreResult> restored = cache::Restore(
+      command.restore, progress, registries, toolchain.get(),
+      [&](const cache::Verdict& verdict, const std::string& reference) {
+        judged.emplace(verdict, reference);
+        PrintVerdict(verdict, reference, json, out, progress);
+      });
+  if (!restored.ok() && json && judged.has_value()) {
+    // --require-hit refused it (or extraction failed): the verdict is still
+    // the answer a script asked for, next to the error on stderr.
+    nlohmann::json doc = {{"reference", judged->second}, {"layers", 0}};
+    AddVerdict(judged->first, doc);
+    absl::FPrintF(out, "%s\n", JsonLine(doc));
+  }
+  ASSIGN_OR_RETURN(const cache::RestoreResult result, std::move(restored));
   if (json) absl::FPrintF(out, "%s\n", JsonLine(ResultJson(command, result)));
   if (result.layers == 0 && result.verdict.has_value()) return absl::OkStatus();
-  progress.Step(absl::StrFormat("restored %d layer%s from %s; build with: cargo build %s",
+  const std::string& options = result.cache.key.cargo_options;
+  progress.Step(absl::StrFormat("restored %d layer%s from %s; build with: cargo build%s%s",
                                 result.layers, result.layers == 1 ? "" : "s", result.reference,
-                                result.cache.key.cargo_options));
+                                options.empty() ? "" : " ", options));
   return absl::OkStatus();
 }
 

@@ -198,6 +198,15 @@ TEST_F(Verdicts, OneDependencyAddedIsAPartialHitWithTheCount) {
       << strict.out;
   EXPECT_EQ(ErrorLines(strict.err).size(), 1u) << strict.err;
   EXPECT_FALSE(fs::exists(Target())) << "--require-hit extracted a partial hit";
+
+  // Refused, --json still answers with the verdict (and nothing extracted).
+  const RunResult strict_json =
+      Restore(older, suite->newer_ws, {"--release", "--require-hit", "--json"});
+  EXPECT_EQ(strict_json.exit_code, 1) << strict_json.err;
+  const nlohmann::json refused = Json(strict_json);
+  EXPECT_EQ(refused.value("verdict", ""), "partial") << strict_json.out;
+  EXPECT_EQ(refused.value("layers", -1), 0) << strict_json.out;
+  EXPECT_FALSE(fs::exists(Target())) << "--require-hit --json extracted a partial hit";
 }
 
 TEST_F(Verdicts, AnotherRustcIsAMissThatDownloadsNothing) {
