@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/files.h"
+#include "base/interrupt.h"
 #include "base/status_macros.h"
 #include "cache/format.h"
 #include "layers/extractor.h"
@@ -140,6 +141,9 @@ class Pipeline {
   // Commits the layers in image order as they are staged.
   absl::Status CommitAll(std::vector<std::string>& restored) {
     for (size_t i = 0; i < jobs_.size(); ++i) {
+      // The workers may all be done: an interrupt during a long commit
+      // must still stop the layers not yet in place.
+      RETURN_IF_ERROR(CheckInterrupted());
       absl::StatusOr<layers::StagedLayer> staged = Next(i);
       // Staged while an earlier layer was not in place, and needing it: the
       // earlier ones are committed now.

@@ -47,24 +47,37 @@ std::string RustcDifference(const std::string& mine, const std::string& other) {
   return a.empty() ? "(none)" : a.front();
 }
 
-std::string OrNone(const std::string& value) { return value.empty() ? "(none)" : value; }
+// A label's value as a verdict quotes it: labels come from the image, so a
+// value past 200 bytes is cut (at a character boundary) and marked.
+std::string Brief(std::string value) {
+  constexpr size_t kMax = 200;
+  if (value.size() <= kMax) return value;
+  size_t cut = kMax;
+  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
+  value.resize(cut);
+  return value + "...";
+}
+
+std::string OrNone(const std::string& value) {
+  return value.empty() ? "(none)" : Brief(value);
+}
 
 void JudgeMiss(const CacheImage& image, const RunnerCache& runner, Verdict& verdict) {
   std::vector<std::string> hints;
   if (image.key.rustc_version != runner.key.rustc_version) {
     const std::string cache = RustcDifference(image.key.rustc_version, runner.key.rustc_version);
     verdict.reasons.push_back(absl::StrFormat(
-        "rustc differs: the cache's is %s, this runner's is %s", cache,
-        RustcDifference(runner.key.rustc_version, image.key.rustc_version)));
+        "rustc differs: the cache's is %s, this runner's is %s", Brief(cache),
+        Brief(RustcDifference(runner.key.rustc_version, image.key.rustc_version))));
     hints.push_back(absl::StrCat("use the toolchain the cache was built with (",
-                                 Lines(image.key.rustc_version + "\n").front(),
+                                 Brief(Lines(image.key.rustc_version + "\n").front()),
                                  "), e.g. in rust-toolchain.toml"));
   }
   if (!image.targets.empty() && !runner.targets.empty() && image.targets != runner.targets) {
     verdict.reasons.push_back(absl::StrFormat(
-        "target triple differs: the cache's is %s, this runner's is %s", image.targets,
-        runner.targets));
-    hints.push_back(absl::StrCat("the cache is for ", image.targets));
+        "target triple differs: the cache's is %s, this runner's is %s", Brief(image.targets),
+        Brief(runner.targets)));
+    hints.push_back(absl::StrCat("the cache is for ", Brief(image.targets)));
   }
   if (image.key.cargo_options != runner.key.cargo_options) {
     verdict.reasons.push_back(absl::StrFormat(
@@ -72,7 +85,7 @@ void JudgeMiss(const CacheImage& image, const RunnerCache& runner, Verdict& verd
         OrNone(image.key.cargo_options), OrNone(runner.key.cargo_options)));
     hints.push_back(absl::StrCat("the cache was made for `",
                                  absl::StripTrailingAsciiWhitespace(
-                                     absl::StrCat("cargo build ", image.key.cargo_options)),
+                                     absl::StrCat("cargo build ", Brief(image.key.cargo_options))),
                                  "`: restore and build with those options"));
   }
   if (verdict.reasons.empty()) return;

@@ -279,7 +279,7 @@ absl::Status Staging::File(const std::string& name, const Components& comps,
     la_int64_t offset = 0;
     const int rc = archive_read_data_block(a_, &block, &n, &offset);
     if (rc == ARCHIVE_EOF) break;
-    if (rc < ARCHIVE_WARN || offset < end) return ReadError();
+    if ((rc != ARCHIVE_OK && rc != ARCHIVE_WARN) || offset < end) return ReadError();
     if (offset > end && ::lseek(fd.get(), offset, SEEK_SET) < 0) {
       return ErrnoError(errno, EntryContext(name));
     }

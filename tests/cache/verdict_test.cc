@@ -124,6 +124,22 @@ TEST(JudgeTest, OtherOptionsOrTargetsAreAMissNamingBoth) {
   EXPECT_STREQ(VerdictName(targets.kind), "miss");
 }
 
+TEST(JudgeTest, LabelsQuotedInAMissAreCutShort) {
+  // Labels come from the image: a miss quotes at most 200 bytes of each.
+  CacheImage image = Image();
+  image.key.cargo_options = std::string(100000, 'x');
+  image.key.rustc_version = "rustc " + std::string(100000, 'y');
+  image.targets = std::string(100000, 'z');
+  const Verdict v = Judge(image, Runner());
+  ASSERT_EQ(v.kind, VerdictKind::kMiss);
+  ASSERT_THAT(v.reasons, SizeIs(3));
+  for (const std::string& reason : v.reasons) {
+    EXPECT_LT(reason.size(), 600u) << reason.substr(0, 300);
+    EXPECT_THAT(reason, HasSubstr("..."));
+  }
+  EXPECT_LT(v.hint.size(), 1000u);
+}
+
 TEST(CompareLockPackagesTest, AVersionAddedBesideAnotherIsAChange) {
   const CrateChanges c = CompareLockPackages({"syn 1.0.107"}, {"syn 1.0.107", "syn 2.0.0"});
   EXPECT_EQ(c, (CrateChanges{0, 0, 1}));
