@@ -3,6 +3,9 @@
 # --offline --format-version 1` on large public workspaces (the manifests-only
 # copies in benchmarks/workspaces/), alternating runs, median wall time and
 # mean CPU time of each, and the ratios; one row per workspace.
+# Two baselines: "cargo" is the one on PATH, as users run it (with rustup,
+# its proxy, which picks the toolchain); "toolchain" is the toolchain's own
+# binary (`rustup which cargo`), without the proxy: the stricter one.
 #
 # usage: [COOK=BINARY] benchmarks/prepare_compare.sh [RUNS] [WORKSPACE...]
 #        (defaults: the -c opt build of this tree; 21 runs; every archive in
@@ -18,6 +21,7 @@ shift || true
 need_tools zstd tar jq
 cargo=$(command -v cargo || echo "$HOME/.cargo/bin/cargo")
 [ -x "$cargo" ] || { echo "cargo not found" >&2; exit 2; }
+toolchain_cargo=$(rustup which cargo 2>/dev/null || echo "$cargo")
 
 if [ -n "${COOK:-}" ]; then
   cook=$COOK
@@ -27,7 +31,7 @@ else
 fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/cook-prepare-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-export CARGO_HOME="$work/cargo-home" RUSTUP_TOOLCHAIN="${RUSTUP_TOOLCHAIN:-stable}"
+export CARGO_HOME="$work/cargo-home"
 
 # Private copies: both tools see the same tree, and neither writes to the
 # caller's.
@@ -58,35 +62,54 @@ ms() { awk "BEGIN{printf \"%.1f\", $1 / 1000}"; }
 
 printf '%s: %s alternating runs each (wall: median, cpu: mean), %s cores; load average before: %s\n' \
   "$cook" "$runs" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
-format='%-10s %8s %8s %10s %10s %10s %10s %10s %7s %7s\n'
+printf 'cargo: %s (on PATH); toolchain: %s\n' "$cargo" "$toolchain_cargo"
+format='%-10s %8s %8s %9s | %6s %6s %9s | %6s %6s %9s | %6s %9s %6s %9s\n'
 # shellcheck disable=SC2059
-printf "$format" workspace packages targets manifests "cook wall" "cargo wall" \
-  "cook cpu" "cargo cpu" "wall" "cpu"
+printf "$format" workspace packages targets manifests "cook" "cargo" "toolchain" \
+  "cook" "cargo" "toolchain" "cargo" "toolchain" "cargo" "toolchain"
 # shellcheck disable=SC2059
-printf "$format" "" "" "" "" ms ms ms ms ratio ratio
+printf "$format" "" "" "" "" "wall" "wall" "wall" "cpu" "cpu" "cpu" \
+  "wall x" "wall x" "cpu x" "cpu x"
+ratio() { awk "BEGIN{printf \"%.1fx\", $1 / $2}"; }
 for ws in "${workspaces[@]}"; do
   prepare=("$cook" prepare --manifest-path "$ws" --recipe-path "$work/recipe.json")
-  metadata=("$cargo" metadata --no-deps --offline --format-version 1 --manifest-path "$ws/Cargo.toml")
-  # One warm-up each (page cache, rustup), then alternate.
-  "${metadata[@]}" >"$work/metadata.json"
+  args=(metadata --no-deps --offline --format-version 1 --manifest-path "$ws/Cargo.toml")
+  # In the workspace, as users run it: rustup's proxy reads its toolchain
+  # file. One warm-up each (page cache, rustup), then alternate. A workspace
+  # that pins a toolchain this machine lacks runs the proxy on stable (*).
+  cd "$ws"
+  mark=""
+  metadata=("$cargo" "${args[@]}")
+  if ! "${metadata[@]}" >"$work/metadata.json" 2>/dev/null; then
+    metadata=(env RUSTUP_TOOLCHAIN=stable "$cargo" "${args[@]}")
+    mark="*"
+    "${metadata[@]}" >"$work/metadata.json"
+  fi
+  direct=("$toolchain_cargo" "${args[@]}")
+  "${direct[@]}" >/dev/null
   time_us "${prepare[@]}" >/dev/null
   : >"$work/cook.times"
   : >"$work/cargo.times"
+  : >"$work/toolchain.times"
   for ((i = 0; i < runs; i++)); do
     time_us "${prepare[@]}" >>"$work/cook.times"
     time_us "${metadata[@]}" >>"$work/cargo.times"
+    time_us "${direct[@]}" >>"$work/toolchain.times"
   done
-  cook_wall=$(cut -d' ' -f1 "$work/cook.times" | median)
-  cargo_wall=$(cut -d' ' -f1 "$work/cargo.times" | median)
-  cook_cpu=$(cut -d' ' -f2 "$work/cook.times" | mean)
-  cargo_cpu=$(cut -d' ' -f2 "$work/cargo.times" | mean)
+  for tool in cook cargo toolchain; do
+    declare "${tool}_wall=$(cut -d' ' -f1 "$work/$tool.times" | median)"
+    declare "${tool}_cpu=$(cut -d' ' -f2 "$work/$tool.times" | mean)"
+  done
   packages=$(jq '.packages | length' "$work/metadata.json")
   targets=$(jq '[.packages[].targets | length] | add' "$work/metadata.json")
   manifest_kb=$(find "$ws" -name Cargo.toml -print0 | du -cb --files0-from=- | awk 'END{printf "%dKB", $1 / 1000}')
-  # shellcheck disable=SC2059
+  # shellcheck disable=SC2059,SC2154
   printf "$format" "$(basename "$ws")" "$packages" "$targets" "$manifest_kb" \
-    "$(ms "$cook_wall")" "$(ms "$cargo_wall")" "$(ms "$cook_cpu")" "$(ms "$cargo_cpu")" \
-    "$(awk "BEGIN{printf \"%.1fx\", $cargo_wall / $cook_wall}")" \
-    "$(awk "BEGIN{printf \"%.1fx\", $cargo_cpu / $cook_cpu}")"
+    "$(ms "$cook_wall")" "$(ms "$cargo_wall")$mark" "$(ms "$toolchain_wall")" \
+    "$(ms "$cook_cpu")" "$(ms "$cargo_cpu")" "$(ms "$toolchain_cpu")" \
+    "$(ratio "$cargo_wall" "$cook_wall")" "$(ratio "$toolchain_wall" "$cook_wall")" \
+    "$(ratio "$cargo_cpu" "$cook_cpu")" "$(ratio "$toolchain_cpu" "$cook_cpu")"
+  cd - >/dev/null
 done
+echo "times in ms; * the workspace pins a toolchain not installed here: its cargo ran through the proxy with RUSTUP_TOOLCHAIN=stable"
 echo "goal: cook prepare >= 3x faster than cargo metadata on each workspace of 90 packages or more"
