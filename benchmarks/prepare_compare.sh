@@ -86,7 +86,7 @@ for ws in "${workspaces[@]}"; do
     "${metadata[@]}" >"$work/metadata.json"
   fi
   direct=("$toolchain_cargo" "${args[@]}")
-  "${direct[@]}" >/dev/null
+  "${direct[@]}" >/dev/null 2>&1
   time_us "${prepare[@]}" >/dev/null
   : >"$work/cook.times"
   : >"$work/cargo.times"
