@@ -83,7 +83,7 @@ for ws in "${workspaces[@]}"; do
   if ! "${metadata[@]}" >"$work/metadata.json" 2>/dev/null; then
     metadata=(env RUSTUP_TOOLCHAIN=stable "$cargo" "${args[@]}")
     mark="*"
-    "${metadata[@]}" >"$work/metadata.json"
+    "${metadata[@]}" >"$work/metadata.json" 2>"$work/stderr" || { cat "$work/stderr" >&2; exit 1; }
   fi
   direct=("$toolchain_cargo" "${args[@]}")
   "${direct[@]}" >/dev/null 2>&1
