@@ -1,8 +1,10 @@
 #include "base/files.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -22,6 +24,11 @@ absl::StatusOr<std::string> ReadFileAtMost(const std::filesystem::path& path,
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return ErrnoError(errno, context);
   std::string out;
+  // One allocation for a regular file, rather than doubling as it is read.
+  struct stat st;
+  if (::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode)) {
+    out.reserve(static_cast<size_t>(std::min<int64_t>(st.st_size, max_size)));
+  }
   char buffer[1 << 16];
   while (true) {
     ASSIGN_OR_RETURN(size_t n,
