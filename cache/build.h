@@ -54,6 +54,10 @@ struct BuildOptions {
   absl::Time epoch;  // the floor for the layer time
   // No layer's tar grows past this; 0: no limit.
   uint64_t max_layer_bytes = uint64_t{2} << 30;
+  // The most layers the image may have, the base's included: overlay file
+  // systems stack about 127 (a lower dir per layer within one page of
+  // mount options). A build that would pass it fails before snapshotting.
+  size_t max_layers = 127;
 };
 
 // What a build runs and reports through. Each must outlive Build().

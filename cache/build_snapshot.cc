@@ -191,6 +191,14 @@ absl::StatusOr<ImageResult> SnapshotAndAssemble(const BuildOptions& options,
     RETURN_IF_ERROR(PlanLayers(paths.cargo_home, labels.cargo_home, false, built.used,
                                options.max_layer_bytes, planned));
   }
+  if (base.layers.size() + planned.size() > options.max_layers) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "the image would have %d layers (%d of the base, %d of the cache), more than the "
+        "%d overlay file systems stack\nhint: raise --max-layer-size, or use a base image "
+        "with fewer layers",
+        base.layers.size() + planned.size(), base.layers.size(), planned.size(),
+        options.max_layers));
+  }
   ASSIGN_OR_RETURN(std::vector<NewLayer> new_layers,
                    Snapshot(planned, cache, layer_options, options.cargo.jobs,
                             staging.path(), progress));

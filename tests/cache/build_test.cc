@@ -313,6 +313,16 @@ TEST_F(BuildTest, LayerTimeIsNoEarlierThanTheNewestSourceRead) {
   for (const auto& [name, mtime] : entries.mtimes) EXPECT_EQ(mtime, 1577836801) << name;
 }
 
+TEST_F(BuildTest, AnImageWithMoreLayersThanOverlayStacksFailsBeforeWriting) {
+  BuildOptions options = Options("layout");
+  options.max_layers = 2;
+  absl::StatusOr<BuildResult> result = Build(options);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(result.status().message(), ::testing::HasSubstr("more than the 2 overlay"));
+  EXPECT_FALSE(fs::exists(root_ / "layout")) << "a refused image was written";
+}
+
 TEST(SplitJobsTest, ParallelLayersTimesZstdWorkersStayWithinJobs) {
   for (int jobs : {1, 2, 3, 4, 7, 8, 64}) {
     for (size_t layers : {size_t{1}, size_t{2}, size_t{17}}) {
