@@ -71,9 +71,10 @@ absl::Status RunRestore(const RestoreCommand& command, std::FILE* out,
         PrintVerdict(verdict, reference, json, out, progress);
       });
   if (!restored.ok() && json && judged.has_value()) {
-    // --require-hit refused it (or extraction failed): the verdict is still
-    // the answer a script asked for, next to the error on stderr.
-    nlohmann::json doc = {{"reference", judged->second}, {"layers", 0}};
+    // --require-hit refused it (or extraction failed part way: how many
+    // layers went in is then not said): the verdict is still the answer a
+    // script asked for, next to the error on stderr.
+    nlohmann::json doc = {{"reference", judged->second}};
     AddVerdict(judged->first, doc);
     absl::FPrintF(out, "%s\n", JsonLine(doc));
   }
