@@ -17,7 +17,7 @@ absl::StatusOr<std::optional<RunnerCache>> RunnerSide(const RestoreOptions& opti
   if (options.manifest_path.empty()) return std::nullopt;
   if (toolchain == nullptr) return absl::InternalError("restore: no toolchain probe");
   ASSIGN_OR_RETURN(StagingDir scratch,
-                   StagingDir::Create(options.temp_dir.empty() ? "/tmp" : options.temp_dir,
+                   StagingDir::Create(StagingParent({}, options.temp_dir),
                                       ".cook-rustc-"));
   return RunnerCacheFor(options.manifest_path, options.cargo, options.environment, *toolchain,
                         scratch.path());
