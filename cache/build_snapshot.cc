@@ -12,10 +12,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
 #include "base/interrupt.h"
 #include "base/parallel.h"
 #include "base/status_macros.h"
+#include "cache/cache_tag.h"
 #include "cache/internal/build_stages.h"
 #include "cache/target_dir.h"
 #include "layers/layer_writer.h"
@@ -179,8 +179,7 @@ absl::StatusOr<ImageResult> SnapshotAndAssemble(const BuildOptions& options,
 
   CacheImage labels{.key = built.key, .cargo_version = built.toolchain.cargo_version};
   labels.lock_packages = built.lock_packages;
-  labels.targets = options.cargo.targets.empty() ? built.toolchain.host
-                                                 : absl::StrJoin(options.cargo.targets, ",");
+  labels.targets = TargetTriples(options.cargo, built.toolchain.host);
   oci::ImageConfig config = ImageConfigFor(options, base, layer_options.epoch, labels);
   ASSIGN_OR_RETURN(StagingDir staging,
                    StagingDir::Create(StagingParent(options.dests, options.temp_dir)));
