@@ -1,0 +1,340 @@
+#include "cache/signing.h"
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "base/files.h"
+#include "cache/image_io.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "layers/digest.h"
+#include "oci/transport.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/subprocess.h"
+#include "tests/testing/temp_dir.h"
+
+namespace cook::cache {
+namespace {
+
+namespace fs = std::filesystem;
+using ::cook::testing::IsOk;
+using ::cook::testing::RunProgram;
+using ::cook::testing::RunResult;
+using ::cook::testing::StatusIs;
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+class QuietProgress : public Progress {
+ public:
+  void Step(std::string_view) override {}
+  void Warn(std::string_view) override {}
+  void Begin(std::string_view, uint64_t) override {}
+  void Update(uint64_t) override {}
+  void End() override {}
+  bool interactive() const override { return false; }
+};
+
+// --- the format ---
+
+TEST(PayloadTest, IsByteForByteWhatCosignWrites) {
+  // cosign's own vector (sigstore's payload_test.go, no annotations).
+  EXPECT_EQ(
+      SignaturePayload("example.com/test/image",
+                       "sha256:d34db33fd34db33fd34db33fd34db33fd34db33fd34db33fd34db33fd34db33f"),
+      R"({"critical":{"identity":{"docker-reference":"example.com/test/image"},"image":)"
+      R"({"docker-manifest-digest":"sha256:d34db33fd34db33fd34db33fd34db33fd34db33fd34db33f)"
+      R"(d34db33fd34db33f"},"type":"cosign container image signature"},"optional":null})");
+}
+
+TEST(PayloadTest, ParsesWhatItWritesAndCosignsOptionalAnnotations) {
+  absl::StatusOr<PayloadClaims> claims =
+      ParsePayload(SignaturePayload("127.0.0.1:5000/a/b", "sha256:00"));
+  ASSERT_THAT(claims, IsOk());
+  EXPECT_EQ(claims->identity, "127.0.0.1:5000/a/b");
+  EXPECT_EQ(claims->digest, "sha256:00");
+  // cosign sign -a k=v puts an object in "optional"; key order is free.
+  claims = ParsePayload(
+      R"({"optional":{"k":"v"},"critical":{"type":"cosign container image signature",)"
+      R"("image":{"docker-manifest-digest":"sha256:11"},"identity":{"docker-reference":"r/x"}}})");
+  ASSERT_THAT(claims, IsOk());
+  EXPECT_EQ(claims->digest, "sha256:11");
+}
+
+TEST(PayloadTest, RefusesOtherDocuments) {
+  const std::vector<std::string> bad = {
+      "",
+      "null",
+      "[]",
+      R"({"critical":{"identity":{"docker-reference":"r/x"},"image":{"docker-manifest-digest":"sha256:1"}}})",
+      R"({"critical":{"identity":{"docker-reference":"r/x"},"image":{"docker-manifest-digest":"sha256:1"},"type":"atomic container signature"}})",
+      R"({"critical":{"identity":{},"image":{"docker-manifest-digest":"sha256:1"},"type":"cosign container image signature"}})",
+      R"({"critical":{"identity":{"docker-reference":7},"image":{"docker-manifest-digest":"sha256:1"},"type":"cosign container image signature"}})",
+      R"({"critical":{"identity":{"docker-reference":"r/x"},"image":"sha256:1","type":"cosign container image signature"}})",
+      std::string(100000, '['),
+      std::string(kMaxPayloadSize + 1, ' '),
+  };
+  for (const std::string& payload : bad) {
+    EXPECT_THAT(ParsePayload(payload), StatusIs(absl::StatusCode::kInvalidArgument))
+        << payload.substr(0, 80);
+  }
+}
+
+TEST(IdentityTest, NamesTheRepositoryWithoutTagOrDigest) {
+  EXPECT_EQ(SignatureIdentity(*oci::ParseReference("docker://127.0.0.1:5000/cook/cache:v1")).value(),
+            "127.0.0.1:5000/cook/cache");
+  EXPECT_EQ(SignatureIdentity(*oci::ParseReference("docker://rust:1")).value(),
+            "index.docker.io/library/rust");
+  EXPECT_THAT(SignatureIdentity(*oci::ParseReference("docker-archive:/tmp/x.tar")),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(IdentityTest, ClaimsMatchWithTagOrDigestAsideAndDockerHubAliases) {
+  EXPECT_TRUE(SameIdentity("h:5000/a/b", "h:5000/a/b"));
+  EXPECT_TRUE(SameIdentity("h:5000/a/b:v1", "h:5000/a/b"));
+  EXPECT_TRUE(SameIdentity("h:5000/a/b@sha256:00", "h:5000/a/b"));
+  EXPECT_TRUE(SameIdentity("H:5000/a/b", "h:5000/a/b"));
+  EXPECT_TRUE(SameIdentity("docker.io/rust", "index.docker.io/library/rust"));
+  EXPECT_TRUE(SameIdentity("index.docker.io/library/rust:1", "index.docker.io/library/rust"));
+  EXPECT_FALSE(SameIdentity("h:5000/a/b2", "h:5000/a/b"));
+  EXPECT_FALSE(SameIdentity("h:5000/a", "h:5000/a/b"));
+  EXPECT_FALSE(SameIdentity("h:5001/a/b", "h:5000/a/b"));
+  EXPECT_FALSE(SameIdentity("h/a/b", "h:5000/a/b"));
+  EXPECT_FALSE(SameIdentity("h:5000", "h:5000/a/b"));
+  EXPECT_FALSE(SameIdentity("", "h:5000/a/b"));
+  EXPECT_TRUE(SameIdentity("oci:/x/lay", "oci:/x/lay"));
+  EXPECT_FALSE(SameIdentity("oci:/x/lay:v1", "oci:/x/lay"));
+  EXPECT_FALSE(SameIdentity("oci:/x/lay2", "oci:/x/lay"));
+}
+
+TEST(IdentityTest, SignatureTagIsCosigns) {
+  EXPECT_EQ(SignatureTag("sha256:abc"), "sha256-abc.sig");
+}
+
+// --- keys, against the openssl command line ---
+
+class KeysTest : public cook::testing::TempDirTest {
+ protected:
+  // Runs openssl; the test fails when it does.
+  void Openssl(const std::vector<std::string>& args, const std::string& stdin_data = "") {
+    std::vector<std::string> argv = {"openssl"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const RunResult r = RunProgram(argv, {.stdin_data = stdin_data});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  // An EC key (SEC1 PEM, with its EC PARAMETERS block) and its public half.
+  void MakeKey(const std::string& name, const std::string& curve = "prime256v1") {
+    Openssl({"ecparam", "-genkey", "-name", curve, "-out", Path(name + ".pem")});
+    Openssl({"ec", "-in", Path(name + ".pem"), "-pubout", "-out", Path(name + ".pub")});
+  }
+  std::string Path(const std::string& name) const { return (root_ / name).string(); }
+};
+
+TEST_F(KeysTest, CookSignaturesVerifyWithOpensslAndBack) {
+  ASSERT_NO_FATAL_FAILURE(MakeKey("k"));
+  absl::StatusOr<SigningKey> key = SigningKey::Load(Path("k.pem"));
+  ASSERT_THAT(key, IsOk());
+  const std::string payload = SignaturePayload("h/a", "sha256:00");
+  absl::StatusOr<std::string> der = key->Sign(payload);
+  ASSERT_THAT(der, IsOk());
+  cook::testing::WriteTestFile(root_ / "payload", payload);
+  cook::testing::WriteTestFile(root_ / "sig.der", *der);
+  const RunResult verified =
+      RunProgram({"openssl", "dgst", "-sha256", "-verify", Path("k.pub"), "-signature",
+                  Path("sig.der"), Path("payload")});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+
+  Openssl({"dgst", "-sha256", "-sign", Path("k.pem"), "-out", Path("theirs.der"),
+           Path("payload")});
+  absl::StatusOr<VerifyingKey> pub = VerifyingKey::Load(Path("k.pub"));
+  ASSERT_THAT(pub, IsOk());
+  const std::string theirs = ReadFile(root_ / "theirs.der").value();
+  EXPECT_TRUE(pub->Verify(payload, theirs));
+  EXPECT_FALSE(pub->Verify(payload + " ", theirs));
+  std::string flipped = theirs;
+  flipped[flipped.size() / 2] ^= 1;
+  EXPECT_FALSE(pub->Verify(payload, flipped));
+  EXPECT_FALSE(pub->Verify(payload, ""));
+  EXPECT_FALSE(pub->Verify(payload, std::string(4096, '\x30')));
+}
+
+TEST_F(KeysTest, KeyIdIsTheSha256OfTheDerPublicKeyAsOpensslComputesIt) {
+  ASSERT_NO_FATAL_FAILURE(MakeKey("k"));
+  const RunResult der =
+      RunProgram({"openssl", "pkey", "-pubin", "-in", Path("k.pub"), "-outform", "DER"});
+  ASSERT_EQ(der.exit_code, 0);
+  const std::string expected = layers::Sha256Digest(der.out).substr(7);
+  EXPECT_EQ(VerifyingKey::Load(Path("k.pub"))->id(), expected);
+  EXPECT_EQ(SigningKey::Load(Path("k.pem"))->public_key().id(), expected);
+}
+
+TEST_F(KeysTest, Pkcs8KeysSign) {
+  ASSERT_NO_FATAL_FAILURE(MakeKey("k"));
+  Openssl({"pkcs8", "-topk8", "-nocrypt", "-in", Path("k.pem"), "-out", Path("k8.pem")});
+  absl::StatusOr<SigningKey> key = SigningKey::Load(Path("k8.pem"));
+  ASSERT_THAT(key, IsOk());
+  EXPECT_TRUE(VerifyingKey::Load(Path("k.pub"))->Verify("m", key->Sign("m").value()));
+}
+
+TEST_F(KeysTest, RefusesKeysItCannotUseWithTheReason) {
+  ASSERT_NO_FATAL_FAILURE(MakeKey("k"));
+  ASSERT_NO_FATAL_FAILURE(MakeKey("p384", "secp384r1"));
+  Openssl({"pkcs8", "-topk8", "-in", Path("k.pem"), "-out", Path("enc.pem"), "-passout",
+           "pass:secret"});
+  Openssl({"genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024", "-out",
+           Path("rsa.pem")});
+  Openssl({"pkey", "-in", Path("rsa.pem"), "-pubout", "-out", Path("rsa.pub")});
+  cook::testing::WriteTestFile(root_ / "cosign.key",
+                               "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\neyJrZGYiOnt9fQ==\n"
+                               "-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n");
+  cook::testing::WriteTestFile(root_ / "junk", "not a key\n");
+
+  auto sign_error = [&](const std::string& name) {
+    return std::string(SigningKey::Load(Path(name)).status().message());
+  };
+  auto verify_error = [&](const std::string& name) {
+    return std::string(VerifyingKey::Load(Path(name)).status().message());
+  };
+  EXPECT_THAT(sign_error("enc.pem"), HasSubstr("encrypted private key"));
+  EXPECT_THAT(sign_error("cosign.key"), HasSubstr("a cosign key"));
+  EXPECT_THAT(sign_error("k.pub"), HasSubstr("a public key, where the private key belongs"));
+  EXPECT_THAT(sign_error("rsa.pem"), HasSubstr("RSA key"));
+  EXPECT_THAT(sign_error("p384.pem"), HasSubstr("secp384r1"));
+  EXPECT_THAT(sign_error("junk"), HasSubstr("not a PEM private key"));
+  EXPECT_THAT(sign_error("missing"), HasSubstr("missing"));
+  EXPECT_THAT(verify_error("k.pem"), HasSubstr("a private key, where a public key belongs"));
+  EXPECT_THAT(verify_error("rsa.pub"), HasSubstr("RSA key"));
+  EXPECT_THAT(verify_error("p384.pub"), HasSubstr("secp384r1"));
+  EXPECT_THAT(verify_error("junk"), HasSubstr("not a PEM public key"));
+}
+
+// --- signing and verifying images in oci: layouts ---
+
+class SignImageTest : public KeysTest {
+ protected:
+  void SetUp() override {
+    KeysTest::SetUp();
+    ASSERT_NO_FATAL_FAILURE(MakeKey("a"));
+    ASSERT_NO_FATAL_FAILURE(MakeKey("b"));
+  }
+  oci::ImageReference Layout(const std::string& dir, const std::string& tag) {
+    return *oci::ParseReference(absl::StrCat("oci:", Path(dir), ":", tag));
+  }
+  // Writes an image (its config carries `label`) to `dest`, signed with
+  // `key` unless null; returns its manifest.
+  oci::RawManifest Write(const oci::ImageReference& dest, const std::string& label,
+                         const SigningKey* key) {
+    absl::StatusOr<BaseImage> base = LoadBase(*oci::ParseReference("scratch"), std::nullopt,
+                                              registries_, root_);
+    EXPECT_THAT(base, IsOk());
+    oci::ImageConfig config = base->config;
+    config.labels["v"] = label;
+    absl::StatusOr<ImageResult> written =
+        WriteImage(*base, config, {}, {dest}, progress_, registries_, std::nullopt, key);
+    EXPECT_THAT(written, IsOk());
+    return written->manifest;
+  }
+  absl::Status Verify(const oci::ImageReference& ref, const std::vector<std::string>& pubs) {
+    std::vector<VerifyingKey> keys;
+    for (const std::string& pub : pubs) keys.push_back(VerifyingKey::Load(Path(pub)).value());
+    absl::StatusOr<std::unique_ptr<oci::ImageSource>> source =
+        oci::OpenImageSource(ref, &registries_, root_);
+    if (!source.ok()) return source.status();
+    absl::StatusOr<oci::RawManifest> raw = (*source)->GetManifest(oci::HostPlatform());
+    if (!raw.ok()) return raw.status();
+    return VerifyImage(ref, *raw, keys, "verifying", registries_, root_, progress_);
+  }
+  oci::Manifest SignatureManifest(const oci::ImageReference& ref, const std::string& digest) {
+    auto source = oci::OpenImageSource(SignatureReference(ref, digest), &registries_, root_);
+    return oci::ParseManifest((*source)->GetManifest(oci::HostPlatform())->bytes).value();
+  }
+  SigningKey Key(const std::string& name) { return SigningKey::Load(Path(name)).value(); }
+
+  QuietProgress progress_;
+  registry::RegistrySession registries_{registry::RegistryOptions{}};
+};
+
+TEST_F(SignImageTest, SignedImageVerifiesOnlyWithItsKey) {
+  const SigningKey a = Key("a.pem");
+  const oci::ImageReference ref = Layout("lay", "v1");
+  Write(ref, "1", &a);
+  EXPECT_THAT(Verify(ref, {"a.pub"}), IsOk());
+  EXPECT_THAT(Verify(ref, {"b.pub", "a.pub"}), IsOk());
+  EXPECT_THAT(Verify(ref, {"b.pub"}), StatusIs(absl::StatusCode::kPermissionDenied,
+                                               HasSubstr("no --verify-key key verifies it")));
+}
+
+TEST_F(SignImageTest, RefusesUnsignedImagesAndMovedTags) {
+  const SigningKey a = Key("a.pem");
+  const oci::ImageReference ref = Layout("lay", "v1");
+  Write(Layout("lay", "unsigned"), "0", nullptr);
+  EXPECT_THAT(Verify(Layout("lay", "unsigned"), {"a.pub"}),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("it is not signed")));
+  Write(ref, "1", &a);
+  ASSERT_THAT(Verify(ref, {"a.pub"}), IsOk());
+  Write(ref, "2", nullptr);  // the tag moves to other content, unsigned
+  EXPECT_THAT(Verify(ref, {"a.pub"}), StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+TEST_F(SignImageTest, RefusesASignatureForAnotherRepository) {
+  const SigningKey a = Key("a.pem");
+  const oci::RawManifest raw = Write(Layout("one", "v1"), "1", &a);
+  // The image and its signature manifest copied as they are to another
+  // layout: the payload names the first.
+  for (const std::string& tag : {std::string("v1"), SignatureTag(raw.digest)}) {
+    auto source = oci::OpenImageSource(Layout("one", tag), &registries_, root_);
+    auto dest = oci::OpenImageDestination(Layout("two", tag), &registries_);
+    ASSERT_THAT(oci::CopyImage(**source, **dest, oci::HostPlatform()), IsOk());
+  }
+  EXPECT_THAT(Verify(Layout("two", "v1"), {"a.pub"}),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("names repository")));
+}
+
+TEST_F(SignImageTest, SigningAgainKeepsOneLayerPerKeyAndAppendsOtherKeys) {
+  const SigningKey a = Key("a.pem");
+  const SigningKey b = Key("b.pem");
+  const oci::ImageReference ref = Layout("lay", "v1");
+  const oci::RawManifest raw = Write(ref, "1", &a);
+  const oci::Manifest first = SignatureManifest(ref, raw.digest);
+  ASSERT_THAT(first.layers, SizeIs(1));
+  EXPECT_EQ(first.layers[0].media_type, kSimpleSigningMediaType);
+  Write(ref, "1", &a);
+  EXPECT_THAT(SignatureManifest(ref, raw.digest).layers, SizeIs(1));
+  ASSERT_THAT(SignImage(ref, raw.digest, b, registries_, root_, progress_), IsOk());
+  const oci::Manifest both = SignatureManifest(ref, raw.digest);
+  ASSERT_THAT(both.layers, SizeIs(2));
+  EXPECT_EQ(both.layers[0], first.layers[0]);
+  EXPECT_THAT(Verify(ref, {"a.pub"}), IsOk());
+  EXPECT_THAT(Verify(ref, {"b.pub"}), IsOk());
+}
+
+TEST_F(SignImageTest, ASignatureOfTheIndexCoversTheManifestChosenFromIt) {
+  const SigningKey a = Key("a.pem");
+  const oci::RawManifest raw = Write(Layout("lay", "single"), "1", nullptr);
+  // An index naming the image for this platform, tagged "multi".
+  oci::Index index;
+  oci::Descriptor entry;
+  entry.media_type = raw.media_type;
+  entry.digest = raw.digest;
+  entry.size = static_cast<int64_t>(raw.bytes.size());
+  entry.platform = oci::HostPlatform();
+  index.manifests.push_back(entry);
+  const std::string index_bytes = oci::SerializeIndex(index);
+  oci::RawManifest index_raw{index_bytes, std::string(oci::kOciIndex),
+                             layers::Sha256Digest(index_bytes)};
+  auto dest = oci::OpenImageDestination(Layout("lay", "multi"), &registries_);
+  ASSERT_THAT((*dest)->PutManifest(index_raw), IsOk());
+  ASSERT_THAT((*dest)->Commit(), IsOk());
+  EXPECT_THAT(Verify(Layout("lay", "multi"), {"a.pub"}),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  ASSERT_THAT(SignImage(Layout("lay", "multi"), index_raw.digest, a, registries_, root_,
+                        progress_),
+              IsOk());
+  EXPECT_THAT(Verify(Layout("lay", "multi"), {"a.pub"}), IsOk());
+}
+
+}  // namespace
+}  // namespace cook::cache
