@@ -471,6 +471,28 @@ def extractor():
         write(out, name + "-zstd", b"\x01" + zstd(data))
 
 
+def signatures():
+    out = corpus("signature_fuzz")
+    digest = "sha256:" + "d34db33f" * 8
+    write(out, "cook_payload.json",
+          ('{"critical":{"identity":{"docker-reference":"127.0.0.1:5000/cook/cache"},'
+           '"image":{"docker-manifest-digest":"%s"},'
+           '"type":"cosign container image signature"},"optional":null}' % digest).encode())
+    write(out, "cosign_annotated_payload.json",
+          ('{"critical":{"identity":{"docker-reference":"index.docker.io/library/rust:1"},'
+           '"image":{"docker-manifest-digest":"%s"},'
+           '"type":"cosign container image signature"},"optional":{"a":"b"}}' % digest).encode())
+    write(out, "public_key.pem",
+          b"-----BEGIN PUBLIC KEY-----\n"
+          b"MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEo8axy3h+X/Vqv5/g/X7tJqAThq6c\n"
+          b"nUoRsugWXc2MeCJcCDKxYCR/a1KM6B53P21eMZiqC0+Uo/nyiMNnOoY2yA==\n"
+          b"-----END PUBLIC KEY-----\n")
+    write(out, "signature.der", bytes.fromhex(
+        "3045022100ce4fdaf318929c54511c1448c587b2bf7b685dd31d8229a117b9a4b7e0e06b8c"
+        "02201f3b4d2f1ed298f6adc4110aa40613e11f1c84a6f196bded772250beb70e6b8f"))
+    write(out, "identity.txt", b"docker.io/library/rust@sha256:00")
+
+
 def main():
     toml_and_prepare()
     references()
@@ -478,6 +500,7 @@ def main():
     image_json_and_archives()
     extractor()
     recipes()
+    signatures()
 
 
 if __name__ == "__main__":

@@ -25,7 +25,8 @@ shift
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(toml_fuzz prepare_fuzz recipe_fuzz reference_fuzz auth_fuzz
-           authfile_fuzz image_json_fuzz docker_archive_fuzz extractor_fuzz)
+           authfile_fuzz image_json_fuzz docker_archive_fuzz extractor_fuzz
+           signature_fuzz)
 fi
 out=${COOK_FUZZ_OUT:-$(mktemp -d /tmp/cook-fuzz-run.XXXXXX)}
 mkdir -p "$out"
