@@ -30,3 +30,22 @@ cells() {
   (($# > 1)) && printf ' %12s' "${@:1:$#-1}"
   printf ' %s\n' "${!#}"
 }
+# start_registry DIR: Debian's docker-registry on a free loopback port (plain
+# HTTP), storing under DIR/registry. Sets registry_pid and host; the caller
+# kills registry_pid on exit.
+start_registry() {
+  local port
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  host="127.0.0.1:$port"
+  printf '%s\n' "version: 0.1" "log:" "  level: warn" "storage:" "  filesystem:" \
+    "    rootdirectory: $1/registry" "http:" "  addr: $host" >"$1/registry.yml"
+  docker-registry serve "$1/registry.yml" >"$1/registry.log" 2>&1 &
+  registry_pid=$!
+  for _ in $(seq 100); do
+    curl -sf "http://$host/v2/" >/dev/null && return 0
+    kill -0 "$registry_pid" 2>/dev/null || { cat "$1/registry.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  echo "docker-registry did not answer on $host" >&2
+  exit 1
+}
