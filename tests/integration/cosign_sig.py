@@ -483,8 +483,14 @@ def cmd_copy_sig(args):
     return 0
 
 
+class Parser(argparse.ArgumentParser):
+    def error(self, message):
+        print("cosign_sig: %s (see --help)" % message, file=sys.stderr)
+        sys.exit(2)
+
+
 def main(argv):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = Parser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["sign", "verify", "sig-manifest", "copy-sig"])
     parser.add_argument("ref")
     parser.add_argument("dest", nargs="?")
@@ -492,10 +498,7 @@ def main(argv):
     parser.add_argument("--ca")
     parser.add_argument("--user")
     parser.add_argument("--plain-http", action="store_true")
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as e:
-        return 2 if e.code else 0
+    args = parser.parse_args(argv)
     if args.command in ("sign", "verify") and not args.key:
         print("cosign_sig: %s needs --key" % args.command, file=sys.stderr)
         return 2
