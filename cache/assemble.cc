@@ -80,7 +80,8 @@ absl::StatusOr<ImageResult> Assemble(const AssembleOptions& options, Progress& p
   }
   RETURN_IF_ERROR(CheckInterrupted());
 
-  return WriteImage(base, config, new_layers, options.dests, progress, registries);
+  return WriteImage(base, config, new_layers, options.dests, progress, registries,
+                    std::nullopt, options.sign_key ? &*options.sign_key : nullptr);
 }
 
 }  // namespace cook::cache

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "cache/signing_keys.h"
 #include "absl/time/time.h"
 #include "base/progress.h"
 #include "cache/image_io.h"
@@ -39,6 +40,7 @@ struct AssembleOptions {
   int compression_level = 0;  // 0: the algorithm's default
   absl::Time epoch;           // entry and `created` times
   std::string temp_dir;       // the user's $TMPDIR or /tmp, from the CLI
+  std::optional<SigningKey> sign_key;  // signs every destination
 };
 
 // Writes one layer per `options.adds` entry (in order) on the base image and

@@ -13,6 +13,7 @@
 #include "cache/cache_tag.h"
 #include "cache/internal/build_stages.h"
 #include "cache/restore.h"
+#include "cache/signing.h"
 #include "cache/verdict.h"
 #include "cache/work_area.h"
 #include "chef/prepare.h"
@@ -47,6 +48,19 @@ absl::StatusOr<bool> UpToDate(const oci::ImageReference& dest, const CacheKey& k
 
 }  // namespace
 
+absl::Status SignUpToDate(const BuildOptions& options, const oci::Platform& platform,
+                          Progress& progress, registry::RegistrySession& registries) {
+  if (!options.sign_key.has_value()) return absl::OkStatus();
+  for (const oci::ImageReference& dest : options.dests) {
+    ASSIGN_OR_RETURN(const OpenedImage image,
+                     OpenImage(dest, platform, absl::StrCat("signing ", dest.ToString()),
+                               registries, options.temp_dir));
+    RETURN_IF_ERROR(SignImage(dest, image.raw.digest, *options.sign_key, registries,
+                              options.temp_dir, progress));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<chef::Recipe> LoadRecipe(const BuildOptions& options) {
   if (options.recipe_path.empty()) {
     return Annotate(chef::Prepare({options.manifest_path, ""}), "preparing the recipe");
@@ -78,6 +92,8 @@ absl::StatusOr<CacheFrom> RestoreCacheFrom(const BuildOptions& options,
                                             options.cache_from->ToString()),
                                registries, options.temp_dir, progress));
   const std::string context = absl::StrCat("reading --cache-from ", found.ref.ToString());
+  RETURN_IF_ERROR(VerifyImage(found.ref, found.image.raw, options.verify_keys, context,
+                              registries, options.temp_dir, progress));
   cache.image = std::move(found.image);
   ASSIGN_OR_RETURN(std::vector<std::string> restored,
                    ExtractCache(*cache.image, paths.target_dir, paths.cargo_home, progress,
@@ -122,6 +138,8 @@ absl::StatusOr<BuildResult> Build(const BuildOptions& options, const BuildSeams&
                    internal::AllUpToDate(options, built.key, platform, registries));
   if (result.up_to_date) {
     progress.Step("every destination is up to date: nothing to build");
+    // An image built without --sign-key gets its signature now.
+    RETURN_IF_ERROR(internal::SignUpToDate(options, platform, progress, registries));
     return result;
   }
   // The base image is read before the long build, so that a wrong name or

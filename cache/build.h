@@ -20,6 +20,7 @@
 #include "base/progress.h"
 #include "cache/cargo_options.h"
 #include "cache/image_io.h"
+#include "cache/signing_keys.h"
 #include "cache/toolchain.h"
 #include "layers/compressor.h"
 #include "oci/image.h"
@@ -45,6 +46,9 @@ struct BuildOptions {
   oci::ImageReference base;
   std::vector<oci::ImageReference> dests;
   std::optional<oci::ImageReference> cache_from;
+  // The cache_from image must carry a signature by one of these (when any).
+  std::vector<VerifyingKey> verify_keys;
+  std::optional<SigningKey> sign_key;  // signs every destination
   std::string image_root = "/build";
   layers::Compression compression = layers::Compression::kZstd;
   int compression_level = 0;

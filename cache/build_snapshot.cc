@@ -215,7 +215,8 @@ absl::StatusOr<ImageResult> SnapshotAndAssemble(const BuildOptions& options,
   const bool mount_cache = options.cache_from.has_value() &&
                            options.cache_from->transport == oci::Transport::kDocker;
   return WriteImage(base, config, new_layers, options.dests, progress, registries,
-                    mount_cache ? options.cache_from : std::nullopt);
+                    mount_cache ? options.cache_from : std::nullopt,
+                    options.sign_key ? &*options.sign_key : nullptr);
 }
 
 }  // namespace cook::cache::internal

@@ -1,5 +1,7 @@
 #include "cache/image_io.h"
 
+#include "cache/signing.h"
+
 #include <stdlib.h>
 
 #include <memory>
@@ -132,7 +134,7 @@ absl::StatusOr<ImageResult> WriteImage(
     const std::vector<NewLayer>& new_layers,
     const std::vector<oci::ImageReference>& dests, Progress& progress,
     registry::RegistrySession& registries,
-    const std::optional<oci::ImageReference>& mount_from) {
+    const std::optional<oci::ImageReference>& mount_from, const SigningKey* sign_key) {
   const std::string config_bytes = oci::SerializeConfig(config);
   oci::Manifest manifest;
   manifest.config.media_type = std::string(oci::kOciConfig);
@@ -194,6 +196,9 @@ absl::StatusOr<ImageResult> WriteImage(
     }
     RETURN_IF_ERROR(Annotate(oci::PutBlobs(*out, blobs, put_options), context));
     progress.End();
+    if (sign_key != nullptr) {
+      RETURN_IF_ERROR(SignImage(dest, raw.digest, *sign_key, registries, {}, progress));
+    }
     RETURN_IF_ERROR(Annotate(out->PutManifest(raw), context));
     RETURN_IF_ERROR(CheckInterrupted());
     RETURN_IF_ERROR(Annotate(out->Commit(), context));

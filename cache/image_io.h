@@ -20,6 +20,7 @@
 #include "oci/transport.h"
 #include "registry/session.h"
 #include "layers/layer_writer.h"
+#include "cache/signing_keys.h"
 
 namespace cook::cache {
 
@@ -106,13 +107,15 @@ struct ImageResult {
 
 // Writes the image (base layers, then `new_layers`, with `config`) to every
 // destination, copying only the blobs a destination lacks (mounting them
-// from `mount_from` when it is in the same registry).
+// from `mount_from` when it is in the same registry). With `sign_key`, each
+// destination's signature is written before its tag moves (cache/signing.h).
 absl::StatusOr<ImageResult> WriteImage(
     BaseImage& base, const oci::ImageConfig& config,
     const std::vector<NewLayer>& new_layers,
     const std::vector<oci::ImageReference>& dests, Progress& progress,
     registry::RegistrySession& registries,
-    const std::optional<oci::ImageReference>& mount_from = std::nullopt);
+    const std::optional<oci::ImageReference>& mount_from = std::nullopt,
+    const SigningKey* sign_key = nullptr);
 
 // Starts reporting the transfer of `blobs` to `where` (Progress::Begin) and
 // returns the PutBlobs options that report each blob: a live line of bytes

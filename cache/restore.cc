@@ -6,6 +6,7 @@
 #include "base/interrupt.h"
 #include "base/status_macros.h"
 #include "cache/cache_tag.h"
+#include "cache/signing.h"
 #include "oci/transport.h"
 
 namespace cook::cache {
@@ -51,6 +52,8 @@ absl::StatusOr<RestoreResult> Restore(const RestoreOptions& options, Progress& p
                                absl::StrCat("restoring from ", options.from.ToString()),
                                registries, options.temp_dir, progress));
   const std::string context = absl::StrCat("restoring from ", found.ref.ToString());
+  RETURN_IF_ERROR(VerifyImage(found.ref, found.image.raw, options.verify_keys, context,
+                              registries, options.temp_dir, progress));
   RestoreResult result;
   result.reference = found.ref.ToString();
   result.image_digest = found.image.raw.digest;

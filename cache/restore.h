@@ -19,6 +19,7 @@
 #include "cache/extract.h"
 #include "cache/format.h"
 #include "cache/image_io.h"
+#include "cache/signing_keys.h"
 #include "cache/toolchain.h"
 #include "cache/verdict.h"
 #include "oci/image.h"
@@ -43,6 +44,9 @@ struct RestoreOptions {
   bool force = false;  // a miss is restored too
   // cook's environment, "NAME=value": rustc is asked with it.
   std::vector<std::string> environment;
+  // The image must carry a signature by one of these (when any), checked
+  // before the verdict and before any layer is read.
+  std::vector<VerifyingKey> verify_keys;
 };
 
 struct RestoreResult {

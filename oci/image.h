@@ -82,6 +82,9 @@ struct RawManifest {
   std::string bytes;       // exactly as stored; its digest is the image's
   std::string media_type;  // of `bytes`
   std::string digest;      // "sha256:..." of `bytes`
+  // When the reference named an index and this manifest was chosen from it
+  // (oci::WalkToManifest), the outermost index's digest; else empty.
+  std::string index_digest;
 };
 
 // The parts of the image config that cook reads and writes. Keys cook does

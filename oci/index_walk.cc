@@ -51,7 +51,9 @@ absl::StatusOr<RawManifest> WalkToManifest(
     }
     ASSIGN_OR_RETURN(Descriptor chosen,
                      Annotate(SelectManifest(*index, platform), context));
+    std::string index_digest = depth == 0 ? document.digest : document.index_digest;
     ASSIGN_OR_RETURN(document, fetch(chosen));
+    document.index_digest = std::move(index_digest);
   }
   return document;
 }

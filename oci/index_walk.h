@@ -38,7 +38,8 @@ using DescribeIndex = std::function<std::string(const RawManifest& index)>;
 // it. Errors are prefixed with `context` ("reading REF"), a parse error of an
 // index with `describe_index(index)` when given. More than kMaxIndexDepth
 // indexes are InvalidArgument. The caller checks that the document returned
-// is an image manifest; fetch errors are returned as they are.
+// is an image manifest; fetch errors are returned as they are. A document
+// reached through indexes carries the first index's digest (index_digest).
 absl::StatusOr<RawManifest> WalkToManifest(
     RawManifest document, const Platform& platform, const FetchDocument& fetch,
     std::string_view context, const DescribeIndex& describe_index = nullptr);

@@ -55,6 +55,7 @@ void AddAssembleOptions(CLI::App& app, const Environment& env,
   AddConverted(app, "--platform", o.platform, ParseOptionalPlatform,
                "OS/ARCH[/VARIANT]");
   AddCompressionOptions(app, o.compression, o.compression_level);
+  AddSignKeyOption(app, env, o.sign_key);
   AddCommonOptions(app, env, command.common, /*registry=*/true);
 }
 
@@ -62,6 +63,7 @@ absl::Status CompleteAssemble(AssembleCommand& command, const Environment& env) 
   cache::AssembleOptions& o = command.assemble;
   o.temp_dir = command.common.temp_dir;
   RETURN_IF_ERROR(CheckCompressionLevel(o.compression, o.compression_level));
+  RETURN_IF_ERROR(CheckSignable(o.sign_key.has_value(), o.dests, "--sign-key"));
   ASSIGN_OR_RETURN(o.epoch, EpochFrom(env));
   return absl::OkStatus();
 }

@@ -61,6 +61,10 @@ void AddBuildOptions(CLI::App& app, const Environment& env, BuildCommand& comman
                  "Keep the target directory here (default: a private one)")
       ->transform(ResolvedPath(env));
   AddImageOptions(app, env, c);
+  AddSignKeyOption(app, env, c.sign_key);
+  AddVerifyKeyOption(app, env, c.verify_keys,
+                     "Restore --cache-from only when it is signed by this PEM public key "
+                     "(repeatable: any of them)");
   AddCommonOptions(app, env, command.common, /*registry=*/true);
 }
 
@@ -77,6 +81,14 @@ absl::Status CompleteBuild(BuildCommand& command, const Environment& env) {
     c.dests.push_back(std::move(dest));
   }
   RETURN_IF_ERROR(CheckCompressionLevel(c.compression, c.compression_level));
+  RETURN_IF_ERROR(CheckSignable(c.sign_key.has_value(), c.dests, "--sign-key"));
+  if (!c.verify_keys.empty()) {
+    if (!c.cache_from.has_value()) {
+      return absl::InvalidArgumentError(
+          "--verify-key checks the --cache-from image; there is no --cache-from");
+    }
+    RETURN_IF_ERROR(CheckSignable(true, {*c.cache_from}, "--verify-key"));
+  }
   ASSIGN_OR_RETURN(c.epoch, EpochFrom(env));
   c.quiet = command.common.quiet;
   c.environment = command.common.environment;

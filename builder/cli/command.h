@@ -16,6 +16,7 @@
 #include "cache/build.h"
 #include "cache/cargo_options.h"
 #include "cache/restore.h"
+#include "cache/signing_keys.h"
 #include "oci/image.h"
 #include "oci/reference.h"
 #include "registry/session.h"
@@ -70,6 +71,7 @@ struct InspectOptions {
   CommonOptions common;
   oci::ImageReference ref;
   std::optional<oci::Platform> platform;
+  std::vector<cache::VerifyingKey> verify_keys;
 };
 
 struct PrepareCommand {
@@ -105,6 +107,8 @@ struct CopyCommand {
   oci::ImageReference source;
   oci::ImageReference dest;
   std::optional<oci::Platform> platform;
+  std::optional<cache::SigningKey> sign_key;
+  std::vector<cache::VerifyingKey> verify_keys;  // the source must be signed
 };
 
 // `--help`: print `text` to stdout and exit 0.

@@ -9,6 +9,7 @@
 #include "base/status_macros.h"
 #include "builder/cli/commands.h"
 #include "builder/cli/image_io.h"
+#include "cache/signing.h"
 #include "base/json_line.h"
 #include "oci/transport.h"
 #include "nlohmann/json.hpp"
@@ -21,15 +22,22 @@ absl::Status RunCopy(const CopyCommand& command, std::FILE* out, Progress& progr
       "copying %s to %s", command.source.ToString(), command.dest.ToString());
   ASSIGN_OR_RETURN(std::unique_ptr<oci::ImageSource> source,
                    Annotate(oci::OpenImageSource(command.source, &registries, command.common.temp_dir), context));
-  ASSIGN_OR_RETURN(std::unique_ptr<oci::ImageDestination> dest,
-                   Annotate(oci::OpenImageDestination(command.dest, &registries), context));
   const oci::Platform platform = command.platform.value_or(oci::HostPlatform());
   // The manifest is read once: its blobs size the progress line, then it is
   // copied as read.
   ASSIGN_OR_RETURN(oci::RawManifest raw,
                    Annotate(source->GetManifest(platform), context));
+  RETURN_IF_ERROR(cache::VerifyImage(command.source, raw, command.verify_keys, context,
+                                     registries, command.common.temp_dir, progress));
   ASSIGN_OR_RETURN(oci::Manifest manifest,
                    Annotate(oci::ParseManifest(raw.bytes), context));
+  // The signature goes first, so that the tag is never seen unsigned.
+  if (command.sign_key.has_value()) {
+    RETURN_IF_ERROR(cache::SignImage(command.dest, raw.digest, *command.sign_key, registries,
+                                     command.common.temp_dir, progress));
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<oci::ImageDestination> dest,
+                   Annotate(oci::OpenImageDestination(command.dest, &registries), context));
   std::vector<oci::Descriptor> blobs = {manifest.config};
   blobs.insert(blobs.end(), manifest.layers.begin(), manifest.layers.end());
   oci::PutBlobsOptions options = cache::BlobProgress(progress, command.dest.ToString(), blobs);

@@ -1,11 +1,14 @@
 #include "builder/cli/flags.h"
 
+#include "cache/signing.h"
+
 #include <filesystem>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
+#include "cache/signing.h"
 
 namespace cook::cli {
 
@@ -187,6 +190,37 @@ void AddCommonOptions(CLI::App& app, const Environment& env,
                "Print the result as one JSON object on stdout");
   app.add_flag("-q,--quiet", common.quiet, "Silence progress output");
   if (registry) AddRegistryOptions(app, env, common.registry);
+}
+
+void AddSignKeyOption(CLI::App& app, const Environment& env,
+                      std::optional<cache::SigningKey>& key) {
+  AddConverted<std::optional<cache::SigningKey>>(
+      app, "--sign-key", key,
+      [&env](const std::string& file) -> absl::StatusOr<std::optional<cache::SigningKey>> {
+        ASSIGN_OR_RETURN(cache::SigningKey loaded,
+                         Annotate(cache::SigningKey::Load(Absolute(file, env)), "--sign-key"));
+        return loaded;
+      },
+      "Sign each image written with this PEM ECDSA P-256 private key (cosign's format)");
+}
+
+void AddVerifyKeyOption(CLI::App& app, const Environment& env,
+                        std::vector<cache::VerifyingKey>& keys, const std::string& help) {
+  AddEach(
+      app, "--verify-key", keys,
+      [&env](const std::string& file) {
+        return Annotate(cache::VerifyingKey::Load(Absolute(file, env)), "--verify-key");
+      },
+      help);
+}
+
+absl::Status CheckSignable(bool wanted, const std::vector<oci::ImageReference>& refs,
+                           const std::string& flag) {
+  if (!wanted) return absl::OkStatus();
+  for (const oci::ImageReference& ref : refs) {
+    RETURN_IF_ERROR(cache::CheckSignable(ref, flag));
+  }
+  return absl::OkStatus();
 }
 
 void AddCargoOptions(CLI::App& app, CargoOptions& cargo) {

@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "builder/cli/command.h"
+#include "cache/signing_keys.h"
 #include "layers/compressor.h"
 #include "oci/image.h"
 #include "oci/reference.h"
@@ -139,6 +140,19 @@ absl::Status CheckCompressionLevel(layers::Compression compression, int level);
 // docker:// takes those. Also fills what CommonOptions carries from `env`.
 void AddCommonOptions(CLI::App& app, const Environment& env,
                       CommonOptions& common, bool registry);
+
+// --sign-key FILE (build, assemble, copy): the PEM private key, read as
+// CLI11 parses it, so that a bad key fails before any work.
+void AddSignKeyOption(CLI::App& app, const Environment& env,
+                      std::optional<cache::SigningKey>& key);
+// --verify-key FILE, repeatable (restore, build, copy, inspect): PEM public
+// keys, read as CLI11 parses them.
+void AddVerifyKeyOption(CLI::App& app, const Environment& env,
+                        std::vector<cache::VerifyingKey>& keys, const std::string& help);
+// Usage errors for signing or verifying a reference that cannot carry
+// signatures (docker-archive:): each of `refs` when `wanted`.
+absl::Status CheckSignable(bool wanted, const std::vector<oci::ImageReference>& refs,
+                           const std::string& flag);
 
 // cargo's options (`cook build`, `cook restore`), with cargo's names and
 // meaning, bound to `cargo`.

@@ -13,6 +13,7 @@
 #include "builder/cli/image_io.h"
 #include "base/json_line.h"
 #include "builder/cli/progress.h"
+#include "cache/signing.h"
 #include "oci/transport.h"
 #include "nlohmann/json.hpp"
 
@@ -31,6 +32,74 @@ std::string Quoted(const std::vector<std::string>& args) {
   return absl::StrCat("[", absl::StrJoin(quoted, ", "), "]");
 }
 
+// The signatures of the image, when its transport can carry them: an error
+// reading them fails the command only when keys were given.
+struct Signatures {
+  bool looked = false;
+  std::vector<cache::FoundSignature> found;
+  std::string error;  // why they could not be read
+};
+
+absl::StatusOr<Signatures> ReadSignatures(const InspectOptions& options,
+                                          const oci::RawManifest& raw,
+                                          registry::RegistrySession& registries) {
+  Signatures signatures;
+  if (!cache::CheckSignable(options.ref, "").ok()) return signatures;
+  signatures.looked = true;
+  absl::StatusOr<std::vector<cache::FoundSignature>> found =
+      cache::FindSignatures(options.ref, cache::SignatureSubjects(raw), options.verify_keys,
+                            registries, options.common.temp_dir);
+  if (found.ok()) {
+    signatures.found = *std::move(found);
+  } else if (options.verify_keys.empty()) {
+    signatures.error = std::string(found.status().message());
+  } else {
+    return found.status();
+  }
+  return signatures;
+}
+
+nlohmann::json SignaturesJson(const Signatures& signatures) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const cache::FoundSignature& s : signatures.found) {
+    nlohmann::json item = {{"payload", s.payload_digest},
+                           {"subject", s.subject},
+                           {"identity", s.claims.identity},
+                           {"key_id", s.key_id.empty() ? nlohmann::json() : nlohmann::json(s.key_id)},
+                           {"verified", s.verified()}};
+    if (!s.verified()) item["problem"] = s.problem;
+    list.push_back(std::move(item));
+  }
+  return list;
+}
+
+void PrintSignatures(const Signatures& signatures, std::FILE* out) {
+  if (!signatures.error.empty()) {
+    absl::FPrintF(out, "Signatures: could not be read: %s\n", EscapeForDisplay(signatures.error));
+    return;
+  }
+  absl::FPrintF(out, "Signatures: %d\n", signatures.found.size());
+  for (const cache::FoundSignature& s : signatures.found) {
+    const std::string key =
+        s.key_id.empty() ? "key unknown" : absl::StrCat("key ", s.key_id.substr(0, 16));
+    absl::FPrintF(out, "  %s  %s  %s\n", EscapeForDisplay(s.payload_digest), key,
+                  s.verified() ? "verified"
+                               : absl::StrCat("not verified: ", EscapeForDisplay(s.problem)));
+  }
+}
+
+// With --verify-key, PermissionDenied unless a signature verified.
+absl::Status RequireVerified(const InspectOptions& options, const Signatures& signatures,
+                             const oci::RawManifest& raw) {
+  if (options.verify_keys.empty()) return absl::OkStatus();
+  for (const cache::FoundSignature& s : signatures.found) {
+    if (s.verified()) return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(absl::StrFormat(
+      "inspecting %s: no signature of %s verifies with the --verify-key keys",
+      options.ref.ToString(), raw.digest));
+}
+
 }  // namespace
 
 absl::Status RunInspect(const InspectOptions& options, std::FILE* out,
@@ -42,6 +111,8 @@ absl::Status RunInspect(const InspectOptions& options, std::FILE* out,
   const oci::RawManifest& raw = image.raw;
   const oci::Manifest& manifest = image.manifest;
   const oci::ImageConfig& config = image.config;
+  ASSIGN_OR_RETURN(const Signatures signatures,
+                   Annotate(ReadSignatures(options, raw, registries), context));
 
   if (options.common.json) {
     nlohmann::json layers = nlohmann::json::array();
@@ -63,8 +134,12 @@ absl::Status RunInspect(const InspectOptions& options, std::FILE* out,
         {"cmd", config.cmd},
         {"labels", config.labels},
     };
+    if (signatures.looked) {
+      doc["signatures"] = SignaturesJson(signatures);
+      if (!signatures.error.empty()) doc["signatures_error"] = signatures.error;
+    }
     absl::FPrintF(out, "%s\n", JsonLine(doc));
-    return absl::OkStatus();
+    return RequireVerified(options, signatures, raw);
   }
 
   // Everything below but the manifest digest (computed here) comes from the
@@ -87,7 +162,8 @@ absl::Status RunInspect(const InspectOptions& options, std::FILE* out,
   for (const auto& [key, value] : config.labels) {
     absl::FPrintF(out, "  %s=%s\n", EscapeForDisplay(key), EscapeForDisplay(value));
   }
-  return absl::OkStatus();
+  if (signatures.looked) PrintSignatures(signatures, out);
+  return RequireVerified(options, signatures, raw);
 }
 
 }  // namespace cook::cli

@@ -1,6 +1,7 @@
 // `cook inspect`'s options.
 
 #include "CLI/CLI.hpp"
+#include "base/status_macros.h"
 #include "builder/cli/flags.h"
 #include "builder/cli/subcommands.h"
 
@@ -15,13 +16,20 @@ void AddInspectOptions(CLI::App& app, const Environment& env,
       ->required();
   AddConverted(app, "--platform", command.platform, ParseOptionalPlatform,
                "OS/ARCH[/VARIANT]");
+  AddVerifyKeyOption(app, env, command.verify_keys,
+                     "Check the signatures with this PEM public key (repeatable); exit 1 "
+                     "unless one verifies");
   AddCommonOptions(app, env, command.common, /*registry=*/true);
+}
+
+absl::Status CompleteInspect(InspectOptions& command, const Environment&) {
+  return CheckSignable(!command.verify_keys.empty(), {command.ref}, "--verify-key");
 }
 
 }  // namespace
 
 const Subcommand kInspectCommand = {
     "inspect", "Print an image's manifest, config and labels",
-    DeclareWith<InspectOptions, AddInspectOptions>};
+    DeclareWith<InspectOptions, AddInspectOptions, CompleteInspect>};
 
 }  // namespace cook::cli

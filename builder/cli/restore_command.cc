@@ -1,6 +1,7 @@
 // `cook restore`'s options.
 
 #include "CLI/CLI.hpp"
+#include "base/status_macros.h"
 #include "builder/cli/flags.h"
 #include "builder/cli/subcommands.h"
 
@@ -35,6 +36,9 @@ void AddRestoreOptions(CLI::App& app, const Environment& env,
                "Exit 1, extracting nothing, unless the verdict is a cache hit "
                "(also with --force)");
   app.add_flag("--force", c.force, "Restore after a cache miss too");
+  AddVerifyKeyOption(app, env, c.verify_keys,
+                     "Restore only an image signed by this PEM public key (repeatable: "
+                     "any of them), checked before anything is downloaded");
   AddCommonOptions(app, env, command.common, /*registry=*/true);
 }
 
@@ -48,6 +52,7 @@ absl::Status CompleteRestore(RestoreCommand& command, const Environment& env) {
         "--require-hit, --force and cargo options need --manifest-path: "
         "without a workspace there is no verdict");
   }
+  RETURN_IF_ERROR(CheckSignable(!c.verify_keys.empty(), {c.from}, "--verify-key"));
   if (!c.cargo_home.empty()) return absl::OkStatus();
   if (env.cargo_home.empty()) {
     // Absolute("") would be the working directory.

@@ -66,6 +66,11 @@ absl::StatusOr<bool> AllUpToDate(const BuildOptions& options, const CacheKey& ke
                                  const oci::Platform& platform,
                                  registry::RegistrySession& registries);
 
+// With options.sign_key, signs the image every destination holds (one that
+// is signed already by that key is left as it is).
+absl::Status SignUpToDate(const BuildOptions& options, const oci::Platform& platform,
+                          Progress& progress, registry::RegistrySession& registries);
+
 // The --cache-from image's target directory and cargo home, restored into
 // `paths` (nothing without --cache-from); its cache-key tag `key_tag` when
 // it has one.
