@@ -9,7 +9,8 @@ must verify here, and what this signs must verify with cook.
   cosign_sig.py verify --key PUB.pem [--key PUB2.pem ...] [OPTIONS] REF
   cosign_sig.py sig-manifest [OPTIONS] REF       # the raw .sig manifest
   cosign_sig.py copy-sig [OPTIONS] SRC DEST       # the .sig manifest of SRC's
-                                                  # digest, as is, to DEST's repo
+                                                  # digest, as is, to the .sig
+                                                  # tag of DEST's digest
 
 REF is docker://HOST:PORT/REPO[:TAG] (HTTPS; --ca FILE trusts a CA,
 --user USER:PASS sends Basic credentials and answers a Bearer challenge with
@@ -470,7 +471,7 @@ def cmd_sig_manifest(args):
 
 def cmd_copy_sig(args):
     src, src_tag, _ = open_reference(args.ref, args)
-    dest, _, _ = open_reference(args.dest, args)
+    dest, dest_tag, _ = open_reference(args.dest, args)
     digest = resolve(src, src_tag, args.ref)
     found = src.get_manifest(sig_tag(digest))
     if found is None:
@@ -478,8 +479,9 @@ def cmd_copy_sig(args):
     manifest = json.loads(found[0])
     for descriptor in [manifest["config"]] + manifest.get("layers", []):
         dest.put_blob(src.get_blob(descriptor["digest"]))
-    dest.put_manifest(sig_tag(digest), found[0], OCI_MANIFEST)
-    print("copied %s" % sig_tag(digest))
+    target = sig_tag(resolve(dest, dest_tag, args.dest))
+    dest.put_manifest(target, found[0], OCI_MANIFEST)
+    print("copied %s to %s" % (sig_tag(digest), target))
     return 0
 
 

@@ -49,10 +49,13 @@ using ::testing::IsEmpty;
 using ::testing::SizeIs;
 using Json = nlohmann::json;
 
-constexpr char kSimpleSigning[] = "application/vnd.dev.cosign.simplesigning.v1+json";
+constexpr char kSimpleSigning[] =
+    "application/vnd.dev.cosign.simplesigning.v1+json";
 constexpr char kSignatureAnnotation[] = "dev.cosignproject.cosign/signature";
 
-std::string Trim(const std::string& s) { return std::string(absl::StripAsciiWhitespace(s)); }
+std::string Trim(const std::string& s) {
+  return std::string(absl::StripAsciiWhitespace(s));
+}
 
 std::string ReadFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -115,9 +118,9 @@ bool LayoutHasTag(const fs::path& dir, const std::string& tag) {
 struct Suite {
   std::unique_ptr<RegistryServer> server;
   fs::path dir;
-  std::string skip;         // why nothing can run here, or ""
-  std::string cache;        // oci:DIR/cache:t, or "" without rustc
-  std::string cache_skip;   // why there is no cache image, or ""
+  std::string skip;        // why nothing can run here, or ""
+  std::string cache;       // oci:DIR/cache:t, or "" without rustc
+  std::string cache_skip;  // why there is no cache image, or ""
 };
 
 class SigningTest : public cook::testing::TempDirTest {
@@ -154,15 +157,17 @@ class SigningTest : public cook::testing::TempDirTest {
   static void MakeKeys() {
     for (const char* name : {"k1", "k2"}) {
       const std::string key = Key(absl::StrCat(name, ".pem")).string();
-      RunResult gen = RunProgram(
-          {"openssl", "ecparam", "-genkey", "-name", "prime256v1", "-out", key});
+      RunResult gen = RunProgram({"openssl", "ecparam", "-genkey", "-name",
+                                  "prime256v1", "-out", key});
       ASSERT_EQ(gen.exit_code, 0) << gen.err;
-      RunResult pub = RunProgram({"openssl", "ec", "-in", key, "-pubout", "-out",
-                                  Key(absl::StrCat(name, ".pub")).string()});
+      RunResult pub =
+          RunProgram({"openssl", "ec", "-in", key, "-pubout", "-out",
+                      Key(absl::StrCat(name, ".pub")).string()});
       ASSERT_EQ(pub.exit_code, 0) << pub.err;
     }
-    RunResult p8 = RunProgram({"openssl", "pkcs8", "-topk8", "-nocrypt", "-in",
-                               Key("k1.pem").string(), "-out", Key("k1.p8.pem").string()});
+    RunResult p8 =
+        RunProgram({"openssl", "pkcs8", "-topk8", "-nocrypt", "-in",
+                    Key("k1.pem").string(), "-out", Key("k1.p8.pem").string()});
     ASSERT_EQ(p8.exit_code, 0) << p8.err;
   }
 
@@ -172,14 +177,16 @@ class SigningTest : public cook::testing::TempDirTest {
       return;
     }
     const fs::path ws = suite_->dir / "ws";
-    WriteTestFile(ws / "Cargo.toml",
-                  "[package]\nname = \"w\"\nversion = \"0.1.0\"\nedition = \"2021\"\n");
-    WriteTestFile(ws / "Cargo.lock",
-                  "version = 3\n\n[[package]]\nname = \"w\"\nversion = \"0.1.0\"\n");
+    WriteTestFile(
+        ws / "Cargo.toml",
+        "[package]\nname = \"w\"\nversion = \"0.1.0\"\nedition = \"2021\"\n");
+    WriteTestFile(
+        ws / "Cargo.lock",
+        "version = 3\n\n[[package]]\nname = \"w\"\nversion = \"0.1.0\"\n");
     WriteTestFile(ws / "src/lib.rs", "pub fn f() {}\n");
     const std::string cache = "oci:" + (suite_->dir / "cache").string() + ":t";
-    RunResult r = RunCook({"build", "--manifest-path", ws.string(), "--sandbox", "off",
-                           "--offline", "--quiet", "--dest", cache});
+    RunResult r = RunCook({"build", "--manifest-path", ws.string(), "--sandbox",
+                           "off", "--offline", "--quiet", "--dest", cache});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     suite_->cache = cache;
   }
@@ -197,7 +204,8 @@ class SigningTest : public cook::testing::TempDirTest {
   // A registry reference in a repository of this test's own.
   std::string Reg(const std::string& name) const {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    return server().ImageRef(absl::StrCat(absl::AsciiStrToLower(info->name()), "/", name));
+    return server().ImageRef(
+        absl::StrCat(absl::AsciiStrToLower(info->name()), "/", name));
   }
   std::string Oci(const std::string& name) const {
     return "oci:" + (root_ / name).string() + ":t";
@@ -214,8 +222,9 @@ class SigningTest : public cook::testing::TempDirTest {
   // named.
   RunResult Cook(std::vector<std::string> args) const {
     if (AnyRegistryRef(args)) {
-      args.insert(args.end(), {"--cert-dir", server().cert_dir(), "--creds",
-                               server().username() + ":" + server().password()});
+      args.insert(args.end(),
+                  {"--cert-dir", server().cert_dir(), "--creds",
+                   server().username() + ":" + server().password()});
     }
     return RunCook(args);
   }
@@ -224,21 +233,25 @@ class SigningTest : public cook::testing::TempDirTest {
   RunResult Script(std::vector<std::string> args) const {
     const char* srcdir = std::getenv("TEST_SRCDIR");
     const char* workspace = std::getenv("TEST_WORKSPACE");
-    const fs::path script = fs::path(srcdir ? srcdir : ".") / (workspace ? workspace : "cook") /
-                            "tests" / "integration" / "cosign_sig.py";
+    const fs::path script = fs::path(srcdir ? srcdir : ".") /
+                            (workspace ? workspace : "cook") / "tests" /
+                            "integration" / "cosign_sig.py";
     std::vector<std::string> argv = {"/usr/bin/python3", script.string()};
     argv.insert(argv.end(), args.begin(), args.end());
     if (AnyRegistryRef(args)) {
-      argv.insert(argv.end(), {"--ca", server().ca_file(), "--user",
-                               server().username() + ":" + server().password()});
+      argv.insert(argv.end(),
+                  {"--ca", server().ca_file(), "--user",
+                   server().username() + ":" + server().password()});
     }
     return RunProgram(argv);
   }
 
   // Exit status of `cosign_sig.py verify` of `ref` with the public keys.
-  int ScriptVerify(const std::string& ref, const std::vector<std::string>& pubs) const {
+  int ScriptVerify(const std::string& ref,
+                   const std::vector<std::string>& pubs) const {
     std::vector<std::string> args = {"verify", ref};
-    for (const std::string& pub : pubs) args.insert(args.end(), {"--key", Key(pub).string()});
+    for (const std::string& pub : pubs)
+      args.insert(args.end(), {"--key", Key(pub).string()});
     RunResult r = Script(args);
     EXPECT_THAT(r.exit_code, ::testing::AnyOf(0, 1)) << ref << ": " << r.err;
     if (r.exit_code == 0) {
@@ -261,11 +274,14 @@ class SigningTest : public cook::testing::TempDirTest {
   }
 
   // A one-layer image of `text`, written to every one of `dests`.
-  std::string Assemble(const std::string& text, const std::vector<std::string>& dests,
+  std::string Assemble(const std::string& text,
+                       const std::vector<std::string>& dests,
                        std::vector<std::string> extra = {}) const {
-    const fs::path content = root_ / ("content-" + layers::Sha256Digest(text).substr(7, 12));
+    const fs::path content =
+        root_ / ("content-" + layers::Sha256Digest(text).substr(7, 12));
     WriteTestFile(content / "file.txt", text);
-    std::vector<std::string> args = {"assemble", "--add", content.string() + ":/data"};
+    std::vector<std::string> args = {"assemble", "--add",
+                                     content.string() + ":/data"};
     for (const std::string& d : dests) args.insert(args.end(), {"--dest", d});
     args.insert(args.end(), extra.begin(), extra.end());
     RunResult r = Cook(args);
@@ -287,7 +303,8 @@ class SigningTest : public cook::testing::TempDirTest {
     return image.is_object() ? image : Json::object();
   }
 
-  std::vector<std::string> VerifyKeys(const std::vector<std::string>& pubs) const {
+  std::vector<std::string> VerifyKeys(
+      const std::vector<std::string>& pubs) const {
     std::vector<std::string> args;
     for (const std::string& pub : pubs) {
       args.insert(args.end(), {"--verify-key", Key(pub).string()});
@@ -295,18 +312,20 @@ class SigningTest : public cook::testing::TempDirTest {
     return args;
   }
 
-  RunResult Restore(const std::string& ref, const fs::path& target, const fs::path& home,
+  RunResult Restore(const std::string& ref, const fs::path& target,
+                    const fs::path& home,
                     const std::vector<std::string>& pubs) const {
-    std::vector<std::string> args = {"restore",      "--from",       ref,
-                                     "--target-dir", target.string(), "--cargo-home",
-                                     home.string(),  "--quiet"};
+    std::vector<std::string> args = {
+        "restore",       "--from",       ref,           "--target-dir",
+        target.string(), "--cargo-home", home.string(), "--quiet"};
     for (const std::string& a : VerifyKeys(pubs)) args.push_back(a);
     return Cook(args);
   }
 
   // `cook restore`, `cook copy` and `cook inspect` with `pubs` all refuse
   // `ref`: nothing is written, and no layer of the image is read.
-  void ExpectEveryReaderRefuses(const std::string& ref, const std::vector<std::string>& pubs) {
+  void ExpectEveryReaderRefuses(const std::string& ref,
+                                const std::vector<std::string>& pubs) {
     const Json image = Inspect(ref);
     std::vector<std::string> layers;
     for (const Json& l : image.value("layers", Json::array())) {
@@ -327,7 +346,8 @@ class SigningTest : public cook::testing::TempDirTest {
     EXPECT_EQ(Snapshot(home), home_before);
 
     const fs::path copy_dir = root_ / "refused/copy";
-    std::vector<std::string> copy = {"copy", ref, "oci:" + copy_dir.string() + ":t", "--quiet"};
+    std::vector<std::string> copy = {
+        "copy", ref, "oci:" + copy_dir.string() + ":t", "--quiet"};
     for (const std::string& a : VerifyKeys(pubs)) copy.push_back(a);
     ExpectRefused(Cook(copy), "copy " + ref);
     EXPECT_FALSE(LayoutHasTag(copy_dir, "t"));
@@ -340,8 +360,10 @@ class SigningTest : public cook::testing::TempDirTest {
     const std::vector<LoggedRequest> all = suite_->server->Requests();
     for (size_t i = logged; i < all.size(); ++i) {
       for (const std::string& layer : layers) {
-        EXPECT_FALSE(all[i].method == "GET" && absl::StrContains(all[i].path, layer))
-            << "read a layer of a refused image: " << all[i].method << " " << all[i].path;
+        EXPECT_FALSE(all[i].method == "GET" &&
+                     absl::StrContains(all[i].path, layer))
+            << "read a layer of a refused image: " << all[i].method << " "
+            << all[i].path;
       }
     }
   }
@@ -373,7 +395,8 @@ TEST_F(SigningTest, TheScriptWritesCosignSignaturesOpensslVerifies) {
       R"("},"type":"cosign container image signature"},"optional":null})");
   const Json registry_sig = SigManifest(Reg("app:t"));
   ASSERT_TRUE(registry_sig.is_object());
-  EXPECT_EQ(registry_sig["layers"][0]["digest"], layers::Sha256Digest(registry_payload));
+  EXPECT_EQ(registry_sig["layers"][0]["digest"],
+            layers::Sha256Digest(registry_payload));
 
   const Json sig = SigManifest(layout);
   ASSERT_TRUE(sig.is_object());
@@ -382,19 +405,22 @@ TEST_F(SigningTest, TheScriptWritesCosignSignaturesOpensslVerifies) {
   const Json& layer = sig["layers"][0];
   EXPECT_EQ(layer["mediaType"], kSimpleSigning);
   const std::string layer_digest = layer["digest"].get<std::string>();
-  const fs::path payload = root_ / "layout/blobs/sha256" / layer_digest.substr(7);
+  const fs::path payload =
+      root_ / "layout/blobs/sha256" / layer_digest.substr(7);
   const Json claims = Json::parse(ReadFile(payload));
   EXPECT_EQ(claims["critical"]["image"]["docker-manifest-digest"], digest);
   EXPECT_EQ(claims["critical"]["identity"]["docker-reference"],
             "oci:" + fs::canonical(root_ / "layout").string());
   EXPECT_EQ(claims["critical"]["type"], "cosign container image signature");
   std::string der;
-  ASSERT_TRUE(absl::Base64Unescape(layer["annotations"][kSignatureAnnotation].get<std::string>(),
-                                   &der));
+  ASSERT_TRUE(absl::Base64Unescape(
+      layer["annotations"][kSignatureAnnotation].get<std::string>(), &der));
   WriteTestFile(root_ / "sig.der", der);
-  for (const auto& [pub, expected] : {std::pair{"k1.pub", 0}, std::pair{"k2.pub", 1}}) {
-    RunResult r = RunProgram({"openssl", "dgst", "-sha256", "-verify", Key(pub).string(),
-                              "-signature", (root_ / "sig.der").string(), payload.string()});
+  for (const auto& [pub, expected] :
+       {std::pair{"k1.pub", 0}, std::pair{"k2.pub", 1}}) {
+    RunResult r = RunProgram({"openssl", "dgst", "-sha256", "-verify",
+                              Key(pub).string(), "-signature",
+                              (root_ / "sig.der").string(), payload.string()});
     EXPECT_EQ(r.exit_code, expected) << pub << ": " << r.out << r.err;
   }
 }
@@ -407,7 +433,8 @@ TEST_F(SigningTest, AnAssembledImageIsSignedInTheRegistryAndTheLayouts) {
   fs::create_directory_symlink(root_ / "real", root_ / "link");
   Assemble("signed by cook", {Reg("app:t"), Oci("layout"), Oci("link/layout")},
            {"--sign-key", Key("k1.pem").string()});
-  for (const std::string& ref : {Reg("app:t"), Oci("layout"), Oci("real/layout")}) {
+  for (const std::string& ref :
+       {Reg("app:t"), Oci("layout"), Oci("real/layout")}) {
     EXPECT_EQ(ScriptVerify(ref, {"k1.pub"}), 0) << ref;
     EXPECT_EQ(ScriptVerify(ref, {"k2.pub"}), 1) << ref;
   }
@@ -417,7 +444,8 @@ TEST_F(SigningTest, CopySignsTheDestinationWithAPkcs8Key) {
   const std::string source = Oci("source");
   Assemble("copied", {source});
   for (const std::string& dest : {Reg("copied:t"), Oci("copied")}) {
-    RunResult r = Cook({"copy", source, dest, "--sign-key", Key("k1.p8.pem").string()});
+    RunResult r =
+        Cook({"copy", source, dest, "--sign-key", Key("k1.p8.pem").string()});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(ScriptVerify(dest, {"k1.pub"}), 0) << dest;
     EXPECT_EQ(ScriptVerify(dest, {"k2.pub"}), 1) << dest;
@@ -428,10 +456,17 @@ TEST_F(SigningTest, CopySignsTheDestinationWithAPkcs8Key) {
 // Acceptance 5 (and 1 for build): every --dest gets a signature of its own.
 TEST_F(SigningTest, ABuildSignsEveryDestinationUnderItsOwnName) {
   NeedCache();
-  const std::vector<std::string> dests = {Reg("one:t"), Reg("two:t"), Oci("layout")};
-  std::vector<std::string> args = {"build",    "--manifest-path", (suite_->dir / "ws").string(),
-                                   "--sandbox", "off",            "--offline",
-                                   "--quiet",   "--sign-key",     Key("k1.pem").string()};
+  const std::vector<std::string> dests = {Reg("one:t"), Reg("two:t"),
+                                          Oci("layout")};
+  std::vector<std::string> args = {"build",
+                                   "--manifest-path",
+                                   (suite_->dir / "ws").string(),
+                                   "--sandbox",
+                                   "off",
+                                   "--offline",
+                                   "--quiet",
+                                   "--sign-key",
+                                   Key("k1.pem").string()};
   for (const std::string& d : dests) args.insert(args.end(), {"--dest", d});
   RunResult r = Cook(args);
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -452,7 +487,8 @@ TEST_F(SigningTest, CookVerifiesWhatTheScriptSigned) {
   ScriptSign(ref, "k1.pem");
 
   std::vector<std::string> inspect = {"inspect", ref};
-  for (const std::string& a : VerifyKeys({"k2.pub", "k1.pub"})) inspect.push_back(a);
+  for (const std::string& a : VerifyKeys({"k2.pub", "k1.pub"}))
+    inspect.push_back(a);
   RunResult inspected = Cook(inspect);
   EXPECT_EQ(inspected.exit_code, 0) << inspected.err;
 
@@ -465,9 +501,11 @@ TEST_F(SigningTest, CookVerifiesWhatTheScriptSigned) {
   const std::string layout = Oci("cache");
   PushCache(layout);
   ScriptSign(layout, "k1.pem");
-  for (const auto& [from, dir] : {std::pair{ref, "registry"}, std::pair{layout, "layout"}}) {
+  for (const auto& [from, dir] :
+       {std::pair{ref, "registry"}, std::pair{layout, "layout"}}) {
     const fs::path target = root_ / dir / "target";
-    RunResult restored = Restore(from, target, root_ / dir / "home", {"k1.pub"});
+    RunResult restored =
+        Restore(from, target, root_ / dir / "home", {"k1.pub"});
     EXPECT_EQ(restored.exit_code, 0) << from << ": " << restored.err;
     EXPECT_THAT(Snapshot(target), ::testing::Not(IsEmpty())) << from;
   }
@@ -482,7 +520,8 @@ TEST_F(SigningTest, AnUnsignedImageIsRefused) {
   }
   // Without --verify-key the same restore goes through: the refusal was the
   // signature's.
-  RunResult plain = Restore(Reg("cache:t"), root_ / "plain/target", root_ / "plain/home", {});
+  RunResult plain =
+      Restore(Reg("cache:t"), root_ / "plain/target", root_ / "plain/home", {});
   EXPECT_EQ(plain.exit_code, 0) << plain.err;
 }
 
@@ -492,19 +531,32 @@ TEST_F(SigningTest, ASignatureByAnotherKeyIsRefused) {
     PushCache(ref);
     ScriptSign(ref, "k2.pem");
     ExpectEveryReaderRefuses(ref, {"k1.pub"});
-    RunResult right = Cook({"inspect", ref, "--verify-key", Key("k2.pub").string()});
+    RunResult right =
+        Cook({"inspect", ref, "--verify-key", Key("k2.pub").string()});
     EXPECT_EQ(right.exit_code, 0) << ref << ": " << right.err;
   }
 }
 
+// Also when the old signature is copied to the new digest's .sig tag: its
+// payload names the old digest.
 TEST_F(SigningTest, ATagMovedToUnsignedContentIsRefused) {
   NeedCache();
-  for (const std::string& ref : {Reg("cache:t"), Oci("cache")}) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {Reg("cache:t"), Reg("cache:old")},
+      {Oci("cache"), "oci:" + (root_ / "cache").string() + ":old"}};
+  for (const auto& [ref, old] : cases) {
     PushCache(ref);
     ScriptSign(ref, "k1.pem");
-    RunResult before = Cook({"inspect", ref, "--verify-key", Key("k1.pub").string()});
+    RunResult before =
+        Cook({"inspect", ref, "--verify-key", Key("k1.pub").string()});
     EXPECT_EQ(before.exit_code, 0) << ref << ": " << before.err;
+    RunResult keep = Cook({"copy", ref, old, "--quiet"});
+    ASSERT_EQ(keep.exit_code, 0) << keep.err;
     Assemble("what an attacker pushed", {ref});
+    ExpectEveryReaderRefuses(ref, {"k1.pub"});
+    RunResult replayed = Script({"copy-sig", old, ref});
+    ASSERT_EQ(replayed.exit_code, 0) << replayed.err;
+    ASSERT_TRUE(SigManifest(ref).is_object());
     ExpectEveryReaderRefuses(ref, {"k1.pub"});
   }
 }
@@ -521,7 +573,8 @@ TEST_F(SigningTest, ASignatureForAnotherRepositoryIsRefused) {
     RunResult sig = Script({"copy-sig", a, b});
     ASSERT_EQ(sig.exit_code, 0) << sig.err;
     ASSERT_EQ(SigManifest(a), SigManifest(b));
-    RunResult at_a = Cook({"inspect", a, "--verify-key", Key("k1.pub").string()});
+    RunResult at_a =
+        Cook({"inspect", a, "--verify-key", Key("k1.pub").string()});
     EXPECT_EQ(at_a.exit_code, 0) << a << ": " << at_a.err;
     ExpectEveryReaderRefuses(b, {"k1.pub"});
   }
@@ -536,12 +589,14 @@ TEST_F(SigningTest, BuildRefusesAnUnsignedCacheFrom) {
   const size_t logged = suite_->server->Requests().size();
   const fs::path target = root_ / "target";
   const fs::path out = root_ / "out";
-  RunResult r = Cook({"build", "--manifest-path", (suite_->dir / "ws").string(), "--sandbox",
-                      "off", "--offline", "--quiet", "--cache-from", cache, "--verify-key",
-                      Key("k1.pub").string(), "--target-dir", target.string(), "--dest",
-                      "oci:" + out.string() + ":t"});
+  RunResult r =
+      Cook({"build", "--manifest-path", (suite_->dir / "ws").string(),
+            "--sandbox", "off", "--offline", "--quiet", "--cache-from", cache,
+            "--verify-key", Key("k1.pub").string(), "--target-dir",
+            target.string(), "--dest", "oci:" + out.string() + ":t"});
   ExpectRefused(r, "build --cache-from");
-  EXPECT_THAT(Snapshot(target), IsEmpty()) << "cargo or the restore wrote the target dir";
+  EXPECT_THAT(Snapshot(target), IsEmpty())
+      << "cargo or the restore wrote the target dir";
   EXPECT_FALSE(LayoutHasTag(out, "t"));
   const std::vector<LoggedRequest> all = suite_->server->Requests();
   for (size_t i = logged; i < all.size(); ++i) {
@@ -554,9 +609,10 @@ TEST_F(SigningTest, BuildRefusesAnUnsignedCacheFrom) {
 
   ScriptSign(cache, "k1.pem");
   RunResult signed_build =
-      Cook({"build", "--manifest-path", (suite_->dir / "ws").string(), "--sandbox", "off",
-            "--offline", "--quiet", "--cache-from", cache, "--verify-key", Key("k1.pub").string(),
-            "--target-dir", target.string(), "--dest", "oci:" + out.string() + ":t"});
+      Cook({"build", "--manifest-path", (suite_->dir / "ws").string(),
+            "--sandbox", "off", "--offline", "--quiet", "--cache-from", cache,
+            "--verify-key", Key("k1.pub").string(), "--target-dir",
+            target.string(), "--dest", "oci:" + out.string() + ":t"});
   EXPECT_EQ(signed_build.exit_code, 0) << signed_build.err;
 }
 
@@ -571,7 +627,8 @@ TEST_F(SigningTest, SigningAgainAddsOnlyANewKeysSignature) {
 
     for (const char* same : {"k1.pem", "k1.p8.pem"}) {
       Assemble("signed twice", {ref}, {"--sign-key", Key(same).string()});
-      EXPECT_EQ(SigManifest(ref), first) << ref << ": " << same << " signed again";
+      EXPECT_EQ(SigManifest(ref), first)
+          << ref << ": " << same << " signed again";
     }
 
     Assemble("signed twice", {ref}, {"--sign-key", Key("k2.pem").string()});
@@ -595,13 +652,15 @@ TEST_F(SigningTest, InspectListsTheSignaturesAndWhichKeyVerifies) {
   Assemble("listed", {ref});
   ScriptSign(ref, "k1.pem");
   ScriptSign(ref, "k2.pem");
-  RunResult id = RunProgram({"sh", "-c",
-                             "openssl pkey -pubin -in '" + Key("k1.pub").string() +
-                                 "' -outform DER | sha256sum"});
+  RunResult id =
+      RunProgram({"sh", "-c",
+                  "openssl pkey -pubin -in '" + Key("k1.pub").string() +
+                      "' -outform DER | sha256sum"});
   ASSERT_EQ(id.exit_code, 0) << id.err;
   const std::string k1_id = id.out.substr(0, 64);
 
-  RunResult r = Cook({"inspect", ref, "--verify-key", Key("k1.pub").string(), "--json"});
+  RunResult r =
+      Cook({"inspect", ref, "--verify-key", Key("k1.pub").string(), "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const Json out = Json::parse(r.out, nullptr, false);
   ASSERT_TRUE(out.is_object()) << r.out;
