@@ -5,7 +5,7 @@ It shares no code with cook: the Python standard library for HTTP and JSON,
 the `openssl` command line for every cryptographic operation. What cook signs
 must verify here, and what this signs must verify with cook.
 
-  cosign_sig.py sign   --key KEY.pem [OPTIONS] REF
+  cosign_sig.py sign   --key KEY.pem [--identity ID] [OPTIONS] REF
   cosign_sig.py verify --key PUB.pem [--key PUB2.pem ...] [OPTIONS] REF
   cosign_sig.py sig-manifest [OPTIONS] REF       # the raw .sig manifest
   cosign_sig.py copy-sig [OPTIONS] SRC DEST       # the .sig manifest of SRC's
@@ -28,7 +28,8 @@ The format (cosign pkg/oci, pkg/cosign; sigstore pkg/signature/payload):
   manifest an OCI image manifest under the tag sha256-HEX.sig of the same
            repository (in a layout: the index.json entry whose
            org.opencontainers.image.ref.name is that tag).
-Signing appends a layer to an existing .sig manifest, unless a layer with the
+`sign --identity ID` puts ID in the payload instead (cosign's
+--sign-container-identity). Signing appends a layer to an existing .sig manifest, unless a layer with the
 same payload already verifies with the signer's key (cosign's dedupe).
 
 Exit status: 0 ok, 1 verification failed (or no signature), 2 usage or any
@@ -379,7 +380,7 @@ def config_for(layers):
 def cmd_sign(args):
     store, tag, identity = open_reference(args.ref, args)
     digest = resolve(store, tag, args.ref)
-    payload = payload_for(identity, digest)
+    payload = payload_for(args.identity or identity, digest)
     payload_digest = sha256_digest(payload)
     layers = sig_layers(store, digest)
     with tempfile.TemporaryDirectory() as scratch:
@@ -497,6 +498,7 @@ def main(argv):
     parser.add_argument("ref")
     parser.add_argument("dest", nargs="?")
     parser.add_argument("--key", action="append", default=[])
+    parser.add_argument("--identity")
     parser.add_argument("--ca")
     parser.add_argument("--user")
     parser.add_argument("--plain-http", action="store_true")

@@ -326,11 +326,7 @@ class SigningTest : public cook::testing::TempDirTest {
   // `ref`: nothing is written, and no layer of the image is read.
   void ExpectEveryReaderRefuses(const std::string& ref,
                                 const std::vector<std::string>& pubs) {
-    const Json image = Inspect(ref);
-    std::vector<std::string> layers;
-    for (const Json& l : image.value("layers", Json::array())) {
-      layers.push_back(l.value("digest", ""));
-    }
+    const std::vector<std::string> layers = LayerDigests(ref);
     ASSERT_THAT(layers, ::testing::Not(IsEmpty()));
 
     const fs::path target = root_ / "refused/target";
@@ -356,16 +352,34 @@ class SigningTest : public cook::testing::TempDirTest {
     for (const std::string& a : VerifyKeys(pubs)) inspect.push_back(a);
     ExpectRefused(Cook(inspect), "inspect " + ref);
 
-    if (!absl::StartsWith(ref, "docker://")) return;
+    if (absl::StartsWith(ref, "docker://")) {
+      EXPECT_THAT(LayerReads(logged, layers), IsEmpty())
+          << "read a layer of a refused image";
+    }
+  }
+
+  // The layer digests of the image at `ref`.
+  std::vector<std::string> LayerDigests(const std::string& ref) const {
+    std::vector<std::string> layers;
+    for (const Json& l : Inspect(ref).value("layers", Json::array())) {
+      layers.push_back(l.value("digest", ""));
+    }
+    return layers;
+  }
+
+  // The registry's GETs of any of `layers` after its first `since` requests.
+  std::vector<std::string> LayerReads(
+      size_t since, const std::vector<std::string>& layers) const {
+    std::vector<std::string> reads;
     const std::vector<LoggedRequest> all = suite_->server->Requests();
-    for (size_t i = logged; i < all.size(); ++i) {
+    for (size_t i = since; i < all.size(); ++i) {
       for (const std::string& layer : layers) {
-        EXPECT_FALSE(all[i].method == "GET" &&
-                     absl::StrContains(all[i].path, layer))
-            << "read a layer of a refused image: " << all[i].method << " "
-            << all[i].path;
+        if (all[i].method == "GET" && absl::StrContains(all[i].path, layer)) {
+          reads.push_back(all[i].path);
+        }
       }
     }
+    return reads;
   }
 
   static Suite* suite_;
@@ -511,6 +525,30 @@ TEST_F(SigningTest, CookVerifiesWhatTheScriptSigned) {
   }
 }
 
+// The payload may name the repository with a tag or a digest (cosign's
+// --sign-container-identity); only the repository must match.
+TEST_F(SigningTest, APayloadNamingTheRepositoryWithASuffixVerifies) {
+  const std::string ref = Reg("app:t");
+  const std::string digest = Assemble("suffixed", {ref});
+  const std::string repository(
+      absl::StripSuffix(absl::StripPrefix(ref, "docker://"), ":t"));
+  for (const std::string& identity :
+       {repository + ":other", repository + "@" + digest}) {
+    RunResult sign = Script(
+        {"sign", "--key", Key("k1.pem").string(), "--identity", identity, ref});
+    ASSERT_EQ(sign.exit_code, 0) << sign.err;
+  }
+  RunResult r =
+      Cook({"inspect", ref, "--json", "--verify-key", Key("k1.pub").string()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const Json out = Json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(out.is_object()) << r.out;
+  ASSERT_THAT(out["signatures"], SizeIs(2)) << r.out;
+  for (const Json& s : out["signatures"]) {
+    EXPECT_EQ(s.value("verified", false), true) << s.dump();
+  }
+}
+
 // Acceptance 3 and 4: refusals, with nothing written and no layer read.
 TEST_F(SigningTest, AnUnsignedImageIsRefused) {
   NeedCache();
@@ -518,11 +556,14 @@ TEST_F(SigningTest, AnUnsignedImageIsRefused) {
     PushCache(ref);
     ExpectEveryReaderRefuses(ref, {"k1.pub"});
   }
-  // Without --verify-key the same restore goes through: the refusal was the
-  // signature's.
+  // Without --verify-key the same restore goes through, reading the layers
+  // (which the log shows): the refusal was the signature's.
+  const size_t logged = suite_->server->Requests().size();
   RunResult plain =
       Restore(Reg("cache:t"), root_ / "plain/target", root_ / "plain/home", {});
   EXPECT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_THAT(LayerReads(logged, LayerDigests(Reg("cache:t"))),
+              ::testing::Not(IsEmpty()));
 }
 
 TEST_F(SigningTest, ASignatureByAnotherKeyIsRefused) {
@@ -585,7 +626,6 @@ TEST_F(SigningTest, BuildRefusesAnUnsignedCacheFrom) {
   NeedCache();
   const std::string cache = Reg("cache:t");
   PushCache(cache);
-  const Json image = Inspect(cache);
   const size_t logged = suite_->server->Requests().size();
   const fs::path target = root_ / "target";
   const fs::path out = root_ / "out";
@@ -598,14 +638,7 @@ TEST_F(SigningTest, BuildRefusesAnUnsignedCacheFrom) {
   EXPECT_THAT(Snapshot(target), IsEmpty())
       << "cargo or the restore wrote the target dir";
   EXPECT_FALSE(LayoutHasTag(out, "t"));
-  const std::vector<LoggedRequest> all = suite_->server->Requests();
-  for (size_t i = logged; i < all.size(); ++i) {
-    for (const Json& layer : image.value("layers", Json::array())) {
-      EXPECT_FALSE(all[i].method == "GET" &&
-                   absl::StrContains(all[i].path, layer.value("digest", "?")))
-          << all[i].path;
-    }
-  }
+  EXPECT_THAT(LayerReads(logged, LayerDigests(cache)), IsEmpty());
 
   ScriptSign(cache, "k1.pem");
   RunResult signed_build =
