@@ -121,6 +121,7 @@ struct Suite {
   std::string skip;        // why nothing can run here, or ""
   std::string cache;       // oci:DIR/cache:t, or "" without rustc
   std::string cache_skip;  // why there is no cache image, or ""
+  std::string key_tag;     // the cache's cache-key tag, "cook-..."
 };
 
 class SigningTest : public cook::testing::TempDirTest {
@@ -189,6 +190,12 @@ class SigningTest : public cook::testing::TempDirTest {
                            "off", "--offline", "--quiet", "--dest", cache});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     suite_->cache = cache;
+    const Json index = Json::parse(ReadFile(suite_->dir / "cache/index.json"));
+    for (const Json& entry : index["manifests"]) {
+      const std::string tag =
+          entry["annotations"].value("org.opencontainers.image.ref.name", "");
+      if (absl::StartsWith(tag, "cook-")) suite_->key_tag = tag;
+    }
   }
 
   void SetUp() override {
@@ -647,6 +654,37 @@ TEST_F(SigningTest, BuildRefusesAnUnsignedCacheFrom) {
             "--verify-key", Key("k1.pub").string(), "--target-dir",
             target.string(), "--dest", "oci:" + out.string() + ":t"});
   EXPECT_EQ(signed_build.exit_code, 0) << signed_build.err;
+}
+
+// The cache-key tag a build or restore looks for first is as writable as
+// the branch tag: unsigned content there is never read, whether cook then
+// refuses or falls back to the signed branch tag.
+TEST_F(SigningTest, UnsignedContentAtTheCacheKeyTagIsNeverRead) {
+  NeedCache();
+  ASSERT_THAT(suite_->key_tag, ::testing::StartsWith("cook-"));
+  const std::string cache = Reg("cache:t");
+  PushCache(cache);
+  ScriptSign(cache, "k1.pem");
+  const std::string planted = Reg("cache:" + suite_->key_tag);
+  Assemble("planted at the cache-key tag", {planted});
+  const std::vector<std::string> layers = LayerDigests(planted);
+  ASSERT_THAT(layers, ::testing::Not(IsEmpty()));
+  const size_t logged = suite_->server->Requests().size();
+  const std::string ws = (suite_->dir / "ws").string();
+
+  RunResult restore = Cook({"restore", "--from", cache, "--manifest-path", ws,
+                            "--target-dir", (root_ / "r/target").string(),
+                            "--cargo-home", (root_ / "r/home").string(),
+                            "--verify-key", Key("k1.pub").string()});
+  EXPECT_THAT(restore.exit_code, ::testing::AnyOf(0, 1)) << restore.err;
+  if (restore.exit_code == 1) ExpectRefused(restore, "restore");
+  RunResult build = Cook(
+      {"build", "--manifest-path", ws, "--sandbox", "off", "--offline",
+       "--quiet", "--cache-from", cache, "--verify-key", Key("k1.pub").string(),
+       "--target-dir", (root_ / "b/target").string(), "--dest", Oci("out")});
+  EXPECT_THAT(build.exit_code, ::testing::AnyOf(0, 1)) << build.err;
+  if (build.exit_code == 1) ExpectRefused(build, "build");
+  EXPECT_THAT(LayerReads(logged, layers), IsEmpty());
 }
 
 // Acceptance 6: re-signing with the same key adds nothing; another key
