@@ -90,10 +90,10 @@ absl::StatusOr<CacheFrom> RestoreCacheFrom(const BuildOptions& options,
                    LookUpCache(*options.cache_from, key_tag, platform,
                                absl::StrCat("reading --cache-from ",
                                             options.cache_from->ToString()),
-                               registries, options.temp_dir, progress));
+                               registries, options.temp_dir, progress,
+                               VerifyWith(options.verify_keys, "reading --cache-from ",
+                                          registries, options.temp_dir, progress)));
   const std::string context = absl::StrCat("reading --cache-from ", found.ref.ToString());
-  RETURN_IF_ERROR(VerifyImage(found.ref, found.image.raw, options.verify_keys, context,
-                              registries, options.temp_dir, progress));
   cache.image = std::move(found.image);
   ASSIGN_OR_RETURN(std::vector<std::string> restored,
                    ExtractCache(*cache.image, paths.target_dir, paths.cargo_home, progress,

@@ -8,6 +8,7 @@
 #include "base/json_line.h"
 #include "base/sha256.h"
 #include "base/status_macros.h"
+#include "cache/signing.h"
 #include "nlohmann/json.hpp"
 #include "oci/transport.h"
 
@@ -37,25 +38,48 @@ std::optional<oci::ImageReference> WithTag(const oci::ImageReference& ref,
   return tagged;
 }
 
+AcceptImage VerifyWith(const std::vector<VerifyingKey>& keys, const std::string& doing,
+                       registry::RegistrySession& registries, const std::string& temp_dir,
+                       Progress& progress) {
+  if (keys.empty()) return nullptr;
+  return [&keys, doing, &registries, &temp_dir, &progress](const oci::ImageReference& ref,
+                                                           const OpenedImage& image) {
+    return VerifyImage(ref, image.raw, keys, absl::StrCat(doing, ref.ToString()), registries,
+                       temp_dir, progress);
+  };
+}
+
 absl::StatusOr<FoundCache> LookUpCache(const oci::ImageReference& ref,
                                        const std::string& key_tag,
                                        const oci::Platform& platform,
                                        const std::string& context,
                                        registry::RegistrySession& registries,
-                                       const std::string& temp_dir, Progress& progress) {
+                                       const std::string& temp_dir, Progress& progress,
+                                       const AcceptImage& accept) {
   if (const std::optional<oci::ImageReference> tagged = WithTag(ref, key_tag);
       !key_tag.empty() && tagged.has_value() && tagged->tag != ref.tag) {
     absl::StatusOr<OpenedImage> image =
         OpenImage(*tagged, platform, context, registries, temp_dir);
-    if (image.ok()) {
+    const absl::Status accepted =
+        image.ok() && accept ? accept(*tagged, *image) : absl::OkStatus();
+    if (image.ok() && accepted.ok()) {
       progress.Step(absl::StrCat("using ", tagged->ToString(),
                                  ": the cache-key tag of this workspace and toolchain"));
       return FoundCache{*std::move(image), *tagged, true};
     }
-    if (!absl::IsNotFound(image.status())) return image.status();
-    progress.Step(absl::StrCat("no cache-key tag ", key_tag, ": using ", ref.ToString()));
+    if (!image.ok() && !absl::IsNotFound(image.status())) return image.status();
+    if (!accepted.ok() && !absl::IsPermissionDenied(accepted)) return accepted;
+    if (image.ok()) {
+      // Whoever can push an unsigned image there must not block the restore.
+      progress.Warn(absl::StrCat("the cache-key tag ", tagged->ToString(),
+                                 " is not signed by a --verify-key key: using ",
+                                 ref.ToString()));
+    } else {
+      progress.Step(absl::StrCat("no cache-key tag ", key_tag, ": using ", ref.ToString()));
+    }
   }
   ASSIGN_OR_RETURN(OpenedImage image, OpenImage(ref, platform, context, registries, temp_dir));
+  if (accept) RETURN_IF_ERROR(accept(ref, image));
   return FoundCache{std::move(image), ref, false};
 }
 

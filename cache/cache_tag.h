@@ -8,6 +8,7 @@
 // exact cache for a workspace and toolchain in the same repository or
 // layout, and fall back to the tag they were given (a branch tag) otherwise.
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,7 @@
 #include "cache/cargo_options.h"
 #include "cache/format.h"
 #include "cache/image_io.h"
+#include "cache/signing_keys.h"
 #include "oci/image.h"
 #include "oci/reference.h"
 #include "registry/session.h"
@@ -50,17 +52,32 @@ struct FoundCache {
   bool by_key_tag = false;  // `ref` is the cache-key tag
 };
 
+// Whether an image found may be used (cache::VerifyImage under
+// --verify-key): PermissionDenied when it may not.
+using AcceptImage =
+    std::function<absl::Status(const oci::ImageReference&, const OpenedImage&)>;
+
+// An AcceptImage that verifies the image's signature with `keys`
+// (VerifyImage; errors begin with `doing` and the reference); null without
+// keys. The arguments must outlive it.
+AcceptImage VerifyWith(const std::vector<VerifyingKey>& keys, const std::string& doing,
+                       registry::RegistrySession& registries, const std::string& temp_dir,
+                       Progress& progress);
+
 // Opens `ref` under `key_tag` (WithTag) when it has one, `key_tag` is not
-// empty and that tag exists,
-// else `ref` itself; says which through `progress`. Errors other than
-// NotFound while looking for the key tag are returned (a registry that
-// refuses us would refuse `ref` too). Errors name `context`.
+// empty and that tag exists, else `ref` itself; says which through
+// `progress`. Errors other than NotFound while looking for the key tag are
+// returned (a registry that refuses us would refuse `ref` too). With
+// `accept`, each image found must pass it: a key-tag image it refuses is
+// passed over (with a warning) for `ref`, and `ref`'s refusal is returned.
+// Errors name `context`.
 absl::StatusOr<FoundCache> LookUpCache(const oci::ImageReference& ref,
                                        const std::string& key_tag,
                                        const oci::Platform& platform,
                                        const std::string& context,
                                        registry::RegistrySession& registries,
-                                       const std::string& temp_dir, Progress& progress);
+                                       const std::string& temp_dir, Progress& progress,
+                                       const AcceptImage& accept = nullptr);
 
 // Gives every destination WithTag(dest, tag) accepts that tag too: the same
 // manifest (`raw`, already written there with its blobs) under one more tag.

@@ -50,10 +50,10 @@ absl::StatusOr<RestoreResult> Restore(const RestoreOptions& options, Progress& p
                    LookUpCache(options.from, key_tag,
                                options.platform.value_or(oci::HostPlatform()),
                                absl::StrCat("restoring from ", options.from.ToString()),
-                               registries, options.temp_dir, progress));
+                               registries, options.temp_dir, progress,
+                               VerifyWith(options.verify_keys, "restoring from ", registries,
+                                          options.temp_dir, progress)));
   const std::string context = absl::StrCat("restoring from ", found.ref.ToString());
-  RETURN_IF_ERROR(VerifyImage(found.ref, found.image.raw, options.verify_keys, context,
-                              registries, options.temp_dir, progress));
   RestoreResult result;
   result.reference = found.ref.ToString();
   result.image_digest = found.image.raw.digest;

@@ -65,10 +65,20 @@ bool HasPrivateKey(std::string_view pem) {
   return pem.find("PRIVATE KEY-----") != std::string_view::npos;
 }
 
+// "an" before a vowel sound ("an RSA key", "an ED25519 key"), else "a".
+std::string Article(const char* name) {
+  return name != nullptr && std::string_view("AEFHILMNORSXaeiou").find(name[0]) !=
+                                std::string_view::npos
+             ? "an"
+             : "a";
+}
+
 // Refuses anything but an EC key on P-256.
 absl::Status CheckP256(const EVP_PKEY* key, std::string_view name) {
   if (EVP_PKEY_get_base_id(key) != EVP_PKEY_EC) {
-    return KeyError(name, absl::StrCat("a ", EVP_PKEY_get0_type_name(key),
+    const char* type = EVP_PKEY_get0_type_name(key);
+    if (type == nullptr) type = "unknown";
+    return KeyError(name, absl::StrCat(Article(type), " ", type,
                                        " key; cook signs and verifies with ECDSA P-256 keys"),
                     kMakeKey);
   }

@@ -8,6 +8,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "base/files.h"
+#include "cache/cache_tag.h"
 #include "cache/image_io.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -252,6 +253,11 @@ class SignImageTest : public KeysTest {
     return oci::ParseManifest((*source)->GetManifest(oci::HostPlatform())->bytes).value();
   }
   SigningKey Key(const std::string& name) { return SigningKey::Load(Path(name)).value(); }
+  // The manifest digest tagged `tag` in the layout "lay".
+  std::string TaggedDigest(const std::string& tag) {
+    auto source = oci::OpenImageSource(Layout("lay", tag), &registries_, root_);
+    return (*source)->GetManifest(oci::HostPlatform())->digest;
+  }
 
   QuietProgress progress_;
   registry::RegistrySession registries_{registry::RegistryOptions{}};
@@ -334,6 +340,38 @@ TEST_F(SignImageTest, ASignatureOfTheIndexCoversTheManifestChosenFromIt) {
                         progress_),
               IsOk());
   EXPECT_THAT(Verify(Layout("lay", "multi"), {"a.pub"}), IsOk());
+}
+
+TEST_F(SignImageTest, AnUnsignedCacheKeyTagIsPassedOverForTheSignedTagGiven) {
+  const SigningKey a = Key("a.pem");
+  const oci::RawManifest branch = Write(Layout("lay", "main"), "1", &a);
+  Write(Layout("lay", "cook-0123456789abcdef"), "planted", nullptr);
+  const std::vector<VerifyingKey> keys = {VerifyingKey::Load(Path("a.pub")).value()};
+  const std::string temp = root_.string();
+  absl::StatusOr<FoundCache> found =
+      LookUpCache(Layout("lay", "main"), "cook-0123456789abcdef", oci::HostPlatform(),
+                  "restoring", registries_, temp, progress_,
+                  VerifyWith(keys, "restoring from ", registries_, temp, progress_));
+  ASSERT_THAT(found, IsOk());
+  EXPECT_FALSE(found->by_key_tag);
+  EXPECT_EQ(found->image.raw.digest, branch.digest);
+  // Signed, the key tag wins.
+  ASSERT_THAT(SignImage(Layout("lay", "cook-0123456789abcdef"),
+                        TaggedDigest("cook-0123456789abcdef"), a, registries_,
+                        root_, progress_),
+              IsOk());
+  found = LookUpCache(Layout("lay", "main"), "cook-0123456789abcdef", oci::HostPlatform(),
+                      "restoring", registries_, temp, progress_,
+                      VerifyWith(keys, "restoring from ", registries_, temp, progress_));
+  ASSERT_THAT(found, IsOk());
+  EXPECT_TRUE(found->by_key_tag);
+  // Both unsigned: the refusal of the tag given.
+  Write(Layout("lay", "main"), "2", nullptr);
+  Write(Layout("lay", "cook-0123456789abcdef"), "3", nullptr);
+  EXPECT_THAT(LookUpCache(Layout("lay", "main"), "cook-0123456789abcdef", oci::HostPlatform(),
+                          "restoring", registries_, temp, progress_,
+                          VerifyWith(keys, "restoring from ", registries_, temp, progress_)),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("lay:main")));
 }
 
 }  // namespace
