@@ -49,3 +49,17 @@ start_registry() {
   echo "docker-registry did not answer on $host" >&2
   exit 1
 }
+# setup_bench NAME: builds cook with -c opt (sets cook) and makes a work
+# directory (sets work) that is removed on exit, with the registry that
+# start_registry started, if any.
+setup_bench() {
+  bazel build -c opt //builder:cook >/dev/null 2>&1 || bazel build -c opt //builder:cook
+  cook="$(bazel info -c opt bazel-bin 2>/dev/null)/builder/cook"
+  work=$(mktemp -d "${TMPDIR:-/tmp}/cook-$1-bench.XXXXXX")
+  registry_pid=""
+  trap cleanup_bench EXIT
+}
+cleanup_bench() {
+  [ -z "$registry_pid" ] || { kill "$registry_pid" && wait "$registry_pid"; } 2>/dev/null || true
+  rm -rf "$work"
+}

@@ -20,15 +20,7 @@ baseline=${BASELINE_COOK:-}
 source benchmarks/lib.sh
 need_tools skopeo docker-registry curl python3 zstd tar
 
-bazel build -c opt //builder:cook >/dev/null 2>&1 || bazel build -c opt //builder:cook
-cook="$(bazel info -c opt bazel-bin 2>/dev/null)/builder/cook"
-work=$(mktemp -d "${TMPDIR:-/tmp}/cook-restore-bench.XXXXXX")
-registry_pid=""
-cleanup() {
-  [ -z "$registry_pid" ] || { kill "$registry_pid" && wait "$registry_pid"; } 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+setup_bench restore
 
 start_registry "$work"
 

@@ -18,15 +18,7 @@ runs=${1:-15}
 source benchmarks/lib.sh
 need_tools docker-registry curl python3 openssl
 
-bazel build -c opt //builder:cook >/dev/null 2>&1 || bazel build -c opt //builder:cook
-cook="$(bazel info -c opt bazel-bin 2>/dev/null)/builder/cook"
-work=$(mktemp -d "${TMPDIR:-/tmp}/cook-sign-bench.XXXXXX")
-registry_pid=""
-cleanup() {
-  [ -z "$registry_pid" ] || { kill "$registry_pid" && wait "$registry_pid"; } 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+setup_bench sign
 start_registry "$work"
 
 openssl ecparam -genkey -name prime256v1 -noout -out "$work/cook.key" 2>/dev/null

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "builder/cli/report.h"
+#include "tests/builder/cli/usage_testing.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
@@ -164,13 +165,7 @@ std::string UsageErrorOf(std::vector<std::string> args) {
   absl::StatusOr<Command> command = ParseArgs(std::move(args));
   EXPECT_FALSE(command.ok());
   if (command.ok()) return "";
-  char* text = nullptr;
-  size_t size = 0;
-  std::FILE* err = open_memstream(&text, &size);
-  EXPECT_EQ(ReportUsage(command.status(), err), 2);
-  std::fclose(err);
-  std::string out(text, size);
-  std::free(text);
+  const std::string out = PrintedUsageError(command.status());
   const std::string hint = "hint: run 'cook --help' for usage\n";
   EXPECT_TRUE(out.ends_with(hint)) << out;
   return out.substr(0, out.size() - hint.size());

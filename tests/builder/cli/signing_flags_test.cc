@@ -2,13 +2,11 @@
 // so that a bad key or a reference that cannot carry a signature is a usage
 // error (exit 2) before any work.
 
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "builder/cli/command.h"
-#include "builder/cli/report.h"
+#include "tests/builder/cli/usage_testing.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
@@ -50,14 +48,7 @@ class SigningFlagsTest : public cook::testing::TempDirTest {
     absl::StatusOr<Command> command = ParseArgs(args);
     EXPECT_FALSE(command.ok());
     if (command.ok()) return "";
-    char* text = nullptr;
-    size_t size = 0;
-    std::FILE* err = open_memstream(&text, &size);
-    EXPECT_EQ(ReportUsage(command.status(), err), 2);
-    std::fclose(err);
-    std::string out(text, size);
-    std::free(text);
-    return out;
+    return PrintedUsageError(command.status());
   }
 };
 
