@@ -23,11 +23,14 @@ namespace cook::cache {
 namespace internal {
 namespace {
 
-// True when `dest` already holds an image with `key`.
+// True when `dest` already holds an image with `key` (and, with
+// `sign_key`, a valid signature by it: cook signs only what it built, never
+// what it finds at a destination whoever can push may have put there).
 absl::StatusOr<bool> UpToDate(const oci::ImageReference& dest, const CacheKey& key,
                               const std::string& temp_dir,
                               const oci::Platform& platform,
-                              registry::RegistrySession& registries) {
+                              registry::RegistrySession& registries,
+                              const SigningKey* sign_key) {
   const std::string context = absl::StrCat("checking ", dest.ToString());
   absl::StatusOr<OpenedImage> image = OpenImage(dest, platform, context, registries, temp_dir);
   if (!image.ok()) {
@@ -43,23 +46,15 @@ absl::StatusOr<bool> UpToDate(const oci::ImageReference& dest, const CacheKey& k
     }
     return false;
   }
-  return ReadCacheLabels(image->config).key == key;
+  if (ReadCacheLabels(image->config).key != key) return false;
+  if (sign_key == nullptr) return true;
+  ASSIGN_OR_RETURN(const std::vector<FoundSignature> found,
+                   FindSignatures(dest, SignatureSubjects(image->raw), {sign_key->public_key()},
+                                  registries, temp_dir, /*first_valid=*/true));
+  return !found.empty() && found.back().verified();
 }
 
 }  // namespace
-
-absl::Status SignUpToDate(const BuildOptions& options, const oci::Platform& platform,
-                          Progress& progress, registry::RegistrySession& registries) {
-  if (!options.sign_key.has_value()) return absl::OkStatus();
-  for (const oci::ImageReference& dest : options.dests) {
-    ASSIGN_OR_RETURN(const OpenedImage image,
-                     OpenImage(dest, platform, absl::StrCat("signing ", dest.ToString()),
-                               registries, options.temp_dir));
-    RETURN_IF_ERROR(SignImage(dest, image.raw.digest, *options.sign_key, registries,
-                              options.temp_dir, progress));
-  }
-  return absl::OkStatus();
-}
 
 absl::StatusOr<chef::Recipe> LoadRecipe(const BuildOptions& options) {
   if (options.recipe_path.empty()) {
@@ -73,7 +68,9 @@ absl::StatusOr<bool> AllUpToDate(const BuildOptions& options, const CacheKey& ke
                                  registry::RegistrySession& registries) {
   bool all_current = !options.dests.empty();
   for (const oci::ImageReference& dest : options.dests) {
-    ASSIGN_OR_RETURN(bool current, UpToDate(dest, key, options.temp_dir, platform, registries));
+    ASSIGN_OR_RETURN(bool current,
+                     UpToDate(dest, key, options.temp_dir, platform, registries,
+                              options.sign_key ? &*options.sign_key : nullptr));
     all_current = all_current && current;
   }
   return all_current;
@@ -86,6 +83,12 @@ absl::StatusOr<CacheFrom> RestoreCacheFrom(const BuildOptions& options,
                                            registry::RegistrySession& registries) {
   CacheFrom cache;
   if (!options.cache_from.has_value()) return cache;
+  if (options.sign_key.has_value() && options.verify_keys.empty()) {
+    progress.Warn(absl::StrCat("--sign-key signs an image built on --cache-from ",
+                               options.cache_from->ToString(),
+                               ", which no --verify-key checks: whoever can push there can "
+                               "get files signed; add --verify-key"));
+  }
   ASSIGN_OR_RETURN(FoundCache found,
                    LookUpCache(*options.cache_from, key_tag, platform,
                                absl::StrCat("reading --cache-from ",
@@ -138,8 +141,6 @@ absl::StatusOr<BuildResult> Build(const BuildOptions& options, const BuildSeams&
                    internal::AllUpToDate(options, built.key, platform, registries));
   if (result.up_to_date) {
     progress.Step("every destination is up to date: nothing to build");
-    // An image built without --sign-key gets its signature now.
-    RETURN_IF_ERROR(internal::SignUpToDate(options, platform, progress, registries));
     return result;
   }
   // The base image is read before the long build, so that a wrong name or

@@ -38,13 +38,26 @@ std::optional<oci::ImageReference> WithTag(const oci::ImageReference& ref,
   return tagged;
 }
 
+namespace {
+
+ManifestCheck CheckWith(const AcceptImage& accept, const oci::ImageReference& ref) {
+  if (!accept) return nullptr;
+  return [&accept, &ref](const oci::RawManifest& raw) { return accept(ref, raw); };
+}
+
+std::string FirstLine(std::string_view message) {
+  return std::string(message.substr(0, message.find('\n')));
+}
+
+}  // namespace
+
 AcceptImage VerifyWith(const std::vector<VerifyingKey>& keys, const std::string& doing,
                        registry::RegistrySession& registries, const std::string& temp_dir,
                        Progress& progress) {
   if (keys.empty()) return nullptr;
   return [&keys, doing, &registries, &temp_dir, &progress](const oci::ImageReference& ref,
-                                                           const OpenedImage& image) {
-    return VerifyImage(ref, image.raw, keys, absl::StrCat(doing, ref.ToString()), registries,
+                                                           const oci::RawManifest& raw) {
+    return VerifyImage(ref, raw, keys, absl::StrCat(doing, ref.ToString()), registries,
                        temp_dir, progress);
   };
 }
@@ -59,27 +72,26 @@ absl::StatusOr<FoundCache> LookUpCache(const oci::ImageReference& ref,
   if (const std::optional<oci::ImageReference> tagged = WithTag(ref, key_tag);
       !key_tag.empty() && tagged.has_value() && tagged->tag != ref.tag) {
     absl::StatusOr<OpenedImage> image =
-        OpenImage(*tagged, platform, context, registries, temp_dir);
-    const absl::Status accepted =
-        image.ok() && accept ? accept(*tagged, *image) : absl::OkStatus();
-    if (image.ok() && accepted.ok()) {
+        OpenImage(*tagged, platform, absl::StrCat(context, " (", key_tag, ")"), registries,
+                  temp_dir, CheckWith(accept, *tagged));
+    if (image.ok()) {
       progress.Step(absl::StrCat("using ", tagged->ToString(),
                                  ": the cache-key tag of this workspace and toolchain"));
       return FoundCache{*std::move(image), *tagged, true};
     }
-    if (!image.ok() && !absl::IsNotFound(image.status())) return image.status();
-    if (!accepted.ok() && !absl::IsPermissionDenied(accepted)) return accepted;
-    if (image.ok()) {
-      // Whoever can push an unsigned image there must not block the restore.
-      progress.Warn(absl::StrCat("the cache-key tag ", tagged->ToString(),
-                                 " is not signed by a --verify-key key: using ",
+    if (absl::IsNotFound(image.status())) {
+      progress.Step(absl::StrCat("no cache-key tag ", key_tag, ": using ", ref.ToString()));
+    } else if (accept) {
+      // Whoever can push there must not block a verified restore.
+      progress.Warn(absl::StrCat("passing over the cache-key tag ", tagged->ToString(), " (",
+                                 FirstLine(std::string(image.status().message())), "): using ",
                                  ref.ToString()));
     } else {
-      progress.Step(absl::StrCat("no cache-key tag ", key_tag, ": using ", ref.ToString()));
+      return image.status();
     }
   }
-  ASSIGN_OR_RETURN(OpenedImage image, OpenImage(ref, platform, context, registries, temp_dir));
-  if (accept) RETURN_IF_ERROR(accept(ref, image));
+  ASSIGN_OR_RETURN(OpenedImage image, OpenImage(ref, platform, context, registries, temp_dir,
+                                                CheckWith(accept, ref)));
   return FoundCache{std::move(image), ref, false};
 }
 

@@ -55,7 +55,7 @@ struct FoundCache {
 // Whether an image found may be used (cache::VerifyImage under
 // --verify-key): PermissionDenied when it may not.
 using AcceptImage =
-    std::function<absl::Status(const oci::ImageReference&, const OpenedImage&)>;
+    std::function<absl::Status(const oci::ImageReference&, const oci::RawManifest&)>;
 
 // An AcceptImage that verifies the image's signature with `keys`
 // (VerifyImage; errors begin with `doing` and the reference); null without
@@ -68,8 +68,10 @@ AcceptImage VerifyWith(const std::vector<VerifyingKey>& keys, const std::string&
 // empty and that tag exists, else `ref` itself; says which through
 // `progress`. Errors other than NotFound while looking for the key tag are
 // returned (a registry that refuses us would refuse `ref` too). With
-// `accept`, each image found must pass it: a key-tag image it refuses is
-// passed over (with a warning) for `ref`, and `ref`'s refusal is returned.
+// `accept`, each image's manifest must pass it before anything else of the
+// image is read; then any failure at the key tag (a refusal, a broken
+// config, unreadable signatures: whoever can push there could plant them)
+// passes it over, with a warning, for `ref`, whose failure is returned.
 // Errors name `context`.
 absl::StatusOr<FoundCache> LookUpCache(const oci::ImageReference& ref,
                                        const std::string& key_tag,

@@ -34,11 +34,12 @@ absl::StatusOr<OpenedImage> OpenImage(const oci::ImageReference& ref,
                                       const oci::Platform& platform,
                                       const std::string& context,
                                       registry::RegistrySession& registries,
-                                      const fs::path& temp_dir) {
+                                      const fs::path& temp_dir, const ManifestCheck& check) {
   OpenedImage image;
   ASSIGN_OR_RETURN(image.source,
                    Annotate(oci::OpenImageSource(ref, &registries, temp_dir), context));
   ASSIGN_OR_RETURN(image.raw, Annotate(image.source->GetManifest(platform), context));
+  if (check) RETURN_IF_ERROR(check(image.raw));
   ASSIGN_OR_RETURN(image.manifest, Annotate(oci::ParseManifest(image.raw.bytes), context));
   ASSIGN_OR_RETURN(std::string config_bytes,
                    Annotate(oci::ReadSmallBlob(*image.source, image.manifest.config),

@@ -32,14 +32,19 @@ struct OpenedImage {
   oci::ImageConfig config;
 };
 
-// Opens `ref` and reads the manifest for `platform` and the config. Errors
-// are annotated with `context`. A compressed docker-archive: is unpacked
-// under `temp_dir` (the user's $TMPDIR, from the CLI).
+// Checks an image's manifest before anything else of it is read.
+using ManifestCheck = std::function<absl::Status(const oci::RawManifest&)>;
+
+// Opens `ref` and reads the manifest for `platform` and the config (after
+// `check`, when given, accepts the manifest). Errors are annotated with
+// `context`. A compressed docker-archive: is unpacked under `temp_dir` (the
+// user's $TMPDIR, from the CLI).
 absl::StatusOr<OpenedImage> OpenImage(const oci::ImageReference& ref,
                                       const oci::Platform& platform,
                                       const std::string& context,
                                       registry::RegistrySession& registries,
-                                      const std::filesystem::path& temp_dir);
+                                      const std::filesystem::path& temp_dir,
+                                      const ManifestCheck& check = nullptr);
 
 struct BaseImage {
   oci::ImageReference ref;

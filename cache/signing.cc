@@ -78,7 +78,9 @@ absl::StatusOr<std::string> LayerSignature(const oci::Descriptor& layer) {
 // The signature manifest's layers, or none when there is no signature tag.
 struct SignatureLayers {
   std::unique_ptr<oci::ImageSource> source;
-  std::vector<oci::Descriptor> layers;
+  bool tagged = false;  // the signature tag exists
+  std::vector<oci::Descriptor> layers;  // the first kMaxSignatureLayers
+  size_t dropped = 0;                   // layers past those
 };
 
 absl::StatusOr<SignatureLayers> ReadSignatureLayers(const oci::ImageReference& sig_ref,
@@ -93,10 +95,10 @@ absl::StatusOr<SignatureLayers> ReadSignatureLayers(const oci::ImageReference& s
   if (absl::IsNotFound(raw.status())) return found;
   RETURN_IF_ERROR(raw.status());
   ASSIGN_OR_RETURN(oci::Manifest manifest, oci::ParseManifest(raw->bytes));
+  found.tagged = true;
   if (manifest.layers.size() > kMaxSignatureLayers) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "%d signatures, more than the %d cook reads", manifest.layers.size(),
-        kMaxSignatureLayers));
+    found.dropped = manifest.layers.size() - kMaxSignatureLayers;
+    manifest.layers.resize(kMaxSignatureLayers);
   }
   found.source = *std::move(source);
   found.layers = std::move(manifest.layers);
@@ -137,16 +139,78 @@ FoundSignature CheckLayer(oci::ImageSource& source, const oci::Descriptor& layer
   }
   found.claims = *std::move(claims);
   if (found.claims.digest != subject) {
-    found.problem = absl::StrCat("it signs ", EscapeForDisplay(found.claims.digest),
-                                 ", not ", subject);
+    found.problem = absl::StrCat("it signs ", found.claims.digest, ", not ", subject);
   } else if (!SameIdentity(found.claims.identity, identity)) {
-    found.problem = absl::StrCat("it names repository ",
-                                 EscapeForDisplay(found.claims.identity), ", not ", identity);
+    found.problem =
+        absl::StrCat("it names repository ", found.claims.identity, ", not ", identity);
   } else if (found.key_id.empty()) {
     found.problem = keys.empty() ? "no --verify-key was given"
                                  : "no --verify-key key verifies it";
   }
   return found;
+}
+
+// The signatures a new one is added to, from the signature tag as it is.
+struct KeptSignatures {
+  bool already_signed = false;  // one by the signing key for this payload is there
+  std::vector<oci::Descriptor> layers;
+};
+
+// Whoever can push can plant anything under a predictable signature tag, so
+// what cannot be kept is dropped (with a warning) rather than failing the
+// push: a tag that does not parse, layers that are no signature or whose
+// blob `out` lacks, and layers past kMaxSignatureLayers - 1. Errors reaching
+// the store are returned.
+absl::StatusOr<KeptSignatures> KeepSignatures(const oci::ImageReference& sig_ref,
+                                              const oci::Descriptor& ours,
+                                              const std::string& payload,
+                                              const SigningKey& key,
+                                              oci::ImageDestination& out,
+                                              registry::RegistrySession& registries,
+                                              const fs::path& temp_dir, Progress& progress) {
+  KeptSignatures kept;
+  absl::StatusOr<SignatureLayers> existing = ReadSignatureLayers(sig_ref, registries, temp_dir);
+  if (!existing.ok()) {
+    const absl::StatusCode code = existing.status().code();
+    // A repository not made yet may answer 401/403 to a read.
+    if (code != absl::StatusCode::kInvalidArgument && code != absl::StatusCode::kDataLoss &&
+        code != absl::StatusCode::kPermissionDenied &&
+        code != absl::StatusCode::kUnauthenticated) {
+      return existing.status();
+    }
+    if (code == absl::StatusCode::kInvalidArgument || code == absl::StatusCode::kDataLoss) {
+      progress.Warn(absl::StrCat("replacing ", sig_ref.ToString(),
+                                 ", which cannot be read: ", existing.status().message()));
+    }
+    return kept;
+  }
+  size_t dropped = existing->dropped;
+  for (const oci::Descriptor& other : existing->layers) {
+    absl::StatusOr<std::string> der = LayerSignature(other);
+    const bool signature = other.media_type == kSimpleSigningMediaType &&
+                           other.size <= kMaxPayloadSize && der.ok();
+    bool present = false;
+    if (signature && kept.layers.size() + 1 < kMaxSignatureLayers) {
+      ASSIGN_OR_RETURN(present, out.HasBlob(other));
+    }
+    if (!present) {
+      ++dropped;
+      continue;
+    }
+    // The payload is deterministic: the same digest is the same bytes.
+    if (other.digest == ours.digest && key.public_key().Verify(payload, *der)) {
+      kept.already_signed = true;
+      return kept;
+    }
+    kept.layers.push_back(other);
+  }
+  if (dropped > 0) {
+    progress.Warn(absl::StrFormat(
+        "dropping %d of the entries under %s: not signatures, their payload missing, or "
+        "past the %d cook keeps",
+        dropped, sig_ref.ToString(), kMaxSignatureLayers));
+  }
+  return kept;
 }
 
 }  // namespace
@@ -256,17 +320,26 @@ std::vector<std::string> SignatureSubjects(const oci::RawManifest& raw) {
 absl::StatusOr<std::vector<FoundSignature>> FindSignatures(
     const oci::ImageReference& ref, const std::vector<std::string>& subjects,
     const std::vector<VerifyingKey>& keys, registry::RegistrySession& registries,
-    const fs::path& temp_dir) {
+    const fs::path& temp_dir, bool first_valid) {
   ASSIGN_OR_RETURN(const std::string identity, SignatureIdentity(ref));
   std::vector<FoundSignature> found;
   for (const std::string& subject : subjects) {
     const oci::ImageReference sig_ref = SignatureReference(ref, subject);
-    ASSIGN_OR_RETURN(SignatureLayers sigs,
-                     Annotate(ReadSignatureLayers(sig_ref, registries, temp_dir),
-                              absl::StrCat("reading the signatures ", sig_ref.ToString())));
-    for (const oci::Descriptor& layer : sigs.layers) {
+    absl::StatusOr<SignatureLayers> sigs =
+        ReadSignatureLayers(sig_ref, registries, temp_dir);
+    if (!sigs.ok()) {
+      // Another subject's signatures may still count.
+      FoundSignature unreadable;
+      unreadable.subject = subject;
+      unreadable.problem = absl::StrCat("reading ", sig_ref.ToString(), ": ",
+                                        std::string(sigs.status().message()));
+      found.push_back(std::move(unreadable));
+      continue;
+    }
+    for (const oci::Descriptor& layer : sigs->layers) {
       if (layer.media_type != kSimpleSigningMediaType) continue;
-      found.push_back(CheckLayer(*sigs.source, layer, subject, identity, keys));
+      found.push_back(CheckLayer(*sigs->source, layer, subject, identity, keys));
+      if (first_valid && found.back().verified()) return found;
     }
   }
   return found;
@@ -279,7 +352,7 @@ absl::Status VerifyImage(const oci::ImageReference& ref, const oci::RawManifest&
   if (keys.empty()) return absl::OkStatus();
   ASSIGN_OR_RETURN(const std::vector<FoundSignature> found,
                    Annotate(FindSignatures(ref, SignatureSubjects(raw), keys, registries,
-                                           temp_dir),
+                                           temp_dir, /*first_valid=*/true),
                             context));
   std::vector<std::string> reasons;
   for (const FoundSignature& signature : found) {
@@ -289,11 +362,14 @@ absl::Status VerifyImage(const oci::ImageReference& ref, const oci::RawManifest&
       return absl::OkStatus();
     }
     if (reasons.size() < kMaxReasons) {
-      reasons.push_back(absl::StrFormat("%s: %s", signature.payload_digest, signature.problem));
+      reasons.push_back(signature.payload_digest.empty()
+                            ? signature.problem
+                            : absl::StrFormat("%s: %s", signature.payload_digest,
+                                              signature.problem));
     }
   }
   const std::string why =
-      found.empty() ? absl::StrCat("it is not signed (no ",
+      found.empty() ? absl::StrCat("it is not signed (no signature under the ",
                                    SignatureTag(raw.digest), " tag)")
                     : absl::StrFormat("%d signature%s, none valid (%s%s)", found.size(),
                                       found.size() == 1 ? "" : "s",
@@ -317,35 +393,27 @@ absl::Status SignImage(const oci::ImageReference& dest, const std::string& diges
   layer.media_type = std::string(kSimpleSigningMediaType);
   layer.digest = layers::Sha256Digest(payload);
   layer.size = static_cast<int64_t>(payload.size());
-  ASSIGN_OR_RETURN(SignatureLayers existing,
-                   Annotate(ReadSignatureLayers(sig_ref, registries, temp_dir), context));
-  for (const oci::Descriptor& other : existing.layers) {
-    // The payload is deterministic: the same digest is the same bytes.
-    absl::StatusOr<std::string> der = LayerSignature(other);
-    if (other.media_type == kSimpleSigningMediaType && other.digest == layer.digest &&
-        der.ok() && key.public_key().Verify(payload, *der)) {
-      progress.Step(absl::StrFormat("%s is already signed with key %s", dest.ToString(),
-                                    KeyIdPrefix(key.public_key().id())));
-      return absl::OkStatus();
-    }
-  }
-  if (existing.layers.size() >= kMaxSignatureLayers) {
-    return absl::FailedPreconditionError(
-        absl::StrFormat("%s: %s holds %d signatures already, the most cook keeps", context,
-                        sig_ref.ToString(), existing.layers.size()));
+  ASSIGN_OR_RETURN(std::unique_ptr<oci::ImageDestination> out,
+                   Annotate(oci::OpenImageDestination(sig_ref, &registries), context));
+  ASSIGN_OR_RETURN(const KeptSignatures kept,
+                   Annotate(KeepSignatures(sig_ref, layer, payload, key, *out, registries,
+                                           temp_dir, progress),
+                            context));
+  if (kept.already_signed) {
+    progress.Step(absl::StrFormat("%s is already signed with key %s", dest.ToString(),
+                                  KeyIdPrefix(key.public_key().id())));
+    return absl::OkStatus();
   }
   ASSIGN_OR_RETURN(const std::string der, Annotate(key.Sign(payload), context));
   layer.annotations[std::string(kSignatureAnnotation)] = absl::Base64Escape(der);
   oci::Manifest manifest;
-  manifest.layers = std::move(existing.layers);
+  manifest.layers = kept.layers;
   manifest.layers.push_back(layer);
   const std::string config = SignatureConfig(manifest.layers);
   manifest.config.media_type = std::string(oci::kOciConfig);
   manifest.config.digest = layers::Sha256Digest(config);
   manifest.config.size = static_cast<int64_t>(config.size());
 
-  ASSIGN_OR_RETURN(std::unique_ptr<oci::ImageDestination> out,
-                   Annotate(oci::OpenImageDestination(sig_ref, &registries), context));
   std::vector<oci::BlobToPut> blobs(2);
   blobs[0].descriptor = layer;
   blobs[0].open = [&payload]() -> absl::StatusOr<std::unique_ptr<ByteSource>> {

@@ -75,18 +75,21 @@ struct FoundSignature {
   PayloadClaims claims;        // empty when the payload could not be read
   std::string key_id;          // the verifying key's id; empty: no key verifies it
   std::string key_name;        // that key's file
-  std::string problem;         // why it does not count; empty when it does
+  std::string problem;         // why it does not count (raw text); empty when it does
   bool verified() const { return problem.empty(); }
 };
 
 // The signatures of each of `subjects` (digests of the image: its manifest,
 // and the index it was chosen from) in `ref`'s repository, each checked
-// against `keys`. No signature tag is no signature; any other error reading
-// one is returned.
+// against `keys`: the first kMaxSignatureLayers of each signature tag. No
+// signature tag is no signature; a tag that cannot be read is one entry with
+// no payload and the error as its problem. With `first_valid`, stops at the
+// first signature that counts. Only a reference that holds no signatures
+// (CheckSignable) is an error.
 absl::StatusOr<std::vector<FoundSignature>> FindSignatures(
     const oci::ImageReference& ref, const std::vector<std::string>& subjects,
     const std::vector<VerifyingKey>& keys, registry::RegistrySession& registries,
-    const std::filesystem::path& temp_dir);
+    const std::filesystem::path& temp_dir, bool first_valid = false);
 
 // The digests a signature of the image `raw` (read from a reference) may
 // name: the manifest's, and the index's it was chosen from.

@@ -61,6 +61,16 @@ bool HasBlock(std::string_view pem, std::string_view type) {
          std::string_view::npos;
 }
 
+size_t CountBlocks(std::string_view pem, std::string_view type) {
+  const std::string marker = absl::StrCat("-----BEGIN ", std::string(type), "-----");
+  size_t count = 0;
+  for (size_t at = pem.find(marker); at != std::string_view::npos;
+       at = pem.find(marker, at + marker.size())) {
+    ++count;
+  }
+  return count;
+}
+
 bool HasPrivateKey(std::string_view pem) {
   return pem.find("PRIVATE KEY-----") != std::string_view::npos;
 }
@@ -71,6 +81,17 @@ std::string Article(const char* name) {
                                 std::string_view::npos
              ? "an"
              : "a";
+}
+
+// The key file's text; a missing one says where keys come from.
+absl::StatusOr<std::string> ReadKeyFile(const std::filesystem::path& file) {
+  absl::StatusOr<std::string> pem = ReadFileAtMost(file, kMaxKeyFile);
+  if (absl::IsNotFound(pem.status())) {
+    return absl::NotFoundError(absl::StrCat(
+        pem.status().message(),
+        "\nhint: in CI, write the key from your secret store to a file first"));
+  }
+  return pem;
 }
 
 // Refuses anything but an EC key on P-256.
@@ -111,11 +132,15 @@ absl::StatusOr<VerifyingKey> VerifyingKey::FromHandle(std::shared_ptr<PkeyHandle
 }
 
 absl::StatusOr<VerifyingKey> VerifyingKey::Load(const std::filesystem::path& file) {
-  ASSIGN_OR_RETURN(std::string pem, ReadFileAtMost(file, kMaxKeyFile));
+  ASSIGN_OR_RETURN(std::string pem, ReadKeyFile(file));
   return FromPem(pem, file.string());
 }
 
 absl::StatusOr<VerifyingKey> VerifyingKey::FromPem(std::string_view pem, std::string_view name) {
+  if (CountBlocks(pem, "PUBLIC KEY") > 1) {
+    return KeyError(name, "more than one public key in one file",
+                    "give each key with a --verify-key of its own");
+  }
   if (!HasBlock(pem, "PUBLIC KEY")) {
     if (HasPrivateKey(pem)) {
       return KeyError(name, "a private key, where a public key belongs",
@@ -151,7 +176,7 @@ bool VerifyingKey::Verify(std::string_view message, std::string_view der_signatu
 }
 
 absl::StatusOr<SigningKey> SigningKey::Load(const std::filesystem::path& file) {
-  ASSIGN_OR_RETURN(std::string pem, ReadFileAtMost(file, kMaxKeyFile));
+  ASSIGN_OR_RETURN(std::string pem, ReadKeyFile(file));
   return FromPem(pem, file.string());
 }
 
@@ -163,7 +188,8 @@ absl::StatusOr<SigningKey> SigningKey::FromPem(std::string_view pem, std::string
                     absl::StrCat(kMakeKey,
                                  ", and give it to cosign too with cosign import-key-pair"));
   }
-  if (HasBlock(pem, "ENCRYPTED PRIVATE KEY")) {
+  if (HasBlock(pem, "ENCRYPTED PRIVATE KEY") ||
+      pem.find("Proc-Type: 4,ENCRYPTED") != std::string_view::npos) {
     return KeyError(name, "an encrypted private key; cook never asks for a password",
                     "decrypt it with: openssl pkcs8 -in KEY -out cook.key");
   }

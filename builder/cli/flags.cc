@@ -1,7 +1,5 @@
 #include "builder/cli/flags.h"
 
-#include "cache/signing.h"
-
 #include <filesystem>
 
 #include "absl/strings/ascii.h"

@@ -61,15 +61,11 @@ absl::StatusOr<WorkPaths> PrepareWorkArea(const WorkArea& work, const chef::Reci
 sandbox::SandboxSpec CargoSpec(const BuildOptions& options, const chef::Recipe& recipe,
                                const WorkPaths& paths);
 
-// 3. True when every destination already holds an image with `key`.
+// 3. True when every destination already holds an image with `key` (and,
+// with options.sign_key, a valid signature by that key).
 absl::StatusOr<bool> AllUpToDate(const BuildOptions& options, const CacheKey& key,
                                  const oci::Platform& platform,
                                  registry::RegistrySession& registries);
-
-// With options.sign_key, signs the image every destination holds (one that
-// is signed already by that key is left as it is).
-absl::Status SignUpToDate(const BuildOptions& options, const oci::Platform& platform,
-                          Progress& progress, registry::RegistrySession& registries);
 
 // The --cache-from image's target directory and cargo home, restored into
 // `paths` (nothing without --cache-from); its cache-key tag `key_tag` when

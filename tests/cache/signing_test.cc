@@ -8,6 +8,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "base/files.h"
+#include "base/io.h"
 #include "cache/cache_tag.h"
 #include "cache/image_io.h"
 #include "gmock/gmock.h"
@@ -192,6 +193,10 @@ TEST_F(KeysTest, RefusesKeysItCannotUseWithTheReason) {
                                "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\neyJrZGYiOnt9fQ==\n"
                                "-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n");
   cook::testing::WriteTestFile(root_ / "junk", "not a key\n");
+  Openssl({"ec", "-in", Path("k.pem"), "-aes256", "-passout", "pass:secret", "-out",
+           Path("traditional.pem")});
+  cook::testing::WriteTestFile(root_ / "two.pub", ReadFile(root_ / "k.pub").value() +
+                                                      ReadFile(root_ / "p384.pub").value());
 
   auto sign_error = [&](const std::string& name) {
     return std::string(SigningKey::Load(Path(name)).status().message());
@@ -200,6 +205,8 @@ TEST_F(KeysTest, RefusesKeysItCannotUseWithTheReason) {
     return std::string(VerifyingKey::Load(Path(name)).status().message());
   };
   EXPECT_THAT(sign_error("enc.pem"), HasSubstr("encrypted private key"));
+  EXPECT_THAT(sign_error("traditional.pem"), HasSubstr("encrypted private key"));
+  EXPECT_THAT(verify_error("two.pub"), HasSubstr("more than one public key"));
   EXPECT_THAT(sign_error("cosign.key"), HasSubstr("a cosign key"));
   EXPECT_THAT(sign_error("k.pub"), HasSubstr("a public key, where the private key belongs"));
   EXPECT_THAT(sign_error("rsa.pem"), HasSubstr("RSA key"));
@@ -372,6 +379,101 @@ TEST_F(SignImageTest, AnUnsignedCacheKeyTagIsPassedOverForTheSignedTagGiven) {
                           "restoring", registries_, temp, progress_,
                           VerifyWith(keys, "restoring from ", registries_, temp, progress_)),
               StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("lay:main")));
+}
+
+// A manifest under `tag` in the layout `dir` whose config blob holds
+// `config` (anything, JSON or not) and which has no layers.
+void PutRawImage(const oci::ImageReference& ref, const std::string& config,
+                 registry::RegistrySession& registries) {
+  oci::Manifest manifest;
+  manifest.config.media_type = std::string(oci::kOciConfig);
+  manifest.config.digest = layers::Sha256Digest(config);
+  manifest.config.size = static_cast<int64_t>(config.size());
+  auto dest = oci::OpenImageDestination(ref, &registries);
+  ASSERT_THAT(dest, IsOk());
+  StringSource bytes(config);
+  ASSERT_THAT((*dest)->PutBlob(manifest.config, bytes), IsOk());
+  ASSERT_THAT((*dest)->PutManifest(oci::MakeRawManifest(manifest)), IsOk());
+  ASSERT_THAT((*dest)->Commit(), IsOk());
+}
+
+TEST_F(SignImageTest, ABrokenImageAtTheCacheKeyTagIsPassedOverUnread) {
+  const SigningKey a = Key("a.pem");
+  const oci::RawManifest branch = Write(Layout("lay", "main"), "1", &a);
+  PutRawImage(Layout("lay", "cook-0123456789abcdef"), "not json", registries_);
+  const std::vector<VerifyingKey> keys = {VerifyingKey::Load(Path("a.pub")).value()};
+  const std::string temp = root_.string();
+  absl::StatusOr<FoundCache> found =
+      LookUpCache(Layout("lay", "main"), "cook-0123456789abcdef", oci::HostPlatform(),
+                  "restoring", registries_, temp, progress_,
+                  VerifyWith(keys, "restoring from ", registries_, temp, progress_));
+  ASSERT_THAT(found, IsOk());
+  EXPECT_EQ(found->image.raw.digest, branch.digest);
+  // Without keys nothing is verified, and a broken key tag is an error as before.
+  EXPECT_THAT(LookUpCache(Layout("lay", "main"), "cook-0123456789abcdef", oci::HostPlatform(),
+                          "restoring", registries_, temp, progress_),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+// Whoever can push can plant a signature tag for a digest they can predict
+// (builds are reproducible): it must neither block signing nor hide a valid
+// signature.
+TEST_F(SignImageTest, APlantedSignatureTagNeitherBlocksSigningNorHidesTheSignature) {
+  const SigningKey a = Key("a.pem");
+  const oci::ImageReference ref = Layout("lay", "v1");
+  const oci::RawManifest raw = Write(ref, "1", nullptr);
+  // 1001 entries that look like signatures, none with its payload in the layout.
+  oci::Manifest planted;
+  planted.config.media_type = std::string(oci::kOciConfig);
+  planted.config.digest = layers::Sha256Digest("{}");
+  planted.config.size = 2;
+  for (int i = 0; i < 1001; ++i) {
+    oci::Descriptor junk;
+    junk.media_type = std::string(kSimpleSigningMediaType);
+    junk.digest = layers::Sha256Digest(absl::StrCat("junk ", i));
+    junk.size = 10;
+    junk.annotations[std::string(kSignatureAnnotation)] = "MEUCIQ==";
+    planted.layers.push_back(junk);
+  }
+  const oci::RawManifest sig = oci::MakeRawManifest(planted);
+  const fs::path layout = root_ / "lay";
+  cook::testing::WriteTestFile(layout / "blobs/sha256" / sig.digest.substr(7), sig.bytes);
+  std::string index = ReadFile(layout / "index.json").value();
+  index.replace(index.find("\"manifests\":[") + 13, 0,
+                absl::StrCat(R"({"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")",
+                             sig.digest, R"(","size":)", sig.bytes.size(),
+                             R"(,"annotations":{"org.opencontainers.image.ref.name":")",
+                             SignatureTag(raw.digest), R"("}},)"));
+  cook::testing::WriteTestFile(layout / "index.json", index);
+  EXPECT_THAT(Verify(ref, {"a.pub"}), StatusIs(absl::StatusCode::kPermissionDenied));
+
+  ASSERT_THAT(SignImage(ref, raw.digest, a, registries_, root_, progress_), IsOk());
+  EXPECT_THAT(SignatureManifest(ref, raw.digest).layers, SizeIs(1));
+  EXPECT_THAT(Verify(ref, {"a.pub"}), IsOk());
+}
+
+TEST_F(SignImageTest, AnUnreadableIndexSignatureDoesNotHideTheManifestsOwn) {
+  const SigningKey a = Key("a.pem");
+  const oci::RawManifest raw = Write(Layout("lay", "single"), "1", &a);
+  oci::Index index;
+  oci::Descriptor entry;
+  entry.media_type = raw.media_type;
+  entry.digest = raw.digest;
+  entry.size = static_cast<int64_t>(raw.bytes.size());
+  entry.platform = oci::HostPlatform();
+  index.manifests.push_back(entry);
+  const std::string index_bytes = oci::SerializeIndex(index);
+  const std::string index_digest = layers::Sha256Digest(index_bytes);
+  auto dest = oci::OpenImageDestination(Layout("lay", "multi"), &registries_);
+  ASSERT_THAT((*dest)->PutManifest({index_bytes, std::string(oci::kOciIndex), index_digest}),
+              IsOk());
+  ASSERT_THAT((*dest)->Commit(), IsOk());
+  // The index's signature tag names a manifest whose config is not JSON
+  // and whose layers are not there.
+  PutRawImage(Layout("lay", SignatureTag(index_digest)), "not json", registries_);
+  EXPECT_THAT(Verify(Layout("lay", "multi"), {"a.pub"}), IsOk());
+  EXPECT_THAT(Verify(Layout("lay", "multi"), {"b.pub"}),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 }  // namespace

@@ -365,6 +365,11 @@ class SigningTest : public cook::testing::TempDirTest {
     }
   }
 
+  // The manifest digest of the image at `ref`.
+  std::string Digest(const std::string& ref) const {
+    return Inspect(ref).value("digest", "");
+  }
+
   // The layer digests of the image at `ref`.
   std::vector<std::string> LayerDigests(const std::string& ref) const {
     std::vector<std::string> layers;
@@ -500,21 +505,39 @@ TEST_F(SigningTest, ABuildSignsEveryDestinationUnderItsOwnName) {
   }
 }
 
-// A destination that already holds this cache, unsigned, is signed by a
-// build that has nothing to build.
-TEST_F(SigningTest, AnUpToDateBuildSignsWhatIsThere) {
+// A signing build never signs what it finds at a destination: whoever can
+// push may have put an image there with the right labels. A destination
+// that holds this cache unsigned, or with files added on top, is built
+// again (the same bytes as before: builds are reproducible) and only that
+// is signed.
+TEST_F(SigningTest, ASigningBuildNeverSignsWhatItFindsAtTheDestination) {
   NeedCache();
   const std::string dest = Reg("later:t");
   std::vector<std::string> args = {"build", "--manifest-path", (suite_->dir / "ws").string(),
                                    "--sandbox", "off", "--offline", "--dest", dest};
   RunResult unsigned_build = Cook(args);
   ASSERT_EQ(unsigned_build.exit_code, 0) << unsigned_build.err;
+  const std::string built = Digest(dest);
   EXPECT_EQ(ScriptVerify(dest, {"k1.pub"}), 1);
+  // Someone without the key adds a file on top; the labels stay the base's.
+  WriteTestFile(root_ / "evil/pwned.txt", "malicious\n");
+  RunResult planted = Cook({"assemble", "--base", dest, "--add",
+                            (root_ / "evil").string() + ":/build/target/release", "--dest",
+                            dest});
+  ASSERT_EQ(planted.exit_code, 0) << planted.err;
+  ASSERT_NE(Digest(dest), built);
+
   args.insert(args.end(), {"--sign-key", Key("k1.pem").string()});
+  RunResult signing = Cook(args);
+  ASSERT_EQ(signing.exit_code, 0) << signing.err;
+  EXPECT_THAT(signing.err, ::testing::Not(HasSubstr("up to date")));
+  EXPECT_EQ(Digest(dest), built);
+  EXPECT_EQ(ScriptVerify(dest, {"k1.pub"}), 0);
+  // Signed and current now: nothing to build, nothing signed again.
   RunResult again = Cook(args);
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_THAT(again.err, HasSubstr("up to date"));
-  EXPECT_EQ(ScriptVerify(dest, {"k1.pub"}), 0);
+  EXPECT_THAT(SigManifest(dest)["layers"], SizeIs(1));
 }
 
 // Acceptance 2: cook verifies signatures it did not make.
@@ -694,7 +717,7 @@ TEST_F(SigningTest, UnsignedContentAtTheCacheKeyTagIsNeverRead) {
                             "--cargo-home", (root_ / "r/home").string(),
                             "--verify-key", Key("k1.pub").string()});
   EXPECT_EQ(restore.exit_code, 0) << restore.err;
-  EXPECT_THAT(restore.err, HasSubstr("is not signed by a --verify-key key: using"));
+  EXPECT_THAT(restore.err, HasSubstr("passing over the cache-key tag"));
   RunResult build = Cook(
       {"build", "--manifest-path", ws, "--sandbox", "off", "--offline",
        "--quiet", "--cache-from", cache, "--verify-key", Key("k1.pub").string(),
