@@ -1,0 +1,28 @@
+#include "tests/docs/docs_testing.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "absl/status/statusor.h"
+#include "base/files.h"
+#include "gtest/gtest.h"
+
+namespace cook::testing {
+
+std::string WorkspaceFile(const std::string& path) {
+  const char* srcdir = std::getenv("TEST_SRCDIR");
+  const char* workspace = std::getenv("TEST_WORKSPACE");
+  return (std::filesystem::path(srcdir ? srcdir : ".") / (workspace ? workspace : "cook") / path)
+      .string();
+}
+
+std::string ReadTestData(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) {
+    ADD_FAILURE() << "reading " << path << ": " << text.status();
+    return "";
+  }
+  return *text;
+}
+
+}  // namespace cook::testing
