@@ -1,8 +1,9 @@
-// The CI recipes cannot rot: every cook command in docs/ci/*.yml parses with
-// the current command line (cli::Parse, as `cook` runs it), with plausible
+// The CI recipes cannot rot: every cook command in docs/ci/*.yml (and in the
+// manual's EXAMPLES) parses with the current command line (cli::Parse, as `cook` runs it), with plausible
 // values for the recipes' placeholders and throw-away keys where the commands
 // name key files (cook reads keys while parsing).
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -13,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "builder/cli/command.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -55,6 +57,8 @@ class CiRecipesTest : public testing::TempDirTest {
         {"RUNNER_TEMP", (root_ / "runner-temp").string()},
         {"COOK_SIGNING_KEY", (root_ / "ci-files" / "COOK_SIGNING_KEY").string()},
         {"COOK_AUTH_FILE", temp + "/tmp.Xa12bc"},
+        {"COOK_KEY_FILE", temp + "/cook.key"},
+        {"PUSH_AUTH_FILE", temp + "/auth.json"},
         {"CI_REGISTRY", "registry.example.com"},
         {"REGISTRY_USER", "ci-user"},
         {"REGISTRY_TOKEN", "t0ken"},
@@ -132,6 +136,24 @@ TEST_F(CiRecipesTest, EveryCookCommandOfTheRecipesParses) {
     // What each recipe shows, so that an extraction that finds nothing fails.
     EXPECT_THAT(subcommands, IsSupersetOf({"build", "restore", "inspect"}));
   }
+}
+
+// The manual's examples are recipes too.
+TEST_F(CiRecipesTest, EveryCookCommandOfTheManPagesExamplesParses) {
+  const std::string page = testing::RenderedManPage();
+  const size_t begin = page.find("\nEXAMPLES\n");
+  const size_t end = page.find("\nSEE ALSO\n");
+  ASSERT_NE(begin, std::string::npos);
+  ASSERT_NE(end, std::string::npos);
+  // Without the shell prompts of the examples that show output; the lines
+  // before them blank, so that a line number is the rendered page's.
+  const std::string examples =
+      absl::StrCat(std::string(std::count(page.begin(), page.begin() + begin, '\n'), '\n'),
+                   absl::StrReplaceAll(page.substr(begin, end - begin), {{"$ cook ", "cook "}}));
+  std::vector<std::string> subcommands;
+  EXPECT_THAT(Problems("docs/cook.1 (rendered by groff -Tascii)", examples, &subcommands),
+              IsEmpty());
+  EXPECT_THAT(subcommands, IsSupersetOf({"build", "restore", "inspect"}));
 }
 
 // README, "Against cache poisoning": nothing a recipe restores goes unverified.

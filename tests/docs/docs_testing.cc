@@ -6,6 +6,7 @@
 #include "absl/status/statusor.h"
 #include "base/files.h"
 #include "gtest/gtest.h"
+#include "tests/testing/subprocess.h"
 
 namespace cook::testing {
 
@@ -23,6 +24,13 @@ std::string ReadTestData(const std::string& path) {
     return "";
   }
   return *text;
+}
+
+std::string RenderedManPage() {
+  RunResult r = RunProgram({"groff", "-man", "-Tascii", "-P-cbou", "-rLL=2000n", "-rHY=0",
+                            WorkspaceFile("docs/cook.1")});
+  EXPECT_EQ(r.exit_code, 0) << "groff is needed (Debian: groff-base)\n" << r.err;
+  return r.out;
 }
 
 }  // namespace cook::testing

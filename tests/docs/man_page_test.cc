@@ -52,15 +52,6 @@ std::vector<std::string> Listed(const std::string& help, const std::string& head
   return names;
 }
 
-// The page as a reader sees it: plain text, one paragraph a line (no
-// hyphenation or line breaks that would split an option).
-std::string Rendered() {
-  RunResult r = RunProgram(
-      {"groff", "-man", "-Tascii", "-P-cbou", "-rLL=2000n", "-rHY=0", ManPage()});
-  EXPECT_EQ(r.exit_code, 0) << "groff is needed (Debian: groff-base)\n" << r.err;
-  return r.out;
-}
-
 // The rendered page by heading: sections ("COMMON OPTIONS", at column 0) and
 // subsections ("cook build", indented by three spaces), each with its text.
 std::map<std::string, std::string> Sections(const std::string& rendered) {
@@ -114,7 +105,7 @@ TEST(ManPageTest, DocumentsEveryCommandAndItsOptions) {
   // pass this test by finding nothing.
   ASSERT_THAT(commands, ::testing::IsSupersetOf({"prepare", "skeleton", "build", "restore",
                                                  "assemble", "inspect", "copy"}));
-  const std::string page = Rendered();
+  const std::string page = testing::RenderedManPage();
   const std::map<std::string, std::string> sections = Sections(page);
   for (const std::string& option : Listed(top, "Options:")) {
     EXPECT_TRUE(Mentions(page, option)) << "cook " << option << " is not in docs/cook.1";
@@ -135,7 +126,7 @@ TEST(ManPageTest, DocumentsEveryCommandAndItsOptions) {
 }
 
 TEST(ManPageTest, NamesTheSectionsAManPageHas) {
-  const std::map<std::string, std::string> sections = Sections(Rendered());
+  const std::map<std::string, std::string> sections = Sections(testing::RenderedManPage());
   for (const char* heading : {"NAME", "SYNOPSIS", "DESCRIPTION", "COMMANDS", "REFERENCES",
                               "SIGNING", "ENVIRONMENT", "EXIT STATUS", "FILES", "EXAMPLES",
                               "SEE ALSO"}) {
