@@ -1,7 +1,8 @@
-// The CI recipes cannot rot: every cook command in docs/ci/*.yml (and in the
-// manual's EXAMPLES) parses with the current command line (cli::Parse, as `cook` runs it), with plausible
-// values for the recipes' placeholders and throw-away keys where the commands
-// name key files (cook reads keys while parsing).
+// The CI recipes cannot rot: every cook command in docs/ci/*.yml, and in the
+// manual's EXAMPLES, parses with the current command line (cli::Parse, as
+// `cook` runs it), with plausible values for the recipes' placeholders and
+// throw-away keys where the commands name key files (cook reads keys while
+// parsing). And the recipes restore nothing unverified.
 
 #include <algorithm>
 #include <filesystem>
