@@ -8,6 +8,7 @@
 # list of packages, never by a date. Delete it to refresh the packages.
 # Needs root (debootstrap, chroot). Concurrent callers wait on a lock.
 set -euo pipefail
+export PATH=$PATH:/usr/sbin:/sbin  # debootstrap, chroot
 
 cache_dir=$1
 mirror=${COOK_DEBIAN_MIRROR:-http://deb.debian.org/debian}
@@ -29,6 +30,7 @@ cleanup() {
   rm -rf --one-file-system "$work"
 }
 trap cleanup EXIT
+trap "exit 130" INT TERM
 
 echo "debian_root: debootstrap --variant=minbase bookworm (once; a few minutes)" >&2
 debootstrap --variant=minbase bookworm "$work" "$mirror" >"$work.log" 2>&1 ||

@@ -8,6 +8,7 @@
 # Needs root. Runs in a private mount namespace, so /proc is unmounted even
 # when the test is killed; each check is one case of $XML_OUTPUT_FILE.
 set -uo pipefail
+export PATH=$PATH:/usr/sbin:/sbin  # chroot, useradd
 
 if [ -z "${COOK_RELEASE_TEST_NS:-}" ]; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -32,6 +33,7 @@ cleanup() {
   rm -rf --one-file-system "$work"
 }
 trap cleanup EXIT
+trap "exit 130" INT TERM
 mkdir -m 0755 "$root"
 tar --zstd -xf "$cache" -C "$root"
 mount -t proc proc "$root/proc"
