@@ -27,14 +27,14 @@ work=$(mktemp -d "$cache_dir/.root.XXXXXX")
 chmod 755 "$work"  # the chroot's /: mktemp's 0700 would lock users out
 cleanup() {
   umount "$work/proc" 2>/dev/null || true
-  rm -rf --one-file-system "$work"
+  rm -rf --one-file-system "$work" "$work.log" "$tarball.tmp"
 }
 trap cleanup EXIT
 trap "exit 130" INT TERM
 
 echo "debian_root: debootstrap --variant=minbase bookworm (once; a few minutes)" >&2
 debootstrap --variant=minbase bookworm "$work" "$mirror" >"$work.log" 2>&1 ||
-  { tail -20 "$work.log" >&2; rm -f "$work.log"; exit 1; }
+  { tail -20 "$work.log" >&2; exit 1; }
 rm -f "$work.log"
 cp /etc/resolv.conf "$work/etc/resolv.conf"
 mount -t proc proc "$work/proc"
