@@ -8,6 +8,7 @@ version=$(head -n 1 "$1")
 commit=unstamped
 if [ "$2" != - ]; then
   commit=$(sed -n 's/^STABLE_COOK_COMMIT //p' "$2")
+  commit=${commit:-unknown}
 fi
 for value in "$version" "$commit"; do
   case "$value" in
