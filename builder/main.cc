@@ -17,6 +17,7 @@
 #include "builder/cli/command.h"
 #include "builder/cli/commands.h"
 #include "builder/cli/report.h"
+#include "builder/version.h"
 
 extern char** environ;
 
@@ -68,6 +69,7 @@ cook::cli::Environment ReadEnvironment() {
   std::error_code ec;
   const std::filesystem::path tmp = std::filesystem::temp_directory_path(ec);
   env.temp_dir = ec ? std::string("/tmp") : tmp.string();
+  env.version = cook::builder::VersionLine();
   return env;
 }
 

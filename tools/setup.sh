@@ -39,6 +39,9 @@ packages=(
   # tests: real registries on loopback (tests/testing/registry_server.h): the CNCF
   # distribution server, bcrypt htpasswd, a throw-away CA, signed Bearer tokens
   docker-registry apache2-utils openssl python3-jwt python3-cryptography
+  # release/ (dpkg-shlibdeps computes the .deb's Depends; strip) and
+  # tests/release (a debootstrap minbase Debian 12 to install it in)
+  dpkg-dev binutils debootstrap
 )
 
 # cook drives the cargo it finds on PATH (rustup's or Debian's); bring Debian's

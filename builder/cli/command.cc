@@ -8,6 +8,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "builder/cli/flags.h"
 #include "builder/cli/subcommands.h"
@@ -64,6 +65,8 @@ absl::StatusOr<Command> Parse(int argc, const char* const* argv,
   CLI::App app{std::string(kDescription), "cook"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Print help for every command");
+  app.set_version_flag("--version", env.version,
+                       "Print `cook VERSION (COMMIT)` and exit");
   std::vector<std::pair<CLI::App*, Finish>> subcommands;
   for (const Subcommand* s : kSubcommands) {
     CLI::App* sub = app.add_subcommand(s->name, s->description);
@@ -76,6 +79,8 @@ absl::StatusOr<Command> Parse(int argc, const char* const* argv,
     return Help(app, /*all=*/false);
   } catch (const CLI::CallForAllHelp&) {
     return Help(app, /*all=*/true);
+  } catch (const CLI::CallForVersion& e) {
+    return HelpRequest{absl::StrCat(e.what(), "\n")};
   } catch (const UsageText& e) {
     // CLI11 runs cook's conversions before it looks for --help; --help wins,
     // as it does over the checks made after parsing.

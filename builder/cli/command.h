@@ -47,6 +47,9 @@ struct Environment {
   // Where scratch files go: std::filesystem::temp_directory_path() ($TMPDIR
   // and its aliases), else /tmp.
   std::string temp_dir;
+  // What `cook --version` prints: "cook VERSION (COMMIT)" (main() passes the
+  // build's stamp, builder/version.h).
+  std::string version;
 };
 
 struct CommonOptions {
@@ -111,7 +114,7 @@ struct CopyCommand {
   std::vector<cache::VerifyingKey> verify_keys;  // the source must be signed
 };
 
-// `--help`: print `text` to stdout and exit 0.
+// `--help` or `--version`: print `text` to stdout and exit 0.
 struct HelpRequest {
   std::string text;
 };

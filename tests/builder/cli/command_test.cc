@@ -99,6 +99,17 @@ TEST(CommandTest, HelpIsARequestNotAnError) {
   EXPECT_THAT(std::get<HelpRequest>(*sub).text, HasSubstr("REF"));
 }
 
+TEST(CommandTest, VersionPrintsTheBuildsLineWithoutASubcommand) {
+  Environment env{"/work", std::nullopt};
+  env.version = "cook 1.2.3 (abc1234)";
+  auto version = ParseArgs({"--version"}, env);
+  ASSERT_THAT(version, IsOk());
+  EXPECT_EQ(std::get<HelpRequest>(*version).text, "cook 1.2.3 (abc1234)\n");
+  auto help = ParseArgs({"--help"}, env);
+  ASSERT_THAT(help, IsOk());
+  EXPECT_THAT(std::get<HelpRequest>(*help).text, HasSubstr("--version"));
+}
+
 TEST(CommandTest, SourceDateEpochSetsTheEpoch) {
   EXPECT_THAT(EpochFrom({"/", std::nullopt}), IsOkAndHolds(absl::FromUnixSeconds(1)));
   EXPECT_THAT(EpochFrom({"/", "1700000000"}),
