@@ -42,6 +42,8 @@ packages=(
   # release/ (dpkg-shlibdeps computes the .deb's Depends; strip) and
   # tests/release (a debootstrap minbase Debian 12 to install it in)
   dpkg-dev binutils debootstrap
+  # tests/docs: the man page rendered and checked for warnings
+  groff-base man-db
 )
 
 # cook drives the cargo it finds on PATH (rustup's or Debian's); bring Debian's

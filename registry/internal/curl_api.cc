@@ -46,7 +46,7 @@ absl::Status Load() {
     const char* why = ::dlerror();
     return absl::FailedPreconditionError(absl::StrCat(
         "loading libcurl for registry access: ", why != nullptr ? why : "not found",
-        "\nhint: install Debian's libcurl4 (tools/setup.sh does)"));
+        "\nhint: install libcurl4 (apt-get install libcurl4): cook needs it for docker:// only"));
   }
   // Never unloaded: handles may live until exit.
   std::string missing;

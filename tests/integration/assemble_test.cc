@@ -540,8 +540,10 @@ TEST_F(AssembleTest, InspectEscapesWhatTheImageSays) {
   ASSERT_EQ(human.exit_code, 0) << human.err;
   const std::vector<std::string> lines = absl::StrSplit(human.out, '\n');
   // Name, Digest, Platform, Created, Layers + 1, Env: + 1, Workdir,
-  // Entrypoint, Cmd, Labels: + 2, and the empty piece after the last '\n'.
-  EXPECT_EQ(lines.size(), 15u) << human.out;
+  // Entrypoint, Cmd, Labels: + 2, Signatures: (none), and the empty piece
+  // after the last '\n'.
+  EXPECT_EQ(lines.size(), 16u) << human.out;
+  EXPECT_THAT(human.out, HasSubstr("\nSignatures: 0\n"));
   EXPECT_EQ(std::count_if(lines.begin(), lines.end(),
                           [](const std::string& l) { return l.rfind("Digest:", 0) == 0; }),
             1)
