@@ -260,6 +260,37 @@ class SignImageTest : public KeysTest {
     return oci::ParseManifest((*source)->GetManifest(oci::HostPlatform())->bytes).value();
   }
   SigningKey Key(const std::string& name) { return SigningKey::Load(Path(name)).value(); }
+  // LookUpCache of lay:main with its cache-key tag kKeyTag, verifying with
+  // a.pub when `verify`.
+  absl::StatusOr<FoundCache> LookUp(bool verify) {
+    keys_ = {VerifyingKey::Load(Path("a.pub")).value()};
+    temp_ = root_.string();
+    return LookUpCache(Layout("lay", "main"), kKeyTag, oci::HostPlatform(), "restoring",
+                       registries_, temp_, progress_,
+                       verify ? VerifyWith(keys_, "restoring from ", registries_, temp_, progress_)
+                              : nullptr);
+  }
+  // Tags `tag` in the layout "lay" with an index naming `raw` for this
+  // platform; returns the index's digest.
+  std::string PutIndex(const oci::RawManifest& raw, const std::string& tag) {
+    oci::Index index;
+    oci::Descriptor entry;
+    entry.media_type = raw.media_type;
+    entry.digest = raw.digest;
+    entry.size = static_cast<int64_t>(raw.bytes.size());
+    entry.platform = oci::HostPlatform();
+    index.manifests.push_back(entry);
+    const std::string bytes = oci::SerializeIndex(index);
+    const std::string digest = layers::Sha256Digest(bytes);
+    auto dest = oci::OpenImageDestination(Layout("lay", tag), &registries_);
+    EXPECT_THAT((*dest)->PutManifest({bytes, std::string(oci::kOciIndex), digest}), IsOk());
+    EXPECT_THAT((*dest)->Commit(), IsOk());
+    return digest;
+  }
+
+  static constexpr char kKeyTag[] = "cook-0123456789abcdef";
+  std::vector<VerifyingKey> keys_;
+  std::string temp_;
   // The manifest digest tagged `tag` in the layout "lay".
   std::string TaggedDigest(const std::string& tag) {
     auto source = oci::OpenImageSource(Layout("lay", tag), &registries_, root_);
@@ -327,23 +358,10 @@ TEST_F(SignImageTest, SigningAgainKeepsOneLayerPerKeyAndAppendsOtherKeys) {
 TEST_F(SignImageTest, ASignatureOfTheIndexCoversTheManifestChosenFromIt) {
   const SigningKey a = Key("a.pem");
   const oci::RawManifest raw = Write(Layout("lay", "single"), "1", nullptr);
-  // An index naming the image for this platform, tagged "multi".
-  oci::Index index;
-  oci::Descriptor entry;
-  entry.media_type = raw.media_type;
-  entry.digest = raw.digest;
-  entry.size = static_cast<int64_t>(raw.bytes.size());
-  entry.platform = oci::HostPlatform();
-  index.manifests.push_back(entry);
-  const std::string index_bytes = oci::SerializeIndex(index);
-  oci::RawManifest index_raw{index_bytes, std::string(oci::kOciIndex),
-                             layers::Sha256Digest(index_bytes)};
-  auto dest = oci::OpenImageDestination(Layout("lay", "multi"), &registries_);
-  ASSERT_THAT((*dest)->PutManifest(index_raw), IsOk());
-  ASSERT_THAT((*dest)->Commit(), IsOk());
+  const std::string index_digest = PutIndex(raw, "multi");
   EXPECT_THAT(Verify(Layout("lay", "multi"), {"a.pub"}),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  ASSERT_THAT(SignImage(Layout("lay", "multi"), index_raw.digest, a, registries_, root_,
+  ASSERT_THAT(SignImage(Layout("lay", "multi"), index_digest, a, registries_, root_,
                         progress_),
               IsOk());
   EXPECT_THAT(Verify(Layout("lay", "multi"), {"a.pub"}), IsOk());
@@ -352,32 +370,22 @@ TEST_F(SignImageTest, ASignatureOfTheIndexCoversTheManifestChosenFromIt) {
 TEST_F(SignImageTest, AnUnsignedCacheKeyTagIsPassedOverForTheSignedTagGiven) {
   const SigningKey a = Key("a.pem");
   const oci::RawManifest branch = Write(Layout("lay", "main"), "1", &a);
-  Write(Layout("lay", "cook-0123456789abcdef"), "planted", nullptr);
-  const std::vector<VerifyingKey> keys = {VerifyingKey::Load(Path("a.pub")).value()};
-  const std::string temp = root_.string();
-  absl::StatusOr<FoundCache> found =
-      LookUpCache(Layout("lay", "main"), "cook-0123456789abcdef", oci::HostPlatform(),
-                  "restoring", registries_, temp, progress_,
-                  VerifyWith(keys, "restoring from ", registries_, temp, progress_));
+  Write(Layout("lay", kKeyTag), "planted", nullptr);
+  absl::StatusOr<FoundCache> found = LookUp(/*verify=*/true);
   ASSERT_THAT(found, IsOk());
   EXPECT_FALSE(found->by_key_tag);
   EXPECT_EQ(found->image.raw.digest, branch.digest);
   // Signed, the key tag wins.
-  ASSERT_THAT(SignImage(Layout("lay", "cook-0123456789abcdef"),
-                        TaggedDigest("cook-0123456789abcdef"), a, registries_,
-                        root_, progress_),
+  ASSERT_THAT(SignImage(Layout("lay", kKeyTag), TaggedDigest(kKeyTag), a, registries_, root_,
+                        progress_),
               IsOk());
-  found = LookUpCache(Layout("lay", "main"), "cook-0123456789abcdef", oci::HostPlatform(),
-                      "restoring", registries_, temp, progress_,
-                      VerifyWith(keys, "restoring from ", registries_, temp, progress_));
+  found = LookUp(/*verify=*/true);
   ASSERT_THAT(found, IsOk());
   EXPECT_TRUE(found->by_key_tag);
   // Both unsigned: the refusal of the tag given.
   Write(Layout("lay", "main"), "2", nullptr);
-  Write(Layout("lay", "cook-0123456789abcdef"), "3", nullptr);
-  EXPECT_THAT(LookUpCache(Layout("lay", "main"), "cook-0123456789abcdef", oci::HostPlatform(),
-                          "restoring", registries_, temp, progress_,
-                          VerifyWith(keys, "restoring from ", registries_, temp, progress_)),
+  Write(Layout("lay", kKeyTag), "3", nullptr);
+  EXPECT_THAT(LookUp(/*verify=*/true),
               StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("lay:main")));
 }
 
@@ -400,19 +408,12 @@ void PutRawImage(const oci::ImageReference& ref, const std::string& config,
 TEST_F(SignImageTest, ABrokenImageAtTheCacheKeyTagIsPassedOverUnread) {
   const SigningKey a = Key("a.pem");
   const oci::RawManifest branch = Write(Layout("lay", "main"), "1", &a);
-  PutRawImage(Layout("lay", "cook-0123456789abcdef"), "not json", registries_);
-  const std::vector<VerifyingKey> keys = {VerifyingKey::Load(Path("a.pub")).value()};
-  const std::string temp = root_.string();
-  absl::StatusOr<FoundCache> found =
-      LookUpCache(Layout("lay", "main"), "cook-0123456789abcdef", oci::HostPlatform(),
-                  "restoring", registries_, temp, progress_,
-                  VerifyWith(keys, "restoring from ", registries_, temp, progress_));
+  PutRawImage(Layout("lay", kKeyTag), "not json", registries_);
+  absl::StatusOr<FoundCache> found = LookUp(/*verify=*/true);
   ASSERT_THAT(found, IsOk());
   EXPECT_EQ(found->image.raw.digest, branch.digest);
   // Without keys nothing is verified, and a broken key tag is an error as before.
-  EXPECT_THAT(LookUpCache(Layout("lay", "main"), "cook-0123456789abcdef", oci::HostPlatform(),
-                          "restoring", registries_, temp, progress_),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(LookUp(/*verify=*/false), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 // Whoever can push can plant a signature tag for a digest they can predict
@@ -455,19 +456,7 @@ TEST_F(SignImageTest, APlantedSignatureTagNeitherBlocksSigningNorHidesTheSignatu
 TEST_F(SignImageTest, AnUnreadableIndexSignatureDoesNotHideTheManifestsOwn) {
   const SigningKey a = Key("a.pem");
   const oci::RawManifest raw = Write(Layout("lay", "single"), "1", &a);
-  oci::Index index;
-  oci::Descriptor entry;
-  entry.media_type = raw.media_type;
-  entry.digest = raw.digest;
-  entry.size = static_cast<int64_t>(raw.bytes.size());
-  entry.platform = oci::HostPlatform();
-  index.manifests.push_back(entry);
-  const std::string index_bytes = oci::SerializeIndex(index);
-  const std::string index_digest = layers::Sha256Digest(index_bytes);
-  auto dest = oci::OpenImageDestination(Layout("lay", "multi"), &registries_);
-  ASSERT_THAT((*dest)->PutManifest({index_bytes, std::string(oci::kOciIndex), index_digest}),
-              IsOk());
-  ASSERT_THAT((*dest)->Commit(), IsOk());
+  const std::string index_digest = PutIndex(raw, "multi");
   // The index's signature tag names a manifest whose config is not JSON
   // and whose layers are not there.
   PutRawImage(Layout("lay", SignatureTag(index_digest)), "not json", registries_);
