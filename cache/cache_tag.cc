@@ -79,6 +79,7 @@ absl::StatusOr<FoundCache> LookUpCache(const oci::ImageReference& ref,
                                  ": the cache-key tag of this workspace and toolchain"));
       return FoundCache{*std::move(image), *tagged, true};
     }
+    if (absl::IsCancelled(image.status())) return image.status();
     if (absl::IsNotFound(image.status())) {
       progress.Step(absl::StrCat("no cache-key tag ", key_tag, ": using ", ref.ToString()));
     } else if (accept) {

@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "base/errors.h"
+#include "base/interrupt.h"
 #include "base/json_depth.h"
 #include "base/status_macros.h"
 #include "base/text.h"
@@ -150,6 +151,21 @@ FoundSignature CheckLayer(oci::ImageSource& source, const oci::Descriptor& layer
   return found;
 }
 
+// An error that says the signature tag's content cannot be used, as opposed
+// to one reaching the store (or an interrupt).
+bool IsUnreadable(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kDataLoss:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kPermissionDenied:
+    case absl::StatusCode::kUnauthenticated:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // The signatures a new one is added to, from the signature tag as it is.
 struct KeptSignatures {
   bool already_signed = false;  // one by the signing key for this payload is there
@@ -171,17 +187,11 @@ absl::StatusOr<KeptSignatures> KeepSignatures(const oci::ImageReference& sig_ref
   KeptSignatures kept;
   absl::StatusOr<SignatureLayers> existing = ReadSignatureLayers(sig_ref, registries, temp_dir);
   if (!existing.ok()) {
-    const absl::StatusCode code = existing.status().code();
-    // A repository not made yet may answer 401/403 to a read.
-    if (code != absl::StatusCode::kInvalidArgument && code != absl::StatusCode::kDataLoss &&
-        code != absl::StatusCode::kPermissionDenied &&
-        code != absl::StatusCode::kUnauthenticated) {
-      return existing.status();
-    }
-    if (code == absl::StatusCode::kInvalidArgument || code == absl::StatusCode::kDataLoss) {
-      progress.Warn(absl::StrCat("replacing ", sig_ref.ToString(),
-                                 ", which cannot be read: ", existing.status().message()));
-    }
+    // Unreadable content (or a repository not made yet, which may answer
+    // 401/403) is replaced; a failure to reach the store is an error.
+    if (!IsUnreadable(existing.status())) return existing.status();
+    progress.Warn(absl::StrCat("replacing ", sig_ref.ToString(), ", which cannot be read (",
+                               existing.status().message(), "), with this signature only"));
     return kept;
   }
   size_t dropped = existing->dropped;
@@ -198,7 +208,8 @@ absl::StatusOr<KeptSignatures> KeepSignatures(const oci::ImageReference& sig_ref
       continue;
     }
     // The payload is deterministic: the same digest is the same bytes.
-    if (other.digest == ours.digest && key.public_key().Verify(payload, *der)) {
+    if (other.digest == ours.digest && other.size == ours.size &&
+        key.public_key().Verify(payload, *der)) {
       kept.already_signed = true;
       return kept;
     }
@@ -327,6 +338,9 @@ absl::StatusOr<std::vector<FoundSignature>> FindSignatures(
     const oci::ImageReference sig_ref = SignatureReference(ref, subject);
     absl::StatusOr<SignatureLayers> sigs =
         ReadSignatureLayers(sig_ref, registries, temp_dir);
+    if (!sigs.ok() && !IsUnreadable(sigs.status())) {
+      return Annotate(sigs.status(), absl::StrCat("reading ", sig_ref.ToString()));
+    }
     if (!sigs.ok()) {
       // Another subject's signatures may still count.
       FoundSignature unreadable;
@@ -340,6 +354,7 @@ absl::StatusOr<std::vector<FoundSignature>> FindSignatures(
       if (layer.media_type != kSimpleSigningMediaType) continue;
       found.push_back(CheckLayer(*sigs->source, layer, subject, identity, keys));
       if (first_valid && found.back().verified()) return found;
+      RETURN_IF_ERROR(CheckInterrupted());
     }
   }
   return found;
@@ -355,7 +370,9 @@ absl::Status VerifyImage(const oci::ImageReference& ref, const oci::RawManifest&
                                            temp_dir, /*first_valid=*/true),
                             context));
   std::vector<std::string> reasons;
+  size_t read = 0;
   for (const FoundSignature& signature : found) {
+    if (!signature.payload_digest.empty()) ++read;
     if (signature.verified()) {
       progress.Step(absl::StrFormat("signature of %s verified with %s (key %s)", raw.digest,
                                     signature.key_name, KeyIdPrefix(signature.key_id)));
@@ -371,8 +388,8 @@ absl::Status VerifyImage(const oci::ImageReference& ref, const oci::RawManifest&
   const std::string why =
       found.empty() ? absl::StrCat("it is not signed (no signature under the ",
                                    SignatureTag(raw.digest), " tag)")
-                    : absl::StrFormat("%d signature%s, none valid (%s%s)", found.size(),
-                                      found.size() == 1 ? "" : "s",
+                    : absl::StrFormat("%d signature%s, none valid (%s%s)", read,
+                                      read == 1 ? "" : "s",
                                       absl::StrJoin(reasons, "; "),
                                       found.size() > reasons.size() ? "; ..." : "");
   return absl::PermissionDeniedError(absl::StrFormat(

@@ -36,7 +36,7 @@ inline constexpr std::string_view kSignatureAnnotation = "dev.cosignproject.cosi
 inline constexpr std::string_view kSignaturePayloadType = "cosign container image signature";
 // The most cook reads of one payload, and of the signature manifests' layers.
 inline constexpr int64_t kMaxPayloadSize = 64 * 1024;
-inline constexpr size_t kMaxSignatureLayers = 1000;
+inline constexpr size_t kMaxSignatureLayers = 100;
 
 // What a signature of an image in `ref`'s repository names as its identity:
 // docker:// gives "HOST[:PORT]/REPOSITORY" (Docker Hub's images as cosign

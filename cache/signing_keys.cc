@@ -191,7 +191,7 @@ absl::StatusOr<SigningKey> SigningKey::FromPem(std::string_view pem, std::string
   if (HasBlock(pem, "ENCRYPTED PRIVATE KEY") ||
       pem.find("Proc-Type: 4,ENCRYPTED") != std::string_view::npos) {
     return KeyError(name, "an encrypted private key; cook never asks for a password",
-                    "decrypt it with: openssl pkcs8 -in KEY -out cook.key");
+                    "decrypt it with: openssl pkcs8 -topk8 -nocrypt -in KEY -out cook.key");
   }
   if (!HasPrivateKey(pem)) {
     if (HasBlock(pem, "PUBLIC KEY")) {

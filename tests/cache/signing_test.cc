@@ -288,6 +288,21 @@ class SignImageTest : public KeysTest {
     return digest;
   }
 
+  // Puts `sig` under the signature tag of `digest` in the layout "lay" by
+  // hand, as someone who can write there might: its blobs need not exist.
+  void Plant(const std::string& digest, const oci::Manifest& sig) {
+    const oci::RawManifest raw = oci::MakeRawManifest(sig);
+    const fs::path layout = root_ / "lay";
+    cook::testing::WriteTestFile(layout / "blobs/sha256" / raw.digest.substr(7), raw.bytes);
+    std::string index = ReadFile(layout / "index.json").value();
+    index.replace(index.find("\"manifests\":[") + 13, 0,
+                  absl::StrCat(R"({"mediaType":"application/vnd.oci.image.manifest.v1+json",)",
+                               R"("digest":")", raw.digest, R"(","size":)", raw.bytes.size(),
+                               R"(,"annotations":{"org.opencontainers.image.ref.name":")",
+                               SignatureTag(digest), R"("}},)"));
+    cook::testing::WriteTestFile(layout / "index.json", index);
+  }
+
   static constexpr char kKeyTag[] = "cook-0123456789abcdef";
   std::vector<VerifyingKey> keys_;
   std::string temp_;
@@ -423,12 +438,13 @@ TEST_F(SignImageTest, APlantedSignatureTagNeitherBlocksSigningNorHidesTheSignatu
   const SigningKey a = Key("a.pem");
   const oci::ImageReference ref = Layout("lay", "v1");
   const oci::RawManifest raw = Write(ref, "1", nullptr);
-  // 1001 entries that look like signatures, none with its payload in the layout.
+  // More entries than cook reads that look like signatures, none with its
+  // payload in the layout.
   oci::Manifest planted;
   planted.config.media_type = std::string(oci::kOciConfig);
   planted.config.digest = layers::Sha256Digest("{}");
   planted.config.size = 2;
-  for (int i = 0; i < 1001; ++i) {
+  for (size_t i = 0; i <= kMaxSignatureLayers; ++i) {
     oci::Descriptor junk;
     junk.media_type = std::string(kSimpleSigningMediaType);
     junk.digest = layers::Sha256Digest(absl::StrCat("junk ", i));
@@ -436,16 +452,7 @@ TEST_F(SignImageTest, APlantedSignatureTagNeitherBlocksSigningNorHidesTheSignatu
     junk.annotations[std::string(kSignatureAnnotation)] = "MEUCIQ==";
     planted.layers.push_back(junk);
   }
-  const oci::RawManifest sig = oci::MakeRawManifest(planted);
-  const fs::path layout = root_ / "lay";
-  cook::testing::WriteTestFile(layout / "blobs/sha256" / sig.digest.substr(7), sig.bytes);
-  std::string index = ReadFile(layout / "index.json").value();
-  index.replace(index.find("\"manifests\":[") + 13, 0,
-                absl::StrCat(R"({"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")",
-                             sig.digest, R"(","size":)", sig.bytes.size(),
-                             R"(,"annotations":{"org.opencontainers.image.ref.name":")",
-                             SignatureTag(raw.digest), R"("}},)"));
-  cook::testing::WriteTestFile(layout / "index.json", index);
+  Plant(raw.digest, planted);
   EXPECT_THAT(Verify(ref, {"a.pub"}), StatusIs(absl::StatusCode::kPermissionDenied));
 
   ASSERT_THAT(SignImage(ref, raw.digest, a, registries_, root_, progress_), IsOk());
