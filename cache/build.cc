@@ -51,7 +51,7 @@ absl::StatusOr<bool> UpToDate(const oci::ImageReference& dest, const CacheKey& k
   ASSIGN_OR_RETURN(const std::vector<FoundSignature> found,
                    FindSignatures(dest, SignatureSubjects(image->raw), {sign_key->public_key()},
                                   registries, temp_dir, /*first_valid=*/true));
-  return !found.empty() && found.back().verified();
+  return AnyVerified(found);
 }
 
 }  // namespace

@@ -1,7 +1,5 @@
 #include "cache/image_io.h"
 
-#include "cache/signing.h"
-
 #include <stdlib.h>
 
 #include <memory>
@@ -13,6 +11,7 @@
 #include "base/interrupt.h"
 #include "base/io.h"
 #include "base/status_macros.h"
+#include "cache/signing.h"
 #include "layers/digest.h"
 #include "nlohmann/json.hpp"
 

@@ -1,5 +1,6 @@
 #include "cache/signing.h"
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -318,6 +319,11 @@ absl::StatusOr<PayloadClaims> ParsePayload(std::string_view bytes) {
         "critical.image.docker-manifest-digest");
   }
   return PayloadClaims{identity->get<std::string>(), digest->get<std::string>()};
+}
+
+bool AnyVerified(const std::vector<FoundSignature>& found) {
+  return std::any_of(found.begin(), found.end(),
+                     [](const FoundSignature& s) { return s.verified(); });
 }
 
 std::vector<std::string> SignatureSubjects(const oci::RawManifest& raw) {

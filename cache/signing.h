@@ -91,6 +91,9 @@ absl::StatusOr<std::vector<FoundSignature>> FindSignatures(
     const std::vector<VerifyingKey>& keys, registry::RegistrySession& registries,
     const std::filesystem::path& temp_dir, bool first_valid = false);
 
+// Whether one of `found` counts.
+bool AnyVerified(const std::vector<FoundSignature>& found);
+
 // The digests a signature of the image `raw` (read from a reference) may
 // name: the manifest's, and the index's it was chosen from.
 std::vector<std::string> SignatureSubjects(const oci::RawManifest& raw);

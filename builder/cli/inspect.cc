@@ -91,9 +91,8 @@ void PrintSignatures(const Signatures& signatures, std::FILE* out) {
 // With --verify-key, PermissionDenied unless a signature verified.
 absl::Status RequireVerified(const InspectOptions& options, const Signatures& signatures,
                              const oci::RawManifest& raw) {
-  if (options.verify_keys.empty()) return absl::OkStatus();
-  for (const cache::FoundSignature& s : signatures.found) {
-    if (s.verified()) return absl::OkStatus();
+  if (options.verify_keys.empty() || cache::AnyVerified(signatures.found)) {
+    return absl::OkStatus();
   }
   return absl::PermissionDeniedError(absl::StrFormat(
       "inspecting %s: no signature of %s verifies with the --verify-key keys",

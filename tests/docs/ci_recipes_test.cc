@@ -132,7 +132,7 @@ TEST_F(CiRecipesTest, EveryCookCommandOfTheRecipesParses) {
   for (const char* file : {"docs/ci/github-actions.yml", "docs/ci/gitlab-ci.yml"}) {
     SCOPED_TRACE(file);
     std::vector<std::string> subcommands;
-    EXPECT_THAT(Problems(file, testing::ReadTestData(testing::WorkspaceFile(file)), &subcommands),
+    EXPECT_THAT(Problems(file, testing::ReadTestData(testing::RunfilePath(file)), &subcommands),
                 IsEmpty());
     // What each recipe shows, so that an extraction that finds nothing fails.
     EXPECT_THAT(subcommands, IsSupersetOf({"build", "restore", "inspect"}));
@@ -161,7 +161,7 @@ TEST_F(CiRecipesTest, EveryCookCommandOfTheManPagesExamplesParses) {
 TEST_F(CiRecipesTest, EveryRestoreOfTheRecipesIsVerified) {
   for (const char* file : {"docs/ci/github-actions.yml", "docs/ci/gitlab-ci.yml"}) {
     for (const CookCommand& command : testing::CookCommands(
-             testing::ReadTestData(testing::WorkspaceFile(file)), values_)) {
+             testing::ReadTestData(testing::RunfilePath(file)), values_)) {
       const bool restores =
           !command.args.empty() && (command.args[0] == "restore" ||
                                     absl::c_linear_search(command.args, "--cache-from"));

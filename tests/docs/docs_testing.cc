@@ -1,7 +1,5 @@
 #include "tests/docs/docs_testing.h"
 
-#include <cstdlib>
-#include <filesystem>
 
 #include "absl/status/statusor.h"
 #include "base/files.h"
@@ -9,13 +7,6 @@
 #include "tests/testing/subprocess.h"
 
 namespace cook::testing {
-
-std::string WorkspaceFile(const std::string& path) {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  const char* workspace = std::getenv("TEST_WORKSPACE");
-  return (std::filesystem::path(srcdir ? srcdir : ".") / (workspace ? workspace : "cook") / path)
-      .string();
-}
 
 std::string ReadTestData(const std::string& path) {
   absl::StatusOr<std::string> text = ReadFile(path);
@@ -28,7 +19,7 @@ std::string ReadTestData(const std::string& path) {
 
 std::string RenderedManPage() {
   RunResult r = RunProgram({"groff", "-man", "-Tascii", "-P-cbou", "-rLL=2000n", "-rHY=0",
-                            WorkspaceFile("docs/cook.1")});
+                            RunfilePath("docs/cook.1")});
   EXPECT_EQ(r.exit_code, 0) << "groff is needed (Debian: groff-base)\n" << r.err;
   return r.out;
 }

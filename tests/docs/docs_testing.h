@@ -5,10 +5,6 @@
 
 namespace cook::testing {
 
-// A file of the workspace from the test's runfiles, e.g. "docs/cook.1" (which
-// the test lists in its data).
-std::string WorkspaceFile(const std::string& path);
-
 // The file's contents; a gtest failure (and "") when it cannot be read.
 std::string ReadTestData(const std::string& path);
 

@@ -23,7 +23,7 @@ namespace {
 using ::cook::testing::RunProgram;
 using ::cook::testing::RunResult;
 
-std::string ManPage() { return testing::WorkspaceFile("docs/cook.1"); }
+std::string ManPage() { return testing::RunfilePath("docs/cook.1"); }
 
 // What `cook ARGS... --help` prints.
 std::string Help(std::vector<std::string> args) {

@@ -78,12 +78,7 @@ std::string Tail(const fs::path& path, std::ptrdiff_t max_lines = 25) {
 // The scripts are data of this library, so they are in the runfiles of every
 // test that links it.
 absl::StatusOr<std::string> Script(const std::string& name) {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  if (srcdir == nullptr) srcdir = std::getenv("RUNFILES_DIR");
-  const char* workspace = std::getenv("TEST_WORKSPACE");
-  fs::path path = fs::path(srcdir ? srcdir : ".") /
-                  (workspace ? workspace : "cook") / "tests" / "testing" /
-                  "registry" / name;
+  const fs::path path = RunfilePath("tests/testing/registry/" + name);
   std::error_code ec;
   if (!fs::exists(path, ec)) {
     return absl::FailedPreconditionError(absl::StrCat(

@@ -87,13 +87,16 @@ RunResult RunProgram(const std::vector<std::string>& argv,
   return result;
 }
 
-std::string CookBinary() {
+std::string RunfilePath(const std::string& path) {
   const char* srcdir = std::getenv("TEST_SRCDIR");
+  if (srcdir == nullptr) srcdir = std::getenv("RUNFILES_DIR");
   const char* workspace = std::getenv("TEST_WORKSPACE");
-  std::filesystem::path path = std::filesystem::path(srcdir ? srcdir : ".") /
-                               (workspace ? workspace : "cook") / "builder" / "cook";
-  return std::filesystem::absolute(path).string();
+  return std::filesystem::absolute(std::filesystem::path(srcdir ? srcdir : ".") /
+                                   (workspace ? workspace : "cook") / path)
+      .string();
 }
+
+std::string CookBinary() { return RunfilePath("builder/cook"); }
 
 bool HaveProgram(const std::string& program) {
   RunResult r = RunProgram({"sh", "-c", "command -v " + program});

@@ -25,6 +25,11 @@ struct RunOptions {
 RunResult RunProgram(const std::vector<std::string>& argv,
                      const RunOptions& options = {});
 
+// The absolute path of `path` (relative to the workspace, e.g. "docs/cook.1")
+// in the test's runfiles: $TEST_SRCDIR (else $RUNFILES_DIR, else the working
+// directory) / $TEST_WORKSPACE / `path`. The test lists it in its data.
+std::string RunfilePath(const std::string& path);
+
 // The `cook` binary from the test's runfiles (data = ["//builder:cook"]).
 std::string CookBinary();
 
